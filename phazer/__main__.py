@@ -1,0 +1,5 @@
+"""Allow ``python -m phazer``."""
+
+from phazer.cli.main import main
+
+raise SystemExit(main())

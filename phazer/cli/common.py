@@ -1,0 +1,49 @@
+"""Helpers shared by the CLI commands: consoles, issue printing, overrides."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from phazer.issues import Issue, sort_issues
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def stdout_console() -> Console:
+    """A console on stdout (plain text when not a terminal)."""
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def stderr_console() -> Console:
+    """A console on stderr (plain text when not a terminal)."""
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--set path.to.field=value`` override option."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE",
+                        help="override a spec field, e.g. --set fc.depth=2 (repeatable)")
+
+
+def format_issue(issue: Issue) -> list[str]:
+    """Render one issue as rich-markup lines: location + path, severity/code/message, hint."""
+    head = " ".join(part for part in (issue.location, issue.path) if part)
+    style = _STYLE[issue.severity]
+    lines = [escape(head)] if head else []
+    lines.append(f"  [{style}]{issue.severity}[{escape(issue.code)}][/{style}] "
+                 f"{escape(issue.message)}")
+    if issue.hint:
+        lines.append(f"  hint: {escape(issue.hint)}")
+    return lines
+
+
+def print_issues(console: Console, issues: list[Issue]) -> None:
+    """Print issues, errors first."""
+    for issue in sort_issues(issues):
+        for line in format_issue(issue):
+            console.print(line)

@@ -1,0 +1,43 @@
+"""``phazer validate FILE|PRESET...``: report every problem at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from phazer.cli.common import add_set_option, print_issues, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.validation import validate_reference
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "validate", help="check specs or presets: schema, routing and arithmetic rules",
+        description="Check one or more spec files or built-in presets and print every issue, "
+                    "errors first. Exit 0 when none has an error, 1 otherwise.")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec file or preset name")
+    parser.add_argument("--json", action="store_true", help="print the issues as JSON")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
+    add_set_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every spec given and print the issues."""
+    console = stdout_console()
+    reports = [validate_reference(ref, args.overrides) for ref in args.specs]
+    if args.json:
+        payload = [{"spec": r.reference, "valid": r.ok,
+                    "issues": [i.to_json() for i in r.issues]} for r in reports]
+        print(json.dumps(payload if len(payload) > 1 else payload[0], indent=2))
+    else:
+        for report in reports:
+            shown = [i for i in report.issues if not args.quiet or i.severity == "error"]
+            print_issues(console, shown)
+            counts = {s: sum(i.severity == s for i in report.issues)
+                      for s in ("error", "warning", "info")}
+            verdict = "[green]valid[/green]" if report.ok else "[bold red]invalid[/bold red]"
+            console.print(f"{report.reference}: {verdict} ({counts['error']} errors, "
+                          f"{counts['warning']} warnings, {counts['info']} infos)")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID

@@ -1,0 +1,140 @@
+"""The one Issue type every stage reports with, and the registry of stable issue codes.
+
+Codes by range:
+    PHZ0xx  reading files (missing, unreadable, YAML syntax, wrong format, ``extends``)
+    PHZ1xx  the schema (types, ranges, unknown keys, choices)
+    PHZ2xx  the routing graph (sharing, reachability, names)
+    PHZ3xx  arithmetic (shapes and sizes that cannot be built; settings that change nothing)
+    PHZ4xx  importing faceswap files
+
+``docs/errors.md`` documents every code; a test keeps it in sync with :data:`CODES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """A stable issue code: its default severity and a one-line title."""
+
+    code: str
+    severity: Severity
+    title: str
+
+
+CODES: dict[str, CodeInfo] = {}
+
+
+def register_code(code: str, severity: Severity, title: str) -> str:
+    """Register a stable issue code (once) and return it.
+
+    Raises:
+        ValueError: the code was already registered with a different meaning.
+    """
+    existing = CODES.get(code)
+    info = CodeInfo(code, severity, title)
+    if existing is not None and existing != info:
+        raise ValueError(f"issue code {code} registered twice: {existing} vs {info}")
+    CODES[code] = info
+    return code
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem (or remark) about a spec.
+
+    Attributes:
+        code: a stable code such as ``PHZ102`` (see ``docs/errors.md``).
+        severity: "error" (cannot be built), "warning" (builds, probably not what you want)
+            or "info" (phazer adjusted or ignored something, as faceswap would).
+        path: the dotted field path, e.g. ``decoder.upscaler`` ("" for the whole file).
+        message: what was found and what was expected.
+        hint: how to fix it ("" when there is nothing to add).
+        file: the file the value came from, when known.
+        line: 1-based line in ``file``, when known.
+        column: 1-based column in ``file``, when known.
+    """
+
+    code: str
+    severity: Severity
+    path: str
+    message: str
+    hint: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict of the issue."""
+        return asdict(self)
+
+    @property
+    def location(self) -> str:
+        """``file:line:column`` as far as it is known (may be "")."""
+        parts = [self.file or ""]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(p for p in parts if p)
+
+
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    """Order issues errors first, then warnings, then infos; stable within a severity."""
+    return sorted(issues, key=lambda issue: SEVERITY_ORDER[issue.severity])
+
+
+def has_errors(issues: list[Issue]) -> bool:
+    """Whether any issue is an error."""
+    return any(issue.severity == "error" for issue in issues)
+
+
+class SpecError(Exception):
+    """Raised when a spec cannot be loaded or validated; carries the issues found."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = sort_issues(issues)
+        first = self.issues[0] if self.issues else None
+        super().__init__(first.message if first else "invalid spec")
+
+
+# --- reading files -------------------------------------------------------------------------
+FILE_NOT_FOUND = register_code("PHZ001", "error", "spec file or preset not found")
+FILE_UNREADABLE = register_code("PHZ002", "error", "spec file cannot be read")
+YAML_SYNTAX = register_code("PHZ003", "error", "YAML syntax error")
+EMPTY_FILE = register_code("PHZ004", "error", "spec file is empty")
+WRONG_FORMAT = register_code("PHZ005", "error", "file is not a phazer spec (e.g. faceswap JSON)")
+NOT_A_MAPPING = register_code("PHZ006", "error", "the document is not a mapping of fields")
+EXTENDS_CYCLE = register_code("PHZ007", "error", "`extends` chain loops back on itself")
+EXTENDS_NOT_FOUND = register_code("PHZ008", "error", "`extends` names no preset or file")
+BAD_OVERRIDE = register_code("PHZ009", "error", "malformed --set override")
+DUPLICATE_KEY = register_code("PHZ010", "error", "a key appears twice in one mapping")
+# --- schema --------------------------------------------------------------------------------
+UNKNOWN_KEY = register_code("PHZ101", "error", "unknown field")
+BAD_CHOICE = register_code("PHZ102", "error", "value is not one of the allowed choices")
+BAD_TYPE = register_code("PHZ103", "error", "value has the wrong type")
+OUT_OF_RANGE = register_code("PHZ104", "error", "value is out of range")
+NOT_MULTIPLE = register_code("PHZ105", "error", "value is not a required multiple")
+MISSING_FIELD = register_code("PHZ106", "error", "required field is missing")
+BAD_VERSION = register_code("PHZ107", "error", "unsupported `phazer:` format version")
+UNSUPPORTED_ENCODER = register_code("PHZ108", "error", "encoder faceswap offers but phazer lacks")
+SCHEMA_OTHER = register_code("PHZ109", "error", "value rejected by the schema")
+# --- routing graph -------------------------------------------------------------------------
+GRAPH_CYCLE = register_code("PHZ201", "error", "routing graph has a cycle")
+OUTPUT_UNREACHABLE = register_code("PHZ202", "error", "a side's output is not reachable")
+CANNOT_SWAP = register_code("PHZ203", "error", "every weight is shared: the model cannot swap")
+HALF_SHARED_FC = register_code("PHZ204", "warning", "`shared_fc: half` makes an unbalanced model")
+SHARED_FC_NOT_SPLIT = register_code(
+    "PHZ205", "warning", "shared FC without split FC: two identical shared models")
+UNKNOWN_SUBMODEL = register_code("PHZ206", "error", "freeze/load names a sub-model not built")
+NO_EFFECT = register_code("PHZ207", "info", "setting has no effect with these options")
+KERAS_ENCODER_MISSING = register_code(
+    "PHZ208", "info", "`keras_encoder` listed but the encoder is not a Keras application")
+SHARED_DECODER_UNSPLIT = register_code(
+    "PHZ209", "warning", "identity is only separated by a small part of the model")

@@ -1,0 +1,208 @@
+"""Turn pydantic validation errors into phazer Issues: path, position, expectation, hint."""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from typing import Any, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from phazer.catalog.encoders import UNSUPPORTED_ENCODERS
+from phazer.issues import (
+    BAD_CHOICE,
+    BAD_TYPE,
+    BAD_VERSION,
+    MISSING_FIELD,
+    NOT_MULTIPLE,
+    OUT_OF_RANGE,
+    SCHEMA_OTHER,
+    UNKNOWN_KEY,
+    UNSUPPORTED_ENCODER,
+    Issue,
+)
+from phazer.spec.yaml_source import FieldPath, SourceMap
+from phazer.suggest import did_you_mean
+
+_TYPE_NAMES = {
+    "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
+    "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
+    "bool_parsing": "true or false", "string_type": "a string", "list_type": "a list",
+    "model_type": "a mapping of fields", "dict_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+}
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is typing.Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _union_variants(annotation: Any) -> list[type[BaseModel]]:
+    annotation = _unwrap(annotation)
+    if get_origin(annotation) in (typing.Union, types.UnionType):
+        return [a for a in get_args(annotation) if isinstance(a, type)
+                and issubclass(a, BaseModel)]
+    return []
+
+
+def _tags(variant: type[BaseModel]) -> tuple[str, ...]:
+    return get_args(_unwrap(variant.model_fields["type"].annotation))
+
+
+def walk(root: type[BaseModel], loc: tuple) -> tuple[FieldPath, type[BaseModel] | None,
+                                                      FieldInfo | None]:
+    """Follow a pydantic error location through the models.
+
+    Returns:
+        The location without discriminator tags, the model that owns the last element (None
+        when the location leaves the models, e.g. into a list) and that element's FieldInfo.
+    """
+    clean: list[str | int] = []
+    model: type[BaseModel] | None = root
+    info: FieldInfo | None = None
+    items = list(loc)
+    while items:
+        part = items.pop(0)
+        clean.append(part)
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return tuple(clean), model if len(items) == 0 else None, None
+        info = model.model_fields[part]
+        owner = model
+        annotation = _unwrap(info.annotation)
+        variants = _union_variants(annotation)
+        if variants and items and isinstance(items[0], str):
+            tag = items.pop(0)
+            model = next((v for v in variants if tag in _tags(v)), None)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+        else:
+            model = None
+        if not items:
+            return tuple(clean), owner, info
+    return tuple(clean), model, info
+
+
+def _range_text(info: FieldInfo | None) -> str:
+    if info is None:
+        return ""
+    low = high = None
+    low_open = high_open = False
+    for meta in info.metadata:
+        if isinstance(meta, annotated_types.Ge):
+            low = meta.ge
+        elif isinstance(meta, annotated_types.Gt):
+            low, low_open = meta.gt, True
+        elif isinstance(meta, annotated_types.Le):
+            high = meta.le
+        elif isinstance(meta, annotated_types.Lt):
+            high, high_open = meta.lt, True
+    if low is None and high is None:
+        return ""
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    return f"{left}{low}, {high}{right}"
+
+
+def _dotted(path: FieldPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _choices_from(expected: str) -> list[str]:
+    return re.findall(r"'([^']*)'", expected)
+
+
+def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Issue:
+    """Convert one pydantic error dict into an Issue with position and hint."""
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    path, owner, info = walk(root, loc)
+    code, message, hint = SCHEMA_OTHER, error["msg"], ""
+    prefer_key = False
+
+    if kind == "extra_forbidden":
+        prefer_key = True
+        key = str(path[-1])
+        where = _dotted(path[:-1]) or "the top level"
+        valid = sorted(owner.model_fields) if owner is not None else []
+        code = UNKNOWN_KEY
+        message = f"unknown field '{key}' in {where}; expected one of: {', '.join(valid)}"
+        hint = did_you_mean(key, valid) or "remove it, or check `phazer schema` for the fields"
+    elif kind in ("literal_error", "enum"):
+        choices = _choices_from(ctx.get("expected", ""))
+        if path == ("phazer",):
+            code = BAD_VERSION
+            message = f"unsupported format version {value!r}; this phazer reads version 1"
+            hint = "set `phazer: 1`"
+        else:
+            code = BAD_CHOICE
+            message = f"{_describe(value)} is not allowed; expected one of: {', '.join(choices)}"
+            hint = did_you_mean(str(value), choices)
+    elif kind == "union_tag_invalid":
+        tag = ctx.get("tag")
+        path = (*path, "type")
+        choices = _choices_from(ctx.get("expected_tags", ""))
+        if tag in UNSUPPORTED_ENCODERS:
+            code = UNSUPPORTED_ENCODER
+            message = f"encoder '{tag}': {UNSUPPORTED_ENCODERS[tag]}"
+            hint = "pick another encoder, e.g. efficientnet_b4 or fs_original"
+        else:
+            code = BAD_CHOICE
+            message = f"unknown type {tag!r}; expected one of: {', '.join(choices)}"
+            hint = did_you_mean(str(tag), choices)
+    elif kind == "union_tag_not_found":
+        path = (*path, "type")
+        code, message = MISSING_FIELD, "`type` is required to choose the variant"
+        hint = "add a `type:` line"
+    elif kind == "missing":
+        code, message = MISSING_FIELD, f"required field '{path[-1]}' is missing"
+        hint = "add it"
+    elif kind in _TYPE_NAMES:
+        code = BAD_TYPE
+        message = f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
+        if isinstance(value, str):
+            hint = "remove the quotes: YAML reads quoted values as strings"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        code = OUT_OF_RANGE
+        message = f"{value!r} is out of range; expected a value in {_range_text(info)}"
+        hint = "faceswap's documented range for this option"
+    elif kind == "multiple_of":
+        step = ctx.get("multiple_of")
+        code = NOT_MULTIPLE
+        message = f"{value!r} is not a multiple of {step}"
+        if isinstance(value, int) and step:
+            below = value // step * step
+            hint = f"use {below} or {below + step}"
+    elif kind == "value_error":
+        code = NOT_MULTIPLE if "odd" in message else SCHEMA_OTHER
+        message = f"{_describe(value)}: {ctx.get('error', message)}"
+
+    pos = source.find(path, prefer_key=prefer_key)
+    if pos is None or pos.file == "--set":
+        return Issue(code, "error", _dotted(path), message, hint,
+                     pos.file if pos else None)
+    return Issue(code, "error", _dotted(path), message, hint, pos.file, pos.line, pos.column)
+
+
+def validation_issues(exc: ValidationError, root: type[BaseModel],
+                      source: SourceMap) -> list[Issue]:
+    """All issues of a pydantic ValidationError, de-duplicated by (path, code)."""
+    seen: set[tuple[str, str]] = set()
+    issues = []
+    for error in exc.errors(include_url=False):
+        issue = error_to_issue(error, root, source)
+        if (issue.path, issue.code) in seen:
+            continue
+        seen.add((issue.path, issue.code))
+        issues.append(issue)
+    return issues

@@ -1,0 +1,46 @@
+"""Validate a spec reference end to end: read, schema, routing rules, arithmetic rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from phazer.issues import Issue, SpecError, has_errors, sort_issues
+from phazer.rules import run_rules
+from phazer.spec import LoadedSpec, load_spec
+from phazer.spec.yaml_source import SourceMap
+
+
+@dataclass
+class ValidationReport:
+    """Every issue found for one spec reference, and the spec when it passed the schema."""
+
+    reference: str
+    issues: list[Issue]
+    loaded: LoadedSpec | None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings and infos are allowed)."""
+        return not has_errors(self.issues)
+
+
+def locate(issue: Issue, source: SourceMap, default_file: str) -> Issue:
+    """Fill an issue's file, line and column from the source map, by its field path."""
+    if issue.line is not None:
+        return issue
+    path = tuple(int(p) if p.isdigit() else p for p in issue.path.split(".")) if issue.path \
+        else ()
+    pos = source.find(path)
+    if pos is None or pos.file == "--set":
+        return replace(issue, file=issue.file or (pos.file if pos else default_file))
+    return replace(issue, file=pos.file, line=pos.line, column=pos.column)
+
+
+def validate_reference(reference: str, overrides: list[str] | None = None) -> ValidationReport:
+    """Load and fully validate a spec file or preset; never raises for bad input."""
+    try:
+        loaded = load_spec(reference, overrides)
+    except SpecError as exc:
+        return ValidationReport(reference, exc.issues, None)
+    issues = [locate(i, loaded.source, loaded.origin) for i in run_rules(loaded.spec)]
+    return ValidationReport(reference, sort_issues(issues), loaded)
