@@ -1,0 +1,291 @@
+"""Op kinds of the layer IR: how each infers its shape, parameters and FLOPs (no TensorFlow).
+
+Each op kind is registered once with :func:`op_kind`. The Keras emitter keeps a matching
+table of layer factories (``phazer/emit``); a conformance test runs every kind against Keras.
+
+FLOP convention (per example, forward): a multiply-add counts 2; a bias add, an activation,
+an element-wise add/multiply, a dropout or noise mask counts 1 per output element; a
+normalization counts 5 per element (mean, variance, subtract, divide, scale-and-shift);
+bilinear resizing counts 4 per output element, nearest-neighbour 0; pooling counts one per
+input element read. These are the conventions of ``docs/summary.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Shape = tuple[int, ...]
+Attrs = Mapping[str, Any]
+
+
+class IRShapeError(ValueError):
+    """An op cannot be applied to its input shapes (e.g. a reshape that does not divide)."""
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """Trainable and non-trainable parameter counts."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+
+    @property
+    def total(self) -> int:
+        """All parameters."""
+        return self.trainable + self.non_trainable
+
+    def __add__(self, other: ParamCount) -> ParamCount:
+        return ParamCount(self.trainable + other.trainable,
+                          self.non_trainable + other.non_trainable)
+
+
+InferFn = Callable[[Attrs, tuple[Shape, ...]], Shape]
+ParamsFn = Callable[[Attrs, tuple[Shape, ...], Shape], ParamCount]
+FlopsFn = Callable[[Attrs, tuple[Shape, ...], Shape], int]
+
+
+@dataclass(frozen=True)
+class OpKind:
+    """An op kind: name plus its three inference functions."""
+
+    name: str
+    infer: InferFn
+    params: ParamsFn
+    flops: FlopsFn
+
+
+OP_KINDS: dict[str, OpKind] = {}
+
+
+def _no_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    return ParamCount()
+
+
+def _per_element(cost: int) -> FlopsFn:
+    def flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+        return cost * math.prod(out)
+    return flops
+
+
+def op_kind(name: str, params: ParamsFn = _no_params,
+            flops: FlopsFn = _per_element(0)) -> Callable[[InferFn], InferFn]:
+    """Register an op kind whose decorated function infers the output shape."""
+    def decorate(infer: InferFn) -> InferFn:
+        if name in OP_KINDS:
+            raise ValueError(f"op kind {name!r} registered twice")
+        OP_KINDS[name] = OpKind(name, infer, params, flops)
+        return infer
+    return decorate
+
+
+def _single(ins: tuple[Shape, ...], rank: int | None = None) -> Shape:
+    if len(ins) != 1:
+        raise IRShapeError(f"expects 1 input, got {len(ins)}")
+    if rank is not None and len(ins[0]) != rank:
+        raise IRShapeError(f"expects a rank-{rank} input, got shape {ins[0]}")
+    return ins[0]
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    """Spatial output size of a convolution or pooling window."""
+    if padding == "same":
+        return -(-size // stride)
+    out = (size - kernel) // stride + 1
+    if out < 1:
+        raise IRShapeError(f"a {kernel}x{kernel} 'valid' window does not fit a {size}px input")
+    return out
+
+
+# --- structure --------------------------------------------------------------------------
+@op_kind("input")
+def _input(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return tuple(attrs["shape"])
+
+
+@op_kind("flatten")
+def _flatten(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return (math.prod(_single(ins)),)
+
+
+@op_kind("reshape")
+def _reshape(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    shape, target = _single(ins), tuple(attrs["target_shape"])
+    if math.prod(shape) != math.prod(target):
+        raise IRShapeError(f"cannot reshape {shape} ({math.prod(shape)} values) to {target} "
+                           f"({math.prod(target)} values)")
+    return target
+
+
+@op_kind("concatenate", flops=_per_element(0))
+def _concatenate(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    if len(ins) < 2:
+        raise IRShapeError("concatenate needs at least 2 inputs")
+    if any(s[:-1] != ins[0][:-1] for s in ins):
+        raise IRShapeError(f"cannot concatenate shapes {list(ins)} on the last axis")
+    return (*ins[0][:-1], sum(s[-1] for s in ins))
+
+
+def _same_shapes(ins: tuple[Shape, ...]) -> Shape:
+    if len(ins) < 2 or any(s != ins[0] for s in ins):
+        raise IRShapeError(f"needs 2+ inputs of one shape, got {list(ins)}")
+    return ins[0]
+
+
+@op_kind("add", flops=_per_element(1))
+def _add(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return _same_shapes(ins)
+
+
+@op_kind("multiply", flops=_per_element(1))
+def _multiply(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return _same_shapes(ins)
+
+
+# --- element-wise, parameter-free ---------------------------------------------------------
+def _identity(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return _single(ins)
+
+
+for _name in ("leaky_relu", "activation", "dropout", "gaussian_noise", "rescale",
+              "spatial_dropout"):
+    op_kind(_name, flops=_per_element(1))(_identity)
+
+
+# --- dense and convolutions -----------------------------------------------------------------
+def _dense_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    bias = attrs.get("use_bias", True)
+    return ParamCount(ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0))
+
+
+def _dense_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    bias = attrs.get("use_bias", True)
+    return 2 * ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0)
+
+
+@op_kind("dense", params=_dense_params, flops=_dense_flops)
+def _dense(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    shape = _single(ins)
+    return (*shape[:-1], attrs["units"])
+
+
+def _conv_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    k = attrs["kernel"]
+    bias = attrs["filters"] if attrs.get("use_bias", True) else 0
+    return ParamCount(k * k * ins[0][-1] * attrs["filters"] + bias)
+
+
+def _conv_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    k = attrs["kernel"]
+    bias = math.prod(out) if attrs.get("use_bias", True) else 0
+    return 2 * k * k * ins[0][-1] * math.prod(out) + bias
+
+
+@op_kind("conv2d", params=_conv_params, flops=_conv_flops)
+def _conv2d(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, _ = _single(ins, 3)
+    k, s, pad = attrs["kernel"], attrs.get("strides", 1), attrs.get("padding", "same")
+    return (conv_output_size(h, k, s, pad), conv_output_size(w, k, s, pad), attrs["filters"])
+
+
+def _deconv_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    k = attrs["kernel"]
+    bias = math.prod(out) if attrs.get("use_bias", True) else 0
+    return 2 * k * k * math.prod(ins[0]) * attrs["filters"] + bias
+
+
+@op_kind("conv2d_transpose", params=_conv_params, flops=_deconv_flops)
+def _conv2d_transpose(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, _ = _single(ins, 3)
+    s = attrs.get("strides", 1)
+    if attrs.get("padding", "same") != "same":
+        raise IRShapeError("only 'same' padding is supported for transposed convolutions")
+    return (h * s, w * s, attrs["filters"])
+
+
+# --- resampling ----------------------------------------------------------------------------
+@op_kind("pixel_shuffle")
+def _pixel_shuffle(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, c = _single(ins, 3)
+    r = attrs.get("scale", 2)
+    if c % (r * r):
+        raise IRShapeError(f"pixel shuffle x{r} needs channels divisible by {r * r}, got {c}")
+    return (h * r, w * r, c // (r * r))
+
+
+def _resize_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    return 0 if attrs.get("interpolation", "nearest") == "nearest" else 4 * math.prod(out)
+
+
+def _upscaled(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, c = _single(ins, 3)
+    size = attrs["size"]
+    return (h * size, w * size, c)
+
+
+op_kind("upsampling2d", flops=_resize_flops)(_upscaled)
+op_kind("resize_images", flops=_resize_flops)(_upscaled)
+
+
+@op_kind("reflection_pad")
+def _reflection_pad(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, c = _single(ins, 3)
+    p = attrs["padding"]
+    if p >= h or p >= w:
+        raise IRShapeError(f"reflection padding {p} needs an input larger than {h}x{w}")
+    return (h + 2 * p, w + 2 * p, c)
+
+
+def _pool_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    return math.prod(ins[0])
+
+
+@op_kind("max_pool2d", flops=_pool_flops)
+def _max_pool2d(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, c = _single(ins, 3)
+    k, pad = attrs.get("pool", 2), attrs.get("padding", "valid")
+    s = attrs.get("strides", k)
+    return (conv_output_size(h, k, s, pad), conv_output_size(w, k, s, pad), c)
+
+
+def _global_pool(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return (_single(ins, 3)[-1],)
+
+
+op_kind("global_avg_pool", flops=_pool_flops)(_global_pool)
+op_kind("global_max_pool", flops=_pool_flops)(_global_pool)
+
+
+# --- normalization -------------------------------------------------------------------------
+def _norm_params(per_channel: int, frozen_per_channel: int = 0) -> ParamsFn:
+    def params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+        channels = ins[0][-1]
+        return ParamCount(per_channel * channels, frozen_per_channel * channels)
+    return params
+
+
+op_kind("batch_norm", params=_norm_params(2, 2), flops=_per_element(5))(_identity)
+op_kind("layer_norm", params=_norm_params(2), flops=_per_element(5))(_identity)
+op_kind("rms_norm", params=_norm_params(1), flops=_per_element(4))(_identity)
+op_kind("instance_norm", params=_norm_params(2), flops=_per_element(5))(_identity)
+
+
+@op_kind("group_norm", params=_norm_params(2), flops=_per_element(5))
+def _group_norm(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    shape = _single(ins)
+    if shape[-1] % attrs["groups"]:
+        raise IRShapeError(f"group norm with {attrs['groups']} groups needs channels "
+                           f"divisible by {attrs['groups']}, got {shape[-1]}")
+    return shape
+
+
+@op_kind("adain", flops=_per_element(7))
+def _adain(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    if len(ins) != 3:
+        raise IRShapeError(f"AdaIN expects (features, gamma, beta), got {len(ins)} inputs")
+    features, gamma, beta = ins
+    if gamma[-1] != features[-1] or beta[-1] != features[-1]:
+        raise IRShapeError(f"AdaIN style {gamma}/{beta} does not match features {features}")
+    return features
