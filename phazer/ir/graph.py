@@ -131,6 +131,10 @@ class SubModelBuilder:
             IRShapeError: the inputs' shapes do not fit the op (with the layer named).
         """
         spec = OP_KINDS[kind]
+        unknown = set(attrs) - spec.attrs
+        if unknown:
+            raise TypeError(f"op kind {kind!r} does not accept {sorted(unknown)}; it accepts "
+                            f"{sorted(spec.attrs)} (see phazer/ir/ops.py OP_ATTRS)")
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         layer = self.unique_name(name or kind)
         shapes = tuple(t.shape for t in inputs)

@@ -49,15 +49,55 @@ FlopsFn = Callable[[Attrs, tuple[Shape, ...], Shape], int]
 
 @dataclass(frozen=True)
 class OpKind:
-    """An op kind: name plus its three inference functions."""
+    """An op kind: its name, the attrs it accepts and its three inference functions."""
 
     name: str
     infer: InferFn
     params: ParamsFn
     flops: FlopsFn
+    attrs: frozenset[str] = frozenset()
 
 
 OP_KINDS: dict[str, OpKind] = {}
+
+# The attrs each op kind accepts: the contract between blocks (which set them) and the Keras
+# emitter (which reads them). Every kind also accepts ``kernel_initializer`` where it has a
+# kernel, and ``dtype`` (e.g. "float32" for an output that must stay float32 under mixed
+# precision). Values are plain JSON types.
+_KERNEL = frozenset({"kernel_initializer", "dtype"})
+OP_ATTRS: dict[str, frozenset[str]] = {
+    "input": frozenset({"shape"}),
+    "flatten": frozenset(),
+    "reshape": frozenset({"target_shape"}),
+    "concatenate": frozenset(),
+    "add": frozenset(),
+    "multiply": frozenset(),
+    "leaky_relu": frozenset({"negative_slope"}),
+    "activation": frozenset({"function", "dtype"}),   # function: "sigmoid", "relu", ...
+    "dropout": frozenset({"rate"}),
+    "spatial_dropout": frozenset({"rate"}),
+    "gaussian_noise": frozenset({"stddev"}),
+    "rescale": frozenset({"scale", "offset"}),        # y = x * scale + offset
+    "dense": frozenset({"units", "use_bias"}) | _KERNEL,
+    "conv2d": frozenset({"filters", "kernel", "strides", "padding", "use_bias"}) | _KERNEL,
+    "conv2d_transpose": frozenset({"filters", "kernel", "strides", "padding", "use_bias"})
+    | _KERNEL,
+    "pixel_shuffle": frozenset({"scale"}),
+    "upsampling2d": frozenset({"size", "interpolation"}),   # "nearest" | "bilinear"
+    "resize_images": frozenset({"size", "interpolation"}),
+    "reflection_pad": frozenset({"padding"}),
+    "max_pool2d": frozenset({"pool", "strides", "padding"}),
+    "global_avg_pool": frozenset(),
+    "global_max_pool": frozenset(),
+    "batch_norm": frozenset({"epsilon"}),
+    "layer_norm": frozenset({"epsilon"}),
+    "rms_norm": frozenset({"epsilon"}),
+    "instance_norm": frozenset({"epsilon"}),
+    "group_norm": frozenset({"groups", "epsilon"}),
+    "adain": frozenset({"epsilon"}),
+    "keras_app": frozenset({"encoder", "input_size", "width", "depth_multiplier", "dropout",
+                            "minimalistic", "imagenet_weights", "weights_file"}),
+}
 
 
 def _no_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
@@ -70,13 +110,17 @@ def _per_element(cost: int) -> FlopsFn:
     return flops
 
 
-def op_kind(name: str, params: ParamsFn = _no_params,
-            flops: FlopsFn = _per_element(0)) -> Callable[[InferFn], InferFn]:
-    """Register an op kind whose decorated function infers the output shape."""
+def op_kind(name: str, params: ParamsFn = _no_params, flops: FlopsFn = _per_element(0),
+            attrs: frozenset[str] | None = None) -> Callable[[InferFn], InferFn]:
+    """Register an op kind whose decorated function infers the output shape.
+
+    ``attrs`` defaults to the kind's entry in :data:`OP_ATTRS` (empty when absent).
+    """
+    attrs = OP_ATTRS.get(name, frozenset()) if attrs is None else attrs
     def decorate(infer: InferFn) -> InferFn:
         if name in OP_KINDS:
             raise ValueError(f"op kind {name!r} registered twice")
-        OP_KINDS[name] = OpKind(name, infer, params, flops)
+        OP_KINDS[name] = OpKind(name, infer, params, flops, attrs)
         return infer
     return decorate
 
