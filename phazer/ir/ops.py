@@ -110,7 +110,10 @@ def _per_element(cost: int) -> FlopsFn:
     return flops
 
 
-def op_kind(name: str, params: ParamsFn = _no_params, flops: FlopsFn = _per_element(0),
+_FREE = _per_element(0)
+
+
+def op_kind(name: str, params: ParamsFn = _no_params, flops: FlopsFn = _FREE,
             attrs: frozenset[str] | None = None) -> Callable[[InferFn], InferFn]:
     """Register an op kind whose decorated function infers the output shape.
 
