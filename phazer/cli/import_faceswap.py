@@ -1,0 +1,95 @@
+"""``phazer import-faceswap FILE -o OUT.yaml``: turn faceswap Phaze-A settings into a spec."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from phazer.cli.common import print_issues, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.faceswap_import import import_faceswap
+from phazer.issues import has_errors
+from phazer.spec.dump import dump_spec
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "import-faceswap", help="convert a faceswap Phaze-A preset JSON or train.ini to a spec",
+        description="Read faceswap's Phaze-A settings from a GUI preset file "
+                    "(model_phaze_a_<name>_preset.json) or a train.ini and write them as a "
+                    "phazer spec. Every option that is dropped, filled in or rejected is "
+                    "reported. Nothing is written when there is an error (exit 1).")
+    parser.add_argument("file", metavar="FILE", help="faceswap preset .json or train.ini")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.yaml",
+                        help="the spec file to write")
+    parser.add_argument("--name", help="the spec's name (default: from the file name)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.set_defaults(func=run)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
+
+    A reader never sees a half-written file, and a failed write leaves ``path`` as it was.
+
+    Raises:
+        OSError: the folder cannot be written to.
+    """
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # os.open with mode 0o666 lets the umask decide the permissions, as for any new file.
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def _output_problem(out: Path, force: bool) -> tuple[str, str] | None:
+    """Why OUT cannot be written (message, hint), or None when it can."""
+    if out.is_dir():
+        return f"{out} is a directory", "give a file name, e.g. -o my-model.yaml"
+    if not out.parent.is_dir():
+        return (f"the folder {out.parent} does not exist",
+                f"create it first (mkdir -p {out.parent})")
+    if out.exists() and not force:
+        return f"{out} already exists; not overwritten", "pass --force to overwrite it"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import the faceswap file and write the spec when there is no error."""
+    console = stdout_console()
+    result = import_faceswap(args.file, name=args.name)
+    print_issues(console, result.issues)
+    if has_errors(result.issues) or result.spec is None:
+        errors = sum(issue.severity == "error" for issue in result.issues)
+        console.print(f"[bold red]not imported[/bold red]: {errors} error(s) in {args.file}; "
+                      f"nothing written")
+        return EXIT_INVALID
+    out = Path(args.output)
+    problem = _output_problem(out, args.force)
+    if problem is not None:
+        message, hint = problem
+        console.print(f"[bold red]error[/bold red]: {message}\n  hint: {hint}")
+        return EXIT_INVALID
+    header = (f"Imported by `phazer import-faceswap` from {args.file}\n"
+              f"Check it with: phazer validate {out}")
+    try:
+        write_atomically(out, dump_spec(result.spec, header=header))
+    except OSError as exc:
+        console.print(f"[bold red]error[/bold red]: cannot write {out}: {exc.strerror}")
+        return EXIT_INVALID
+    dropped = sum(issue.code == "PHZ404" for issue in result.issues)
+    console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; "
+                  f"{dropped} option(s) dropped as unused)")
+    return EXIT_OK

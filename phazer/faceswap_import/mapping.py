@@ -1,0 +1,67 @@
+"""The faceswap option -> phazer field table, rendered as Markdown for the docs.
+
+``docs/import-faceswap.md`` embeds the output of :func:`mapping_table`; a test checks that the
+two agree, so the docs follow :mod:`phazer.spec.faceswap_names`.
+"""
+
+from __future__ import annotations
+
+from phazer.catalog.encoders import ENCODERS
+from phazer.faceswap_import.options import GLOBAL_OPTION_FACTS, PHAZE_A_OPTIONS, OptionValue
+from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS, PHAZE_A_SECTION
+
+_KERAS_ENCODERS = frozenset(name for name, info in ENCODERS.items()
+                            if info.is_keras_application)
+
+# Short remarks shown in the table's last column.
+_NOTES: dict[str, str] = {
+    "enc_architecture": "CLIP encoders (`clipv_*`) are rejected: phazer cannot build them yet",
+    "enc_load_weights": "phazer's own default is `false`; an import keeps faceswap's value",
+    "bottleneck_size": "dropped unless `bottleneck_type` is `dense`",
+    "dec_output_kernel": "phazer requires an odd kernel; faceswap accepts even ones",
+    "enc_scaling": "faceswap's slider starts at 0; phazer requires at least 1",
+    "mobilenet_dropout": "faceswap's slider goes to 2.0; phazer requires a rate below 1",
+    "freeze_layers": "comma-separated text or a list in faceswap; a list in phazer",
+    "load_layers": "comma-separated text or a list in faceswap; a list in phazer",
+    "learn_mask": "read from a `train.ini` only; presets do not carry it",
+    "icnr_init": "read from a `train.ini` only; presets do not carry it",
+    "conv_aware_init": "read from a `train.ini` only; presets do not carry it",
+    "reflect_padding": "read from a `train.ini` only; presets do not carry it",
+}
+
+
+def _applies_text(option: str) -> str:
+    if option == "bottleneck_size":
+        return "dense bottleneck"
+    applies_to = MODEL_OPTIONS[option][1]
+    if applies_to is None:
+        return "all"
+    if applies_to == _KERAS_ENCODERS:
+        return "Keras encoders"
+    return ", ".join(f"`{name}`" for name in sorted(applies_to))
+
+
+def _default_text(value: OptionValue) -> str:
+    if isinstance(value, bool):
+        return f"`{value}`"
+    if isinstance(value, list):
+        return f"`{', '.join(value)}`"
+    return f"`{value}`"
+
+
+def mapping_table() -> str:
+    """The Markdown table of every faceswap option the importer reads and where it goes."""
+    rows = ["| faceswap option | phazer field | used with | faceswap default | notes |",
+            "|---|---|---|---|---|"]
+    for option, (path, _) in MODEL_OPTIONS.items():
+        fact = PHAZE_A_OPTIONS[option]
+        rows.append(f"| `{option}` | `{path}` | {_applies_text(option)} | "
+                    f"{_default_text(fact.default_value())} | {_NOTES.get(option, '')} |")
+    for (section, option), path in GLOBAL_OPTIONS.items():
+        fact = GLOBAL_OPTION_FACTS[(section, option)]
+        rows.append(f"| `[{section}] {option}` | `{path}` | all | "
+                    f"{_default_text(fact.default_value())} | {_NOTES.get(option, '')} |")
+    rows.append("")
+    rows.append(f"Options without a section are read from `[{PHAZE_A_SECTION}]` in a "
+                "`train.ini`, or from the top level of a preset JSON file.")
+    return "\n".join(rows) + "\n"
