@@ -32,7 +32,7 @@ def floor8(value: float) -> int:
 
 def _full_curve(start: int, end: int, points: int, slope: float) -> list[int]:
     if points == 1:
-        return [start]
+        return [floor8(start)]
     values = []
     for i in range(points):
         x = i / (points - 1)
@@ -44,8 +44,10 @@ def _full_curve(start: int, end: int, points: int, slope: float) -> list[int]:
 def _capped_curve(start: int, end: int, points: int, slope: float, mode: str) -> list[int]:
     ratio = 1 - abs(slope)
     values = [start]
-    while values[-1] > end and len(values) < points:
+    for _ in range(points - 1):
         values.append(max(end, floor8(values[-1] * ratio)))
+        if values[-1] == end:
+            break
     if len(values) < points:
         padding = [start if mode == "cap_max" else end] * (points - len(values))
         values = padding + values if mode == "cap_max" else values + padding

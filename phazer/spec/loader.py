@@ -97,6 +97,12 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> RawSpec:
         issue = exc.issues[0]
         raise SpecError([_at(EXTENDS_NOT_FOUND, "extends", pos, issue.message,
                              issue.hint)]) from None
+    if not parent_path.exists():
+        raise SpecError([_at(EXTENDS_NOT_FOUND, "extends", pos,
+                             f"`extends` names {parent_ref!r}, but there is no file "
+                             f"{parent_path}",
+                             "a relative path is read from this file's folder; a preset "
+                             "name has no extension (`phazer presets` lists them)")])
     resolved = parent_path.resolve()
     if resolved in seen or len(seen) >= MAX_EXTENDS_DEPTH:
         chain = " -> ".join(str(p) for p in (*seen, resolved))
@@ -151,8 +157,10 @@ def apply_overrides(raw: RawSpec, overrides: list[str]) -> RawSpec:
             target = child
         path = tuple(parts)
         raw.source.drop_under(path)
-        if isinstance(value, dict) and isinstance(target.get(parts[-1]), dict):
-            value = deep_merge(target[parts[-1]], value, raw.source, SourceMap(), path)
+        current = target.get(parts[-1])
+        if isinstance(value, dict) and isinstance(current, dict) and not _replaces_variant(
+                current, value):
+            value = deep_merge(current, value, raw.source, SourceMap(), path)
         target[parts[-1]] = value
         raw.source.values[path] = Position("--set", 0, 0)
     return RawSpec(data, raw.source, raw.origin)

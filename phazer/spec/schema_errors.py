@@ -35,6 +35,10 @@ _TYPE_NAMES = {
     "model_attributes_type": "a mapping of fields",
 }
 
+_SCALAR_KINDS = {"int_type", "int_parsing", "int_from_float", "float_type", "float_parsing",
+                 "bool_type", "bool_parsing"}
+_MAPPING_KINDS = {"model_type", "dict_type", "model_attributes_type"}
+
 
 def _unwrap(annotation: Any) -> Any:
     while get_origin(annotation) is typing.Annotated:
@@ -170,8 +174,15 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
     elif kind in _TYPE_NAMES:
         code = BAD_TYPE
         message = f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
-        if isinstance(value, str):
+        if isinstance(value, str) and kind in _SCALAR_KINDS:
             hint = "remove the quotes: YAML reads quoted values as strings"
+        elif kind in _MAPPING_KINDS and _union_variants(info.annotation if info else None):
+            hint = f"write it as a mapping, e.g. `{path[-1]}: {{type: {value}}}`" if isinstance(
+                value, str) else "write it as a mapping with a `type:` field"
+        elif kind in _MAPPING_KINDS:
+            hint = "write its fields indented under it, one `key: value` per line"
+        elif kind == "list_type":
+            hint = f"write a list, e.g. `[{value}]`" if isinstance(value, str) else ""
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         code = OUT_OF_RANGE
         message = f"{value!r} is out of range; expected a value in {_range_text(info)}"

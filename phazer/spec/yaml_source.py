@@ -133,9 +133,12 @@ def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
             that is not a mapping.
     """
     if _looks_like_faceswap_json(text):
+        start = len(text) - len(text.lstrip())
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
         raise _file_issue(WRONG_FORMAT, file, f"{file} is a faceswap preset (JSON), not a "
                           "phazer spec", f"convert it first: phazer import-faceswap {file} "
-                          "-o my.yaml")
+                          "-o my.yaml", line, column)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -151,7 +154,7 @@ def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
                           "fix the YAML syntax") from None
     if node is None:
         raise _file_issue(EMPTY_FILE, file, f"{file} is empty",
-                          "start from a preset: phazer new my.yaml --from original")
+                          "start from a preset: phazer new my.yaml --from original", 1, 1)
     if not isinstance(node, yaml.MappingNode):
         raise _file_issue(NOT_A_MAPPING, file, f"{file} holds a YAML {node.id}, expected a "
                           "mapping of fields such as `output_size: 128`",

@@ -1,0 +1,139 @@
+"""``phazer presets``: a table of the built-in presets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from phazer.cli.common import print_issues, stderr_console, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.issues import Issue, SpecError
+from phazer.spec import ModelSpec, load_spec
+from phazer.spec.describe import (
+    encoder_input_size,
+    first_sentence,
+    lead_clause,
+    routing_summary,
+)
+from phazer.spec.presets import preset_names, presets_dir
+
+_MIN_FLEX_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class PresetColumn:
+    """One column of the presets table and its key in the JSON output.
+
+    Attributes:
+        header: the table header.
+        key: the JSON key.
+        value: the JSON value for a preset, from its name and spec.
+        text: the table cell for that value.
+        justify: the cell alignment.
+        wrap: the cell may wrap onto several lines when the terminal is narrow.
+        truncate: the cell is cut with "…" when the terminal is narrow (one line per preset).
+    """
+
+    header: str
+    key: str
+    value: Callable[[str, ModelSpec], object]
+    text: Callable[[object], str] = str
+    justify: str = "left"
+    wrap: bool = False
+    truncate: bool = False
+
+
+def preset_columns() -> list[PresetColumn]:
+    """The columns of ``phazer presets``, in display order.
+
+    Extension point: the parameter count and the estimated VRAM at batch 16 come from the
+    plan; add their columns here (after "routing") once it exists. A column must compute a
+    real figure: the table never shows a placeholder number.
+    """
+    return [
+        PresetColumn("name", "name", lambda name, spec: name),
+        PresetColumn("out px", "output_size", lambda name, spec: spec.output_size,
+                     justify="right"),
+        PresetColumn("encoder", "encoder", lambda name, spec: spec.encoder.type),
+        PresetColumn("in px", "encoder_input_size",
+                     lambda name, spec: encoder_input_size(spec), justify="right"),
+        PresetColumn("routing", "routing", lambda name, spec: routing_summary(spec.routing),
+                     wrap=True),
+        PresetColumn("description", "description",
+                     lambda name, spec: first_sentence(spec.description),
+                     lambda sentence: lead_clause(str(sentence)), truncate=True),
+    ]
+
+
+def load_presets() -> list[tuple[str, ModelSpec | None, list[Issue]]]:
+    """Every built-in preset: its name, its spec (None when invalid) and the load issues."""
+    loaded: list[tuple[str, ModelSpec | None, list[Issue]]] = []
+    for name in preset_names():
+        try:
+            loaded.append((name, load_spec(name).spec, []))
+        except SpecError as exc:
+            loaded.append((name, None, exc.issues))
+    return loaded
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "presets", help="list the built-in presets",
+        description="List the built-in presets: output size, encoder and its input size, "
+                    "routing and what each recreates. Any command that takes a spec file "
+                    "also takes a preset name.")
+    parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.set_defaults(func=run)
+
+
+def _json_rows(columns: list[PresetColumn],
+               presets: list[tuple[str, ModelSpec | None, list[Issue]]]) -> list[dict]:
+    rows = []
+    for name, spec, issues in presets:
+        if spec is None:
+            rows.append({"name": name, "valid": False, "issues": [i.to_json() for i in issues]})
+        else:
+            rows.append({"valid": True, **{c.key: c.value(name, spec) for c in columns}})
+    return rows
+
+
+def _table(columns: list[PresetColumn],
+           presets: list[tuple[str, ModelSpec | None, list[Issue]]]) -> Table:
+    table = Table(title="built-in presets", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 1, 0, 0), expand=True)
+    for column in columns:
+        table.add_column(column.header, justify=column.justify,  # type: ignore[arg-type]
+                         no_wrap=not column.wrap, overflow="ellipsis",
+                         ratio=1 if column.wrap or column.truncate else None,
+                         min_width=_MIN_FLEX_WIDTH if column.wrap or column.truncate else None)
+    for name, spec, issues in presets:
+        if spec is None:
+            reason = escape(issues[0].message) if issues else ""
+            cells = [name, *("?" for _ in columns[1:-1]), f"[red]invalid:[/red] {reason}"]
+        else:
+            cells = [column.text(column.value(name, spec)) for column in columns]
+        table.add_row(*cells)
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the table (or JSON) of built-in presets."""
+    columns = preset_columns()
+    presets = load_presets()
+    if args.json:
+        print(json.dumps(_json_rows(columns, presets), indent=2))
+    elif not presets:
+        stderr_console().print(f"no built-in presets found in {presets_dir()}")
+    else:
+        stdout_console().print(_table(columns, presets), soft_wrap=False)
+    broken = [issue for _, spec, issues in presets if spec is None for issue in issues]
+    if broken and not args.json:
+        print_issues(stderr_console(), broken)
+    return EXIT_INVALID if broken else EXIT_OK

@@ -1,0 +1,156 @@
+"""`phazer presets`: the table of built-in presets, its JSON and its column providers."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from phazer.cli.main import main
+from phazer.cli.presets import preset_columns
+from phazer.spec.describe import first_sentence, lead_clause, routing_summary
+from phazer.spec.models import RoutingSpec
+from phazer.spec.presets import preset_names
+
+ALPHA = """\
+# alpha: a test preset
+phazer: 1
+name: alpha
+description: |
+  A small test model, e.g. for the CLI tests. It has a second sentence.
+output_size: 256
+encoder:
+  type: efficientnet_b4
+  scaling: 60
+"""
+BETA = """\
+name: beta
+description: "Beta model: shared everything but the decoders."
+routing:
+  split_fc: false
+  split_decoders: true
+  gblock: false
+"""
+
+
+@pytest.fixture
+def preset_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "builtin"
+    folder.mkdir()
+    (folder / "alpha.yaml").write_text(ALPHA)
+    (folder / "beta.yaml").write_text(BETA)
+    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: folder)
+    monkeypatch.setenv("COLUMNS", "160")
+    return folder
+
+
+def test_table_lists_every_preset(capsys, preset_dir):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    alpha = next(line for line in out.splitlines() if line.split()[:1] == ["alpha"])
+    assert alpha.split()[1:4] == ["256", "efficientnet_b4", "224"]
+    assert "split FC + G-Block, shared decoder" in alpha
+    assert "A small test model, e.g. for the CLI tests" in alpha
+    assert "second sentence" not in out
+    beta = next(line for line in out.splitlines() if line.split()[:1] == ["beta"])
+    assert beta.split()[1:4] == ["128", "fs_original", "64"]
+    assert "shared FC, split decoders" in beta
+    assert "Beta model" in beta
+
+
+def test_json_lists_every_preset(capsys, preset_dir):
+    assert main(["presets", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in rows] == ["alpha", "beta"]
+    assert rows[0] == {
+        "valid": True, "name": "alpha", "output_size": 256, "encoder": "efficientnet_b4",
+        "encoder_input_size": 224, "routing": "split FC + G-Block, shared decoder",
+        "description": "A small test model, e.g. for the CLI tests."}
+
+
+def test_json_keys_follow_the_column_providers(capsys, preset_dir):
+    main(["presets", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert list(rows[0]) == ["valid", *(column.key for column in preset_columns())]
+
+
+def test_no_fake_figures(capsys, preset_dir):
+    main(["presets", "--json"])
+    row = json.loads(capsys.readouterr().out)[0]
+    assert not {"params", "total_params", "vram", "memory"} & set(row)
+
+
+def test_invalid_preset_exits_1_and_is_shown(capsys, preset_dir):
+    (preset_dir / "broken.yaml").write_text("fc:\n  depth: 99\n")
+    assert main(["presets"]) == 1
+    captured = capsys.readouterr()
+    assert "broken" in captured.out
+    assert "invalid" in captured.out
+    assert "PHZ104" in captured.err
+    assert main(["presets", "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[-1]["valid"] is False
+    assert rows[-1]["issues"][0]["code"] == "PHZ104"
+
+
+def test_no_presets(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: tmp_path / "none")
+    assert main(["presets"]) == 0
+    assert "no built-in presets" in capsys.readouterr().err
+    assert main(["presets", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_narrow_terminal_keeps_one_line_per_name(capsys, preset_dir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+    assert sum(line.split()[:1] == ["alpha"] for line in lines) == 1
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as caught:
+        main(["presets", "--bogus"])
+    assert caught.value.code == 2
+
+
+@pytest.mark.skipif(not preset_names(), reason="no built-in presets yet")
+def test_builtin_presets_all_load(capsys):
+    assert main(["presets", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in rows] == preset_names()
+    assert all(row["valid"] for row in rows)
+
+
+@pytest.mark.parametrize(("routing", "expected"), [
+    ({}, "split FC + G-Block, shared decoder"),
+    ({"split_fc": False, "split_decoders": True, "gblock": False},
+     "shared FC, split decoders"),
+    ({"shared_fc": "half", "gblock": False}, "split FC + shared FC (half), shared decoder"),
+    ({"shared_fc": "full", "split_gblock": True},
+     "split FC + shared FC + split G-Block, shared decoder"),
+    ({"split_fc": False, "shared_fc": "full", "gblock": False},
+     "shared FC + extra shared FC, shared decoder"),
+    ({"split_fc": False, "shared_fc": "half", "gblock": False},
+     "shared FC + FC reused (half), shared decoder"),
+])
+def test_routing_summary(routing, expected):
+    assert routing_summary(RoutingSpec.model_validate(routing)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ""),
+    ("One. Two.", "One."),
+    ("Uses e.g. the original layout. More.", "Uses e.g. the original layout."),
+    ("Wrapped\n  over lines. Next", "Wrapped over lines."),
+    ("No full stop", "No full stop"),
+])
+def test_first_sentence(text, expected):
+    assert first_sentence(textwrap.dedent(text)) == expected
+
+
+def test_lead_clause():
+    assert lead_clause("faceswap's Dfaker model: the Original layout.") == "faceswap's Dfaker model"
+    assert lead_clause("Plain sentence.") == "Plain sentence"

@@ -1,0 +1,101 @@
+"""The generated docs are in sync with the code (regenerate with `python scripts/gen_docs.py`)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from phazer.issues import CODES, CodeInfo
+
+REPO = Path(__file__).resolve().parent.parent
+FIX = "run `python scripts/gen_docs.py`, write any TODO entries, and commit the result"
+
+
+def _load_gen_docs():
+    spec = importlib.util.spec_from_file_location("gen_docs", REPO / "scripts" / "gen_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen_docs = _load_gen_docs()
+
+
+def read(name: str) -> str:
+    return (REPO / "docs" / name).read_text(encoding="utf-8")
+
+
+def test_spec_reference_is_in_sync():
+    assert read("spec-reference.md") == gen_docs.render_spec_reference(), FIX
+
+
+def test_errors_md_is_in_sync():
+    text = read("errors.md")
+    assert text == gen_docs.render_errors(text), FIX
+
+
+def test_every_registered_code_is_explained():
+    assert gen_docs.undocumented_codes(read("errors.md")) == [], FIX
+
+
+def test_errors_md_covers_the_live_registry():
+    gen_docs.collect_codes()  # loads the rule modules, which may register more codes
+    text = read("errors.md")
+    for code, info in CODES.items():
+        assert f"### {code} — {info.title}\n\nSeverity: **{info.severity}**" in text, code
+
+
+def test_source_codes_are_found_statically():
+    static = gen_docs.static_codes()
+    import phazer.issues as issues_module
+
+    in_issues = {c for c in static if c in vars(issues_module).values()}
+    assert in_issues and in_issues <= set(static)
+    assert set(gen_docs.collect_codes()) >= set(static)
+
+
+def test_a_new_code_fails_until_documented(monkeypatch):
+    monkeypatch.setitem(CODES, "PHZ398", CodeInfo("PHZ398", "warning", "a code added later"))
+    text = read("errors.md")
+    assert "PHZ398" in gen_docs.undocumented_codes(text)
+    regenerated = gen_docs.render_errors(text)
+    assert regenerated != text
+    assert "### PHZ398 — a code added later" in regenerated
+    assert gen_docs.TODO_MARKER in regenerated
+    written = regenerated.replace(
+        f"{gen_docs.TODO_MARKER}: explain when phazer reports PHZ398, show an example and say "
+        "how to fix it.", "Explained now.")
+    assert "PHZ398" not in gen_docs.undocumented_codes(written)
+    assert gen_docs.render_errors(written) == written
+
+
+def test_hand_written_text_survives_regeneration():
+    text = read("errors.md")
+    assert "did you mean 'dimensions'?" in text or "did you mean 'depth'?" in text
+    assert gen_docs.render_errors(text).count("**Fix:**") == text.count("**Fix:**")
+
+
+def test_cli_md_is_in_sync():
+    text = read("cli.md")
+    assert text == gen_docs.render_cli(text), FIX
+    assert gen_docs.undocumented_commands(text) == [], FIX
+
+
+def test_filter_curve_examples_are_in_sync():
+    text = read("filter-curve.md")
+    assert text == gen_docs.render_filter_curve(text), FIX
+    assert "[512, 256, 128, 64]" in text
+    assert "slope -0.45" in text
+
+
+@pytest.mark.parametrize("name", ["errors.md", "spec-reference.md", "cli.md",
+                                  "filter-curve.md"])
+def test_docs_exist_and_end_with_a_newline(name):
+    text = read(name)
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_check_mode_reports_nothing():
+    assert gen_docs.problems() == [], FIX
