@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from phazer.cli import import_faceswap as command
 from phazer.cli.main import main
+from phazer.fileio import atomic_write_text
 from phazer.spec import load_spec
 from phazer.spec.dump import spec_to_data
 
@@ -139,7 +139,7 @@ def test_failed_write_leaves_no_temp_file_and_keeps_the_old_file(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
 
 
-def test_write_atomically_goes_through_a_temp_file_in_the_same_folder(tmp_path, monkeypatch):
+def test_atomic_write_goes_through_a_temp_file_in_the_same_folder(tmp_path, monkeypatch):
     seen = []
     real_replace = os.replace
 
@@ -151,7 +151,7 @@ def test_write_atomically_goes_through_a_temp_file_in_the_same_folder(tmp_path, 
 
     monkeypatch.setattr(os, "replace", spy)
     target = tmp_path / "a.yaml"
-    command.write_atomically(target, "text\n")
+    atomic_write_text(target, "text\n")
     [(src, dst)] = seen
     assert src.parent == tmp_path and src != target and dst == target
     assert target.read_text() == "text\n"

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import secrets
 from pathlib import Path
 
 from phazer.cli.common import print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.faceswap_import import import_faceswap
+from phazer.fileio import atomic_write_text
 from phazer.issues import has_errors
 from phazer.spec.dump import dump_spec
 
@@ -29,29 +27,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="the spec's name (default: from the file name)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.set_defaults(func=run)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
-
-    A reader never sees a half-written file, and a failed write leaves ``path`` as it was.
-
-    Raises:
-        OSError: the folder cannot be written to.
-    """
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as for any new file.
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
 
 
 def _output_problem(out: Path, force: bool) -> tuple[str, str] | None:
@@ -85,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     header = (f"Imported by `phazer import-faceswap` from {args.file}\n"
               f"Check it with: phazer validate {out}")
     try:
-        write_atomically(out, dump_spec(result.spec, header=header))
+        atomic_write_text(out, dump_spec(result.spec, header=header))
     except OSError as exc:
         console.print(f"[bold red]error[/bold red]: cannot write {out}: {exc.strerror}")
         return EXIT_INVALID
