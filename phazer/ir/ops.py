@@ -86,6 +86,9 @@ OP_ATTRS: dict[str, frozenset[str]] = {
     "upsampling2d": frozenset({"size", "interpolation"}),   # "nearest" | "bilinear"
     "resize_images": frozenset({"size", "interpolation"}),
     "reflection_pad": frozenset({"padding"}),
+    # faceswap's ReflectionPadding2D: the reflect padding that makes the following 'valid'
+    # conv (kernel, strides) give "same" output sizes; see reflect_same_padding()
+    "reflection_pad_same": frozenset({"kernel", "strides"}),
     "max_pool2d": frozenset({"pool", "strides", "padding"}),
     "global_avg_pool": frozenset(),
     "global_max_pool": frozenset(),
@@ -283,6 +286,27 @@ def _reflection_pad(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     if p >= h or p >= w:
         raise IRShapeError(f"reflection padding {p} needs an input larger than {h}x{w}")
     return (h + 2 * p, w + 2 * p, c)
+
+
+def reflect_same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Reflect padding (before, after) that makes a 'valid' window act like 'same' padding.
+
+    The total is ``kernel - stride`` when ``size`` divides by ``stride``, else
+    ``kernel - size % stride`` (never negative); the smaller half goes before.
+    """
+    total = max(kernel - (stride if size % stride == 0 else size % stride), 0)
+    return total // 2, total - total // 2
+
+
+@op_kind("reflection_pad_same")
+def _reflection_pad_same(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    h, w, c = _single(ins, 3)
+    k, s = attrs["kernel"], attrs.get("strides", 1)
+    pad_h, pad_w = reflect_same_padding(h, k, s), reflect_same_padding(w, k, s)
+    if max(pad_h) >= h or max(pad_w) >= w:
+        raise IRShapeError(f"reflect padding {pad_h} for a {k}x{k} stride-{s} conv needs an "
+                           f"input larger than {h}x{w}")
+    return (h + sum(pad_h), w + sum(pad_w), c)
 
 
 def _pool_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:

@@ -1,0 +1,188 @@
+"""The conditions under which a schema-valid spec cannot be built.
+
+faceswap accepts many of these and then crashes deep inside the Keras build (or builds
+something degenerate); phazer reports them up front. Each :class:`Problem` names the fields
+involved, says what is wrong and hints at a fix; the validator turns them into issues, and the
+builders refuse a spec that has any (:func:`require_buildable`). ``docs/arithmetic.md`` lists
+them with the reasoning.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from phazer.blocks.arithmetic import Derived, derive, retile_multiple
+from phazer.blocks.norms import norm_info
+from phazer.blocks.upscalers import upscaler
+from phazer.ir.ops import Shape
+from phazer.spec.encoders import FsOriginalEncoder
+from phazer.spec.models import ModelSpec
+
+
+class Problem(NamedTuple):
+    """Why a spec cannot be built: the fields involved, what is wrong, how to fix it."""
+
+    paths: tuple[str, ...]
+    message: str
+    hint: str
+
+
+_FC_SIZE = ("fc.dimensions", "fc.upsamples", "output_size")
+_SUBPIXEL_BASED = ("subpixel", "upscale_fast", "upscale_hybrid")
+
+
+def _lower_multiple(value: int, step: int) -> int:
+    return max(value // step * step, step)
+
+
+def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
+    fc, out = spec.fc, []
+    d, s, ff = dv.fc_dim, dv.retile_dim, dv.fc_filters
+    if d > spec.output_size:
+        out.append(Problem(_FC_SIZE, f"the FC output is {d}x{d} (fc.dimensions "
+                           f"{fc.dimensions} x 2^{fc.upsamples} upsamples), larger than the "
+                           f"{spec.output_size}px output", "lower fc.dimensions or "
+                           "fc.upsamples, or raise output_size"))
+        return out
+    for path, given, scaled in ff.changes:
+        if scaled == 0:
+            out.append(Problem((path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
+                               f"{d}x{d} FC output is re-tiled to {s}x{s}, which needs "
+                               f"multiples of {ff.multiple}",
+                               f"use at least {ff.multiple} filters, or fc.dimensions and "
+                               f"fc.upsamples whose {d} doubles up to {spec.output_size}"))
+    area = fc.dimensions ** 2
+    if fc.depth >= 1 and ff.max_filters and area * ff.max_filters % 8:
+        step = math.lcm(8 // math.gcd(8, area), ff.multiple)
+        out.append(Problem(("fc.max_filters", "fc.dimensions"), f"the last FC layer needs "
+                           f"{area * ff.max_filters} nodes ({fc.dimensions}^2 x "
+                           f"{ff.max_filters}) to reshape, but layer widths are rounded down "
+                           f"to a multiple of 8", f"use a multiple of {step} for "
+                           f"fc.max_filters, e.g. {_lower_multiple(ff.max_filters, step)}"))
+    if fc.depth == 0 and dv.fc_input_size is not None:
+        need = area * ff.max_filters
+        if dv.fc_input_size != need:
+            out.append(Problem(("fc.depth", "fc.max_filters", "fc.dimensions",
+                                "bottleneck.type"),
+                               f"with fc.depth 0 the {dv.fc_input_size} bottleneck features "
+                               f"are reshaped directly to {fc.dimensions}x{fc.dimensions}x"
+                               f"{ff.max_filters} ({need} values)", "make the bottleneck "
+                               "output match fc.dimensions^2 x fc.max_filters, or use "
+                               "fc.depth >= 1"))
+    if dv.retile is not None:
+        (_, _, channels), _ = dv.retile
+        if d * d * channels % (s * s):
+            out.append(Problem(("fc.upsample_filters", "fc.upsampler", *_FC_SIZE),
+                               f"the {d}x{d}x{channels} FC output cannot be re-tiled to "
+                               f"{s}x{s} for the {spec.output_size}px output ({d * d * channels}"
+                               f" values do not divide by {s * s})",
+                               f"use FC output channels that are a multiple of "
+                               f"{retile_multiple(d, s)}"))
+    return out
+
+
+def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
+    dec, out = spec.decoder, []
+    if dec.upscales_in_fc > dv.total_upscales:
+        out.append(Problem(("decoder.upscales_in_fc",), f"decoder.upscales_in_fc is "
+                           f"{dec.upscales_in_fc} but the model only has "
+                           f"{dv.total_upscales} upscales", f"use at most {dv.total_upscales}"))
+    if dec.learn_mask and dec.upscales_in_fc:
+        out.append(Problem(("decoder.learn_mask", "decoder.upscales_in_fc"), "learn_mask "
+                           "cannot be combined with upscales in the FC models (faceswap "
+                           "always fails to build this)", "set decoder.upscales_in_fc to 0 "
+                           "or turn learn_mask off"))
+    info = norm_info(dec.norm)
+    channels = [upscaler(dec.upscaler).channels(f) for f in dv.decoder_filters]
+    if info is not None and info.channel_multiple > 1:
+        bad = sorted({c for c in channels if c % info.channel_multiple})
+        if bad:
+            out.append(Problem(("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
+                               f"{dec.norm} norm needs channels divisible by "
+                               f"{info.channel_multiple}, but upscales output {bad}",
+                               f"use filters that are multiples of {info.channel_multiple} "
+                               f"or another decoder.norm"))
+    odd = sorted({f for f, c, res in zip(dv.decoder_filters, channels, dv.residual_upscales,
+                                         strict=True) if res and c != f})
+    if odd:
+        out.append(Problem(("decoder.upscaler", "decoder.max_filters", "decoder.res_blocks"),
+                           f"upscale_hybrid outputs one more channel than an odd filter count "
+                           f"({odd}), so the residual blocks after it cannot add",
+                           "use even decoder filters, another upscaler or no residual blocks"))
+    return out
+
+
+def _encoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
+    enc, reflect = spec.encoder, spec.convolutions.reflect_padding
+    if not isinstance(enc, FsOriginalEncoder):
+        return []
+    px, depth = dv.encoder_input_px, enc.depth
+    paths = ("encoder.depth", "encoder.scaling")
+    if enc.alt:
+        last = px // 2 ** (depth - 1)
+        need = 3 if reflect else 4
+        if last < need:
+            return [Problem(paths, f"the alt encoder's last block gets {last}x{last} from the "
+                            f"{px}px input, too small for its 4x4 conv (needs {need}px)",
+                            f"use encoder.depth <= {max(1, int(math.log2(px / need)) + 1)} "
+                            f"or a larger encoder.scaling")]
+        return []
+    last = -(-px // 2 ** (depth - 1))
+    need = 3 if reflect else 2
+    if last < need:
+        return [Problem(paths, f"encoder.depth {depth} is too deep for the {px}px input: the "
+                        f"last block gets {last}x{last}" + (" (reflect padding needs 3px)"
+                                                            if reflect else ""),
+                        "lower encoder.depth or raise encoder.scaling")]
+    return []
+
+
+def _reflect_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
+    if not spec.convolutions.reflect_padding:
+        return []
+    out, fc, dec = [], spec.fc, spec.decoder
+    if fc.upsamples and fc.upsampler in _SUBPIXEL_BASED and fc.dimensions < 2:
+        out.append(Problem(("convolutions.reflect_padding", "fc.dimensions", "fc.upsampler"),
+                           f"reflect padding cannot pad the {fc.dimensions}x"
+                           f"{fc.dimensions} input of the FC {fc.upsampler} conv",
+                           "use fc.dimensions >= 2, upsample2d or no reflect padding"))
+    s = dv.retile_dim
+    if dv.total_upscales and dec.upscaler == "upscale_dny" and s < 3:
+        out.append(Problem(("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+                           f"reflect padding cannot pad the {s}x{s} input of the upscale_dny "
+                           f"4x4 entry conv", "start the decoder at 3px or more, or turn "
+                           "reflect padding off"))
+    if dv.total_upscales and dec.upscaler in _SUBPIXEL_BASED and s < 2:
+        out.append(Problem(("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+                           f"reflect padding cannot pad the {s}x{s} input of the first "
+                           f"{dec.upscaler} conv", "start the decoder at 2px or more, or turn "
+                           "reflect padding off"))
+    return out
+
+
+def problems(spec: ModelSpec, backbone_shape: Shape | None = None) -> list[Problem]:
+    """Every reason the spec cannot be built (empty when it can).
+
+    Args:
+        spec: a schema-valid spec.
+        backbone_shape: the Keras encoder's output shape when the caller knows it (enables
+            the fc.depth 0 check for pooling/flatten bottlenecks on Keras encoders).
+    """
+    dv = derive(spec, backbone_shape)
+    return [*_encoder_problems(spec, dv), *_fc_problems(spec, dv),
+            *_decoder_problems(spec, dv), *_reflect_problems(spec, dv)]
+
+
+def require_buildable(spec: ModelSpec, backbone_shape: Shape | None = None) -> Derived:
+    """The derived sizes of a buildable spec.
+
+    Raises:
+        ValueError: listing every problem, when the spec cannot be built.
+    """
+    found = problems(spec, backbone_shape)
+    if found:
+        lines = "\n".join(f"- {', '.join(p.paths)}: {p.message} (hint: {p.hint})"
+                          for p in found)
+        raise ValueError(f"the spec cannot be built:\n{lines}")
+    return derive(spec, backbone_shape)

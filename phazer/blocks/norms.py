@@ -1,0 +1,65 @@
+"""The normalization registry: one entry per norm name used by the spec.
+
+``decoder.norm`` (after every upscale) and ``bottleneck.norm`` (before the bottleneck) both
+look their norm up here, so adding a normalization is one entry in :data:`NORMS` (plus the
+name in the spec's ``Literal``). Epsilons are the ones of the layers faceswap uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from phazer.ir.graph import SubModelBuilder, Tensor
+
+
+@dataclass(frozen=True)
+class NormInfo:
+    """How a norm name becomes an op.
+
+    Attributes:
+        kind: the IR op kind.
+        attrs: the op's attrs.
+        channel_multiple: channels must be a multiple of this (group norm's group count).
+    """
+
+    kind: str
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    channel_multiple: int = 1
+
+
+GROUP_NORM_GROUPS = 32
+"""faceswap's GroupNormalization default: 32 groups."""
+
+NORMS: dict[str, NormInfo | None] = {
+    "none": None,
+    "batch": NormInfo("batch_norm", {"epsilon": 1e-3}),
+    "group": NormInfo("group_norm", {"groups": GROUP_NORM_GROUPS, "epsilon": 1e-6},
+                      channel_multiple=GROUP_NORM_GROUPS),
+    "instance": NormInfo("instance_norm", {"epsilon": 1e-3}),
+    "layer": NormInfo("layer_norm", {"epsilon": 1e-3}),
+    "rms": NormInfo("rms_norm", {"epsilon": 1e-8}),
+}
+"""Norm name -> op (None: no normalization)."""
+
+
+def norm_info(name: str) -> NormInfo | None:
+    """The registry entry of a norm name.
+
+    Raises:
+        ValueError: the name is not in :data:`NORMS`.
+    """
+    try:
+        return NORMS[name]
+    except KeyError:
+        raise ValueError(f"unknown normalization {name!r}; expected one of "
+                         f"{', '.join(NORMS)}") from None
+
+
+def apply_norm(b: SubModelBuilder, x: Tensor, name: str, stem: str = "norm") -> Tensor:
+    """Append the normalization ``name`` (nothing for "none")."""
+    info = norm_info(name)
+    if info is None:
+        return x
+    return b.add(info.kind, x, name=f"{stem}_{name}", **dict(info.attrs))

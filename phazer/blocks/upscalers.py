@@ -1,0 +1,166 @@
+"""The upscaler registry: every way Phaze-A doubles height and width.
+
+:data:`UPSCALERS` holds the five decoder upscalers (``decoder.upscaler``); the FC upsamplers
+(``fc.upsampler``) are the same blocks plus ``upsample2d``, which :func:`fc_upsampling` treats
+specially (one UpSampling2D for all the upsamples). Every upscaler is built with its LeakyReLU
+activation, as Phaze-A builds them in both places.
+
+Layer sequences (f = filters):
+    subpixel: conv3x3 to 4f, LeakyReLU(0.1), pixel shuffle x2 -> f channels.
+    upscale_fast: [conv3x3 to f, bilinear x2] + subpixel(f), added -> f channels.
+    upscale_hybrid: subpixel(h) and [conv3x3 to h, bilinear x2] concatenated, h = f - f // 2
+        -> 2h channels (f + 1 when f is odd).
+    resize_images: [bilinear resize x2, conv3x3 to f] + transposed conv3x3 stride 2 to f,
+        added, LeakyReLU(0.2) -> f channels.
+    upscale_dny: bilinear x2, then two conv3x3 blocks to f with LeakyReLU(0.2) -> f channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from phazer.blocks.conv import ConvSettings, conv_block, fs_conv
+from phazer.ir.graph import SubModelBuilder, Tensor
+
+UpscaleFn = Callable[[SubModelBuilder, Tensor, int, ConvSettings, str], Tensor]
+
+
+@dataclass(frozen=True)
+class UpscalerInfo:
+    """One upscaler.
+
+    Attributes:
+        build: appends the block: ``build(b, x, filters, settings, name) -> Tensor``.
+        channels: output channels for a filter count.
+        has_activation: whether the block ends in its own activation (the decoder then adds
+            none when there are no residual blocks: upscale_dny).
+    """
+
+    build: UpscaleFn
+    channels: Callable[[int], int]
+    has_activation: bool = False
+
+
+def subpixel(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+             name: str = "upscale") -> Tensor:
+    """Sub-pixel upscale: conv3x3 to 4*filters, LeakyReLU(0.1), pixel shuffle x2."""
+    x = conv_block(b, x, filters * 4, 3, settings, strides=1, relu_alpha=0.1, upscale=True,
+                   name=f"{name}_conv2d")
+    return b.add("pixel_shuffle", x, name=f"{name}_pixelshuffler", scale=2)
+
+
+def _bilinear_branch(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+                     name: str) -> Tensor:
+    x = fs_conv(b, x, filters, 3, settings, upscale=True, name=f"{name}_conv2d")
+    return b.add("upsampling2d", x, name=f"{name}_upsampling2d", size=2,
+                 interpolation="bilinear")
+
+
+def upscale_fast(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+                 name: str = "upscale2x_fast") -> Tensor:
+    """Bilinear branch plus sub-pixel branch, added."""
+    smooth = _bilinear_branch(b, x, filters, settings, name)
+    detail = subpixel(b, x, filters, settings, name=f"{name}_sr")
+    return b.add("add", [smooth, detail], name=f"{name}_add")
+
+
+def hybrid_half(filters: int) -> int:
+    """Filters of each branch of upscale_hybrid: ``filters - filters // 2``."""
+    return filters - filters // 2
+
+
+def upscale_hybrid(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+                   name: str = "upscale2x_hyb") -> Tensor:
+    """Sub-pixel branch and bilinear branch of half the filters each, concatenated."""
+    half = hybrid_half(filters)
+    detail = subpixel(b, x, half, settings, name=f"{name}_sr")
+    smooth = _bilinear_branch(b, x, half, settings, name)
+    return b.add("concatenate", [detail, smooth], name=f"{name}_concatenate")
+
+
+def resize_images(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+                  name: str = "upscale_ri") -> Tensor:
+    """Bilinear resize + conv3x3, plus a stride-2 transposed conv3x3, added, LeakyReLU(0.2)."""
+    resized = b.add("resize_images", x, name=f"{name}_resize", size=2, interpolation="bilinear")
+    resized = fs_conv(b, resized, filters, 3, settings, upscale=True, name=f"{name}_conv")
+    transposed = b.add("conv2d_transpose", x, name=f"{name}_convtrans", filters=filters,
+                       kernel=3, strides=2, padding="same", kernel_initializer="glorot_uniform")
+    x = b.add("add", [resized, transposed], name=f"{name}_add")
+    return b.add("leaky_relu", x, name=f"{name}_leakyrelu", negative_slope=0.2)
+
+
+def upscale_dny(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
+                name: str = "upscale_dny") -> Tensor:
+    """Bilinear x2, then two conv3x3 blocks with LeakyReLU(0.2)."""
+    x = b.add("upsampling2d", x, name=f"{name}_upsample2d", size=2, interpolation="bilinear")
+    for idx in (1, 2):
+        x = conv_block(b, x, filters, 3, settings, strides=1, relu_alpha=0.2, upscale=True,
+                       name=f"{name}_conv2d_{idx}")
+    return x
+
+
+def _same(filters: int) -> int:
+    return filters
+
+
+UPSCALERS: dict[str, UpscalerInfo] = {
+    "subpixel": UpscalerInfo(subpixel, _same),
+    "resize_images": UpscalerInfo(resize_images, _same),
+    "upscale_fast": UpscalerInfo(upscale_fast, _same),
+    "upscale_hybrid": UpscalerInfo(upscale_hybrid, lambda f: 2 * hybrid_half(f)),
+    "upscale_dny": UpscalerInfo(upscale_dny, _same, has_activation=True),
+}
+"""Decoder upscalers by ``decoder.upscaler`` name."""
+
+FC_UPSAMPLERS: tuple[str, ...] = ("subpixel", "resize_images", "upscale_fast",
+                                  "upscale_hybrid", "upsample2d")
+"""``fc.upsampler`` names: four of the upscalers plus UpSampling2D."""
+
+
+def upscaler(name: str) -> UpscalerInfo:
+    """The registry entry of a decoder upscaler.
+
+    Raises:
+        ValueError: unknown upscaler.
+    """
+    try:
+        return UPSCALERS[name]
+    except KeyError:
+        raise ValueError(f"unknown upscaler {name!r}; expected one of "
+                         f"{', '.join(UPSCALERS)}") from None
+
+
+def fc_upsample_channels(method: str, count: int, filters: int, channels: int) -> int:
+    """Channels after the FC upsamplers.
+
+    Args:
+        method: the ``fc.upsampler`` name.
+        count: the number of upsamples.
+        filters: the (possibly rescaled) upsample filters.
+        channels: the channels entering the upsamplers.
+    """
+    if method == "upsample2d" or count == 0:
+        return channels
+    return upscaler(method).channels(filters)
+
+
+def fc_upsampling(b: SubModelBuilder, x: Tensor, method: str, count: int, filters: int,
+                  settings: ConvSettings) -> Tensor:
+    """The upsamplers at the end of an FC model.
+
+    ``upsample2d`` is one UpSampling2D of size ``2**count`` (nearest for one upsample,
+    bilinear for more) followed by LeakyReLU(0.1), which is added even for 0 upsamples. The
+    other methods are ``count`` upscaler blocks of ``filters`` each.
+    """
+    if method == "upsample2d":
+        if count > 1:
+            x = b.add("upsampling2d", x, name="up_sampling2d", size=2 ** count,
+                      interpolation="bilinear")
+        elif count == 1:
+            x = b.add("upsampling2d", x, name="up_sampling2d", size=2, interpolation="nearest")
+        return b.add("leaky_relu", x, name="leaky_re_lu", negative_slope=0.1)
+    info = upscaler(method)
+    for idx in range(count):
+        x = info.build(b, x, filters, settings, f"fc_upsample_{filters}_{idx}")
+    return x

@@ -1,0 +1,330 @@
+"""The derived sizes (worked examples of the guide and the shared README) and every condition
+under which a spec cannot be built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from phazer.blocks import (
+    build_decoder,
+    build_encoder,
+    build_fc,
+    build_g_block,
+    derive,
+    problems,
+    require_buildable,
+    scale_dim,
+)
+from phazer.curves import filter_curve
+from phazer.ir.ops import IRShapeError, reflect_same_padding
+from phazer.spec.models import ModelSpec
+
+
+def make(**groups: Any) -> ModelSpec:
+    return ModelSpec.model_validate(groups)
+
+
+def paths_of(spec: ModelSpec) -> list[tuple[str, ...]]:
+    return [p.paths for p in problems(spec)]
+
+
+def flagged(spec: ModelSpec, field: str) -> bool:
+    return any(field in paths for paths in paths_of(spec))
+
+
+# --- worked examples --------------------------------------------------------------------------
+def test_guide_rescale_1280_to_1278() -> None:
+    """Guide: output 192, FC dimensions 8, 1280 filters -> 1278 (81,792 nodes); its summary
+    shows fc_a (16, 16, 1278) with one upsample."""
+    spec = make(output_size=192, fc={"dimensions": 8, "upsamples": 1, "min_filters": 1280,
+                                     "max_filters": 1280, "upsampler": "upsample2d"})
+    dv = derive(spec)
+    assert dv.fc_filters.max_filters == 1278
+    assert dv.fc_nodes == (81_792,)
+    assert dv.fc_output_shape == (16, 16, 1278)
+    assert dv.fc_filters.changes == (("fc.max_filters", 1280, 1278),)
+    assert dv.retile == ((16, 16, 1278), (12, 12, 2272))
+    assert problems(spec) == []
+    fc = build_fc(spec, "fc_a", dv.encoder_output_shape)
+    assert fc.output_shapes == ((16, 16, 1278),)
+    decoder = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
+    assert decoder.output_shapes == ((192, 192, 3),)
+
+
+def test_readme_rescale_1024_to_1000_and_retile_8x8x500_to_5x5x1280() -> None:
+    spec = make(output_size=80, fc={"dimensions": 4, "upsamples": 1, "min_filters": 1024,
+                                    "max_filters": 1024, "upsampler": "subpixel",
+                                    "upsample_filters": 512})
+    dv = derive(spec)
+    assert dv.fc_filters.max_filters == 1000
+    assert dv.fc_filters.upsample_filters == 500
+    assert dv.fc_output_shape == (8, 8, 500)
+    assert dv.retile == ((8, 8, 500), (5, 5, 1280))
+    assert dv.decoder_upscales == 4  # 5 -> 10 -> 20 -> 40 -> 80
+    assert problems(spec) == []
+    decoder = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
+    assert decoder.ops[1].kind == "reshape" and decoder.ops[1].shape == (5, 5, 1280)
+    assert decoder.output_shapes == ((80, 80, 3),)
+
+
+@pytest.mark.parametrize(("slope", "expected"), [(-0.45, (512, 256, 128, 64)),
+                                                 (0.0, (512, 360, 208, 64)),
+                                                 (0.45, (512, 440, 312, 64))])
+def test_decoder_filter_lists(slope: float, expected: tuple[int, ...]) -> None:
+    """The guide's 4-upscale example (8 -> 128 px), with the code's sign convention."""
+    spec = make(output_size=128, fc={"dimensions": 8, "upsamples": 0},
+                decoder={"min_filters": 64, "max_filters": 512, "slope": slope})
+    dv = derive(spec)
+    assert dv.total_upscales == 4
+    assert dv.decoder_filters == expected
+
+
+def test_scale_dim() -> None:
+    assert scale_dim(192, 16) == 12
+    assert scale_dim(128, 16) == 16
+    assert scale_dim(80, 8) == 5
+    assert scale_dim(80, 4) == 5  # halving stops at an odd size, above the input
+    assert scale_dim(384, 3) == 3
+    assert scale_dim(64, 128) == 64
+
+
+def test_curve_single_point_floors_and_rising_cap_max() -> None:
+    """As faceswap: a 1-point full curve is floored to 8; cap modes stop at the end value."""
+    assert filter_curve(500, 64, 1, 0.0) == [496]
+    assert filter_curve(256, 512, 3, 0.5, "cap_max") == [256, 256, 512]
+    assert filter_curve(256, 512, 3, 0.5, "cap_min") == [256, 512, 512]
+
+
+# --- faceswap bugs phazer does not copy -------------------------------------------------------
+def test_depth_one_uses_max_filters() -> None:
+    spec = make(fc={"depth": 1, "dimensions": 4, "min_filters": 256, "max_filters": 1024})
+    assert derive(spec).fc_nodes == (16 * 1024,)
+    assert problems(spec) == []
+
+
+def test_rescaling_uses_two_to_the_upsamples() -> None:
+    """dim 4 with 2 upsamples is 16 px, which doubles to 128: no rescaling (faceswap's
+    dim * (upsamples + 1) = 12 would rescale)."""
+    spec = make(output_size=128, fc={"dimensions": 4, "upsamples": 2, "max_filters": 1000,
+                                     "upsampler": "upsample2d"})
+    dv = derive(spec)
+    assert dv.fc_dim == 16 and dv.retile is None and dv.fc_filters.changes == ()
+
+
+def test_skip_last_residual_applies_to_each_part() -> None:
+    spec = make(output_size=256, fc={"dimensions": 4, "upsamples": 0},
+                decoder={"upscales_in_fc": 2, "res_blocks": 1, "skip_last_residual": True})
+    dv = derive(spec)
+    assert dv.total_upscales == 6
+    assert dv.residual_upscales == (True, False, True, True, True, False)
+
+
+def test_gblock_depth_one_uses_max_nodes() -> None:
+    spec = make(gblock_fc={"depth": 1, "min_nodes": 128, "max_nodes": 500})
+    assert derive(spec).gblock_fc_nodes == (496,)
+
+
+# --- cannot-build conditions ------------------------------------------------------------------
+def test_filters_rescaled_to_zero() -> None:
+    spec = make(output_size=80, fc={"dimensions": 4, "upsamples": 1, "max_filters": 16,
+                                    "min_filters": 16, "upsampler": "upsample2d"})
+    assert flagged(spec, "fc.max_filters")
+    assert "rescaled to 0" in problems(spec)[0].message
+
+
+def test_node_floor_breaks_reshape() -> None:
+    spec = make(output_size=384, fc={"dimensions": 3, "upsamples": 0, "min_filters": 1540,
+                                     "max_filters": 1540})
+    assert derive(spec).fc_nodes == (13_856,)  # 9 x 1540 = 13,860 floored to 8
+    assert flagged(spec, "fc.max_filters")
+    assert "e.g. 1536" in problems(spec)[0].hint
+
+
+def test_depth_zero_needs_matching_bottleneck() -> None:
+    spec = make(fc={"depth": 0, "dimensions": 4, "max_filters": 512},
+                bottleneck={"type": "dense", "size": 1024})
+    assert flagged(spec, "fc.depth")
+    ok = make(fc={"depth": 0, "dimensions": 4, "max_filters": 64, "upsamples": 0},
+              bottleneck={"type": "dense", "size": 1024})
+    assert not flagged(ok, "fc.depth")
+
+
+def test_retile_that_does_not_divide() -> None:
+    """upscale_hybrid outputs 2 * ceil(f / 2) channels: 526 for 525 filters, which does not
+    re-tile from 8x8 to 5x5."""
+    spec = make(output_size=80, fc={"dimensions": 4, "upsamples": 1, "max_filters": 1000,
+                                    "upsampler": "upscale_hybrid", "upsample_filters": 525})
+    assert derive(spec).fc_channels == 526
+    assert flagged(spec, "fc.upsample_filters")
+
+
+@pytest.mark.parametrize(("encoder", "message"), [
+    ({"type": "fs_original", "alt": True, "depth": 7, "scaling": 13}, "4x4 conv"),
+    ({"type": "fs_original", "depth": 8, "scaling": 7}, "too deep"),
+])
+def test_encoder_too_deep(encoder: dict[str, Any], message: str) -> None:
+    spec = make(encoder=encoder)
+    found = problems(spec)
+    assert found and found[0].paths[0] == "encoder.depth" and message in found[0].message
+
+
+def test_more_fc_upscales_than_exist() -> None:
+    spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 0},
+                decoder={"upscales_in_fc": 3})
+    assert derive(spec).total_upscales == 2
+    assert flagged(spec, "decoder.upscales_in_fc")
+
+
+def test_learn_mask_with_fc_upscales() -> None:
+    spec = make(decoder={"learn_mask": True, "upscales_in_fc": 1})
+    assert flagged(spec, "decoder.learn_mask")
+
+
+def test_fc_output_larger_than_output() -> None:
+    spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 3})
+    assert flagged(spec, "fc.upsamples")
+
+
+def test_group_norm_channels() -> None:
+    assert flagged(make(decoder={"norm": "group", "max_filters": 520}), "decoder.norm")
+    assert not flagged(make(decoder={"norm": "group"}), "decoder.norm")
+
+
+def test_hybrid_odd_filters_before_residual_blocks() -> None:
+    spec = make(decoder={"upscaler": "upscale_hybrid", "max_filters": 513,
+                         "slope_mode": "cap_max", "slope": 0.5, "res_blocks": 1})
+    assert flagged(spec, "decoder.upscaler")
+
+
+@pytest.mark.parametrize(("groups", "field"), [
+    ({"output_size": 64, "fc": {"dimensions": 2, "upsamples": 0},
+      "decoder": {"upscaler": "upscale_dny"}}, "decoder.upscaler"),
+    ({"output_size": 64, "fc": {"dimensions": 1, "upsamples": 0}}, "decoder.upscaler"),
+    ({"fc": {"dimensions": 1, "upsamples": 1, "upsampler": "subpixel"}}, "fc.upsampler"),
+])
+def test_reflect_padding_on_tiny_maps(groups: dict[str, Any], field: str) -> None:
+    assert not flagged(make(**groups), field)
+    spec = make(**groups, convolutions={"reflect_padding": True})
+    assert flagged(spec, field)
+
+
+def test_builders_refuse_a_spec_with_problems() -> None:
+    spec = make(decoder={"learn_mask": True, "upscales_in_fc": 1})
+    with pytest.raises(ValueError, match="cannot be built"):
+        require_buildable(spec)
+    with pytest.raises(ValueError, match="learn_mask"):
+        build_decoder(spec, "decoder_a", (8, 8, 512))
+    with pytest.raises(ValueError, match="unknown FC"):
+        build_fc(make(), "fc_x", (1024,))
+
+
+# --- convolution switches -----------------------------------------------------------------------
+def test_reflect_padding_keeps_shapes_and_params() -> None:
+    plain, padded = make(), make(convolutions={"reflect_padding": True})
+    enc_a, enc_b = build_encoder(plain), build_encoder(padded)
+    assert enc_a.output_shapes == enc_b.output_shapes and enc_a.params == enc_b.params
+    assert [op.attr("padding") for op in enc_b.ops if op.kind == "conv2d"] == ["valid"] * 4
+    assert sum(op.kind == "reflection_pad_same" for op in enc_b.ops) == 4
+    dv = derive(padded)
+    dec_a = build_decoder(plain, "decoder_a", dv.decoder_input_shape)
+    dec_b = build_decoder(padded, "decoder_a", dv.decoder_input_shape)
+    assert dec_a.params == dec_b.params and dec_a.output_shapes == dec_b.output_shapes
+    assert reflect_same_padding(64, 5, 2) == (1, 2)
+    assert reflect_same_padding(7, 5, 2) == (2, 2)
+    assert reflect_same_padding(8, 1, 1) == (0, 0)
+
+
+def test_reflect_padding_keeps_the_alt_encoders_last_conv_same_size() -> None:
+    """faceswap's conv block pads instead of honouring 'valid' when reflect padding is on."""
+    spec = make(encoder={"type": "fs_original", "alt": True, "depth": 7, "scaling": 25,
+                         "min_filters": 16, "max_filters": 512},
+                convolutions={"reflect_padding": True})
+    assert derive(spec).backbone_shape == (4, 4, 512)
+    assert build_encoder(spec).output_shapes == ((1024,),)  # dense bottleneck
+
+
+def test_reflect_pad_op_rejects_tiny_inputs() -> None:
+    from phazer.ir.graph import SubModelBuilder
+    b = SubModelBuilder("t")
+    with pytest.raises(IRShapeError):
+        b.add("reflection_pad_same", b.input((2, 2, 8)), kernel=5, strides=2)
+
+
+def test_initializers_follow_the_switches() -> None:
+    def inits(spec: ModelSpec) -> set[tuple[str, str]]:
+        dv = derive(spec)
+        ir = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
+        return {(op.name.split("_")[0], op.attr("kernel_initializer")) for op in ir.ops
+                if op.kind in ("conv2d", "conv2d_transpose")}
+
+    assert inits(make()) == {("upscale", "he_uniform"), ("residual", "he_uniform"),
+                             ("residual", "variance_scaling_0.2"), ("face", "he_uniform")}
+    assert inits(make(convolutions={"icnr_init": True})) == {
+        ("upscale", "icnr"), ("residual", "he_uniform"), ("residual", "variance_scaling_0.2"),
+        ("face", "he_uniform")}
+    assert inits(make(convolutions={"conv_aware_init": True, "icnr_init": True})) == {
+        ("upscale", "icnr_conv_aware"), ("residual", "conv_aware"), ("face", "conv_aware")}
+    resize = make(decoder={"upscaler": "resize_images"}, convolutions={"icnr_init": True})
+    assert ("upscale", "glorot_uniform") in inits(resize)  # the transposed conv
+
+
+# --- upscalers no reference case uses -----------------------------------------------------------
+def _first_upscale(upscaler: str, filters: int) -> list[tuple[str, int, tuple[int, ...]]]:
+    """The one upscale 32 -> 64 px (cap mode keeps an unrounded filter count)."""
+    spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 1},
+                decoder={"upscaler": upscaler, "max_filters": filters, "min_filters": filters,
+                         "slope_mode": "cap_max", "res_blocks": 0, "gaussian_noise": False})
+    ir = build_decoder(spec, "decoder_a", (32, 32, 100))
+    return [(op.kind, op.params.total, op.shape) for op in ir.ops[1:-2]]
+
+
+def test_upscale_fast_layers() -> None:
+    conv, sub = 9 * 100 * 64 + 64, 9 * 100 * 256 + 256
+    assert _first_upscale("upscale_fast", 64) == [
+        ("conv2d", conv, (32, 32, 64)), ("upsampling2d", 0, (64, 64, 64)),
+        ("conv2d", sub, (32, 32, 256)), ("leaky_relu", 0, (32, 32, 256)),
+        ("pixel_shuffle", 0, (64, 64, 64)), ("add", 0, (64, 64, 64)),
+        ("leaky_relu", 0, (64, 64, 64))]
+
+
+def test_upscale_hybrid_layers() -> None:
+    half = 37 - 37 // 2  # 19 per branch: 38 channels out of 37 filters
+    assert _first_upscale("upscale_hybrid", 37) == [
+        ("conv2d", 9 * 100 * 4 * half + 4 * half, (32, 32, 76)),
+        ("leaky_relu", 0, (32, 32, 76)), ("pixel_shuffle", 0, (64, 64, 19)),
+        ("conv2d", 9 * 100 * half + half, (32, 32, 19)), ("upsampling2d", 0, (64, 64, 19)),
+        ("concatenate", 0, (64, 64, 38)), ("leaky_relu", 0, (64, 64, 38))]
+
+
+def test_norm_registry_in_the_decoder() -> None:
+    for norm, kind, params in [("batch", "batch_norm", 4 * 64), ("layer", "layer_norm", 128),
+                               ("rms", "rms_norm", 64), ("group", "group_norm", 128),
+                               ("instance", "instance_norm", 128)]:
+        spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 1},
+                    decoder={"norm": norm, "max_filters": 64, "min_filters": 64})
+        ir = build_decoder(spec, "decoder_a", (32, 32, 64))
+        found = [op for op in ir.ops if op.kind == kind]
+        assert len(found) == 1 and found[0].params.total == params
+
+
+def test_gblock_filters_follow_features() -> None:
+    ir = build_g_block(make(), "g_block_a", (8, 8, 96), (512,))
+    assert ir.output_shapes == ((8, 8, 96),)
+    with pytest.raises(ValueError):
+        build_g_block(make(), "g_block_x", (8, 8, 96), (512,))
+
+
+def test_registries_cover_the_spec() -> None:
+    from typing import get_args
+
+    from phazer.blocks import NORMS, UPSCALERS
+    from phazer.blocks.upscalers import FC_UPSAMPLERS
+    from phazer.spec.models import BottleneckSpec, DecoderSpec, Upsampler, Upscaler
+
+    assert set(UPSCALERS) == set(get_args(Upscaler))
+    assert set(FC_UPSAMPLERS) == set(get_args(Upsampler))
+    assert set(NORMS) == set(get_args(DecoderSpec.model_fields["norm"].annotation))
+    for variant in get_args(get_args(BottleneckSpec)[0]):
+        assert set(get_args(variant.model_fields["norm"].annotation)) <= set(NORMS)
