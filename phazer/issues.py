@@ -138,6 +138,39 @@ KERAS_ENCODER_MISSING = register_code(
     "PHZ208", "info", "`keras_encoder` listed but the encoder is not a Keras application")
 SHARED_DECODER_UNSPLIT = register_code(
     "PHZ209", "warning", "identity is only separated by a small part of the model")
+# --- arithmetic: specs that cannot be built, and silent adjustments ---------------------------
+FC_TOO_LARGE = register_code("PHZ301", "error", "FC output larger than the output size")
+FC_FILTERS_ZERO = register_code("PHZ302", "error", "FC filters rescaled to zero")
+FC_RESHAPE_FLOOR8 = register_code(
+    "PHZ303", "error", "FC layer width rounded to 8 no longer fits the reshape")
+FC_DEPTH0_MISMATCH = register_code(
+    "PHZ304", "error", "fc.depth 0: the bottleneck output does not fit the reshape")
+RETILE_NOT_DIVIDING = register_code(
+    "PHZ305", "error", "FC output cannot be re-tiled to reach the output size")
+TOO_MANY_FC_UPSCALES = register_code(
+    "PHZ306", "error", "more upscales moved into the FC than the decoder has")
+MASK_WITH_FC_UPSCALES = register_code(
+    "PHZ307", "error", "learn_mask combined with upscales in the FC")
+NORM_CHANNELS = register_code("PHZ308", "error", "normalization needs divisible channels")
+HYBRID_ODD_FILTERS = register_code(
+    "PHZ309", "error", "upscale_hybrid with odd filters cannot feed residual blocks")
+ENCODER_TOO_DEEP = register_code("PHZ310", "error", "encoder too deep for its input size")
+REFLECT_TOO_SMALL = register_code("PHZ311", "error", "reflect padding on a map too small to pad")
+ENCODER_INPUT_SIZE = register_code(
+    "PHZ312", "error", "input size the Keras encoder cannot take")
+HUGE_LAYER = register_code("PHZ313", "warning", "a single layer holds over a billion parameters")
+FC_FILTERS_RESCALED = register_code(
+    "PHZ320", "info", "FC filters lowered so the output can re-tile to the output size")
+DECODER_RETILED = register_code(
+    "PHZ321", "info", "decoder input re-tiled (a plain reshape) to reach the output size")
+RISING_DECODER_FILTERS = register_code(
+    "PHZ322", "warning", "decoder min filters above max: filters rise towards the output")
+CAP_SLOPE_SIGN = register_code(
+    "PHZ323", "warning", "negative slope in a capped slope mode acts as positive")
+FC_RESIDUAL_SKIPPED = register_code(
+    "PHZ324", "info", "skip_last_residual also drops the residual of the last FC upscale")
+WEIGHTS_FORCE_SIZE = register_code(
+    "PHZ325", "info", "ImageNet weights force the encoder's default input size")
 # --- importing faceswap files --------------------------------------------------------------
 FS_UNREADABLE = register_code("PHZ401", "error", "faceswap file missing, unreadable or malformed")
 FS_NOT_PHAZE_A = register_code("PHZ402", "error", "file holds no Phaze-A options")

@@ -16,13 +16,28 @@ from phazer.blocks.arithmetic import Derived, derive, retile_multiple
 from phazer.blocks.norms import norm_info
 from phazer.blocks.upscalers import upscaler
 from phazer.ir.ops import Shape
+from phazer.issues import (
+    ENCODER_TOO_DEEP,
+    FC_DEPTH0_MISMATCH,
+    FC_FILTERS_ZERO,
+    FC_RESHAPE_FLOOR8,
+    FC_TOO_LARGE,
+    HYBRID_ODD_FILTERS,
+    MASK_WITH_FC_UPSCALES,
+    NORM_CHANNELS,
+    REFLECT_TOO_SMALL,
+    RETILE_NOT_DIVIDING,
+    TOO_MANY_FC_UPSCALES,
+)
 from phazer.spec.encoders import FsOriginalEncoder
 from phazer.spec.models import ModelSpec
 
 
 class Problem(NamedTuple):
-    """Why a spec cannot be built: the fields involved, what is wrong, how to fix it."""
+    """Why a spec cannot be built: a stable issue code, the fields involved, what is wrong and
+    how to fix it."""
 
+    code: str
     paths: tuple[str, ...]
     message: str
     hint: str
@@ -40,14 +55,14 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     fc, out = spec.fc, []
     d, s, ff = dv.fc_dim, dv.retile_dim, dv.fc_filters
     if d > spec.output_size:
-        out.append(Problem(_FC_SIZE, f"the FC output is {d}x{d} (fc.dimensions "
+        out.append(Problem(FC_TOO_LARGE, _FC_SIZE, f"the FC output is {d}x{d} (fc.dimensions "
                            f"{fc.dimensions} x 2^{fc.upsamples} upsamples), larger than the "
                            f"{spec.output_size}px output", "lower fc.dimensions or "
                            "fc.upsamples, or raise output_size"))
         return out
     for path, given, scaled in ff.changes:
         if scaled == 0:
-            out.append(Problem((path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
+            out.append(Problem(FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
                                f"{d}x{d} FC output is re-tiled to {s}x{s}, which needs "
                                f"multiples of {ff.multiple}",
                                f"use at least {ff.multiple} filters, or fc.dimensions and "
@@ -55,7 +70,7 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     area = fc.dimensions ** 2
     if fc.depth >= 1 and ff.max_filters and area * ff.max_filters % 8:
         step = math.lcm(8 // math.gcd(8, area), ff.multiple)
-        out.append(Problem(("fc.max_filters", "fc.dimensions"), f"the last FC layer needs "
+        out.append(Problem(FC_RESHAPE_FLOOR8, ("fc.max_filters", "fc.dimensions"), f"the last FC layer needs "
                            f"{area * ff.max_filters} nodes ({fc.dimensions}^2 x "
                            f"{ff.max_filters}) to reshape, but layer widths are rounded down "
                            f"to a multiple of 8", f"use a multiple of {step} for "
@@ -63,7 +78,7 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if fc.depth == 0 and dv.fc_input_size is not None:
         need = area * ff.max_filters
         if dv.fc_input_size != need:
-            out.append(Problem(("fc.depth", "fc.max_filters", "fc.dimensions",
+            out.append(Problem(FC_DEPTH0_MISMATCH, ("fc.depth", "fc.max_filters", "fc.dimensions",
                                 "bottleneck.type"),
                                f"with fc.depth 0 the {dv.fc_input_size} bottleneck features "
                                f"are reshaped directly to {fc.dimensions}x{fc.dimensions}x"
@@ -73,7 +88,7 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if dv.retile is not None:
         (_, _, channels), _ = dv.retile
         if d * d * channels % (s * s):
-            out.append(Problem(("fc.upsample_filters", "fc.upsampler", *_FC_SIZE),
+            out.append(Problem(RETILE_NOT_DIVIDING, ("fc.upsample_filters", "fc.upsampler", *_FC_SIZE),
                                f"the {d}x{d}x{channels} FC output cannot be re-tiled to "
                                f"{s}x{s} for the {spec.output_size}px output ({d * d * channels}"
                                f" values do not divide by {s * s})",
@@ -85,11 +100,11 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
 def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     dec, out = spec.decoder, []
     if dec.upscales_in_fc > dv.total_upscales:
-        out.append(Problem(("decoder.upscales_in_fc",), f"decoder.upscales_in_fc is "
+        out.append(Problem(TOO_MANY_FC_UPSCALES, ("decoder.upscales_in_fc",), f"decoder.upscales_in_fc is "
                            f"{dec.upscales_in_fc} but the model only has "
                            f"{dv.total_upscales} upscales", f"use at most {dv.total_upscales}"))
     if dec.learn_mask and dec.upscales_in_fc:
-        out.append(Problem(("decoder.learn_mask", "decoder.upscales_in_fc"), "learn_mask "
+        out.append(Problem(MASK_WITH_FC_UPSCALES, ("decoder.learn_mask", "decoder.upscales_in_fc"), "learn_mask "
                            "cannot be combined with upscales in the FC models (faceswap "
                            "always fails to build this)", "set decoder.upscales_in_fc to 0 "
                            "or turn learn_mask off"))
@@ -98,7 +113,7 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if info is not None and info.channel_multiple > 1:
         bad = sorted({c for c in channels if c % info.channel_multiple})
         if bad:
-            out.append(Problem(("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
+            out.append(Problem(NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
                                f"{dec.norm} norm needs channels divisible by "
                                f"{info.channel_multiple}, but upscales output {bad}",
                                f"use filters that are multiples of {info.channel_multiple} "
@@ -106,7 +121,7 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     odd = sorted({f for f, c, res in zip(dv.decoder_filters, channels, dv.residual_upscales,
                                          strict=True) if res and c != f})
     if odd:
-        out.append(Problem(("decoder.upscaler", "decoder.max_filters", "decoder.res_blocks"),
+        out.append(Problem(HYBRID_ODD_FILTERS, ("decoder.upscaler", "decoder.max_filters", "decoder.res_blocks"),
                            f"upscale_hybrid outputs one more channel than an odd filter count "
                            f"({odd}), so the residual blocks after it cannot add",
                            "use even decoder filters, another upscaler or no residual blocks"))
@@ -123,7 +138,7 @@ def _encoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         last = px // 2 ** (depth - 1)
         need = 3 if reflect else 4
         if last < need:
-            return [Problem(paths, f"the alt encoder's last block gets {last}x{last} from the "
+            return [Problem(ENCODER_TOO_DEEP, paths, f"the alt encoder's last block gets {last}x{last} from the "
                             f"{px}px input, too small for its 4x4 conv (needs {need}px)",
                             f"use encoder.depth <= {max(1, int(math.log2(px / need)) + 1)} "
                             f"or a larger encoder.scaling")]
@@ -131,7 +146,7 @@ def _encoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     last = -(-px // 2 ** (depth - 1))
     need = 3 if reflect else 2
     if last < need:
-        return [Problem(paths, f"encoder.depth {depth} is too deep for the {px}px input: the "
+        return [Problem(ENCODER_TOO_DEEP, paths, f"encoder.depth {depth} is too deep for the {px}px input: the "
                         f"last block gets {last}x{last}" + (" (reflect padding needs 3px)"
                                                             if reflect else ""),
                         "lower encoder.depth or raise encoder.scaling")]
@@ -143,18 +158,18 @@ def _reflect_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         return []
     out, fc, dec = [], spec.fc, spec.decoder
     if fc.upsamples and fc.upsampler in _SUBPIXEL_BASED and fc.dimensions < 2:
-        out.append(Problem(("convolutions.reflect_padding", "fc.dimensions", "fc.upsampler"),
+        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "fc.dimensions", "fc.upsampler"),
                            f"reflect padding cannot pad the {fc.dimensions}x"
                            f"{fc.dimensions} input of the FC {fc.upsampler} conv",
                            "use fc.dimensions >= 2, upsample2d or no reflect padding"))
     s = dv.retile_dim
     if dv.total_upscales and dec.upscaler == "upscale_dny" and s < 3:
-        out.append(Problem(("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
                            f"reflect padding cannot pad the {s}x{s} input of the upscale_dny "
                            f"4x4 entry conv", "start the decoder at 3px or more, or turn "
                            "reflect padding off"))
     if dv.total_upscales and dec.upscaler in _SUBPIXEL_BASED and s < 2:
-        out.append(Problem(("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
                            f"reflect padding cannot pad the {s}x{s} input of the first "
                            f"{dec.upscaler} conv", "start the decoder at 2px or more, or turn "
                            "reflect padding off"))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 from phazer import __version__
 
@@ -63,3 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: report it in one line unless debugging is asked for
+        if os.environ.get("PHAZER_DEBUG"):
+            traceback.print_exc()
+        print(f"phazer: internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug in phazer: please report it with the command and spec; "
+              "set PHAZER_DEBUG=1 to see the traceback", file=sys.stderr)
+        return EXIT_INVALID

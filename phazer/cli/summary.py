@@ -1,0 +1,142 @@
+"""``phazer summary SPEC``: parameters, shapes and FLOPs per sub-model, before anything is built.
+
+Without ``--keras`` this never imports TensorFlow: the figures come from the analytic plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from rich.table import Table
+
+from phazer.cli.common import add_set_option, print_issues, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.plan.figures import ModelFigures
+from phazer.plan.summary import Summary, summarize, summary_json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "summary", help="parameters, shapes and FLOPs per sub-model (no TensorFlow)",
+        description="Validate a spec or preset and print its plan: one row per sub-model "
+                    "with the sides it serves, parameters, shapes and FLOPs.")
+    parser.add_argument("spec", metavar="SPEC", help="spec file or built-in preset name")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--layers", action="store_true", help="also print every layer")
+    parser.add_argument("--keras", action="store_true",
+                        help="also build the Keras model and report its parameter count")
+    parser.add_argument("--batch-size", type=int, default=16, metavar="N",
+                        help="batch size per side for the memory figures (default 16)")
+    add_set_option(parser)
+    parser.set_defaults(func=run)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def _shapes(shapes: tuple[tuple[int, ...], ...]) -> str:
+    return ", ".join(_shape(s) for s in shapes)
+
+
+def _flops(value: int) -> str:
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.2f} {unit}"
+    return str(value)
+
+
+def _sides(names: tuple[str, ...], all_sides: tuple[str, ...]) -> str:
+    label = ", ".join(names)
+    return f"{label} (shared)" if len(names) > 1 and set(names) == set(all_sides) else label
+
+
+def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
+    """The model overview: input/output, totals and FLOPs."""
+    table = Table(title=f"model {figures.name}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("input", " / ".join(f"face_in_{s} {_shape(figures.input_shape)}"
+                                      for s in figures.sides))
+    table.add_row("output", " / ".join(f"face_out_{s} {_shape(figures.output_shape)}"
+                                       for s in figures.sides))
+    table.add_row("parameters", f"{figures.total_params:,} ({figures.trainable_params:,} "
+                  f"trainable, {figures.non_trainable_params:,} non-trainable)")
+    if keras_params is not None:
+        verdict = "matches" if keras_params == figures.total_params else "DIFFERS"
+        table.add_row("keras parameters", f"{keras_params:,} ({verdict})")
+    table.add_row("FLOPs / example", f"{_flops(figures.forward_flops)} forward, "
+                  f"{_flops(figures.train_step_flops)} per training step "
+                  "(one A and one B face)")
+    return table
+
+
+def submodel_table(figures: ModelFigures) -> Table:
+    """One row per sub-model."""
+    table = Table(title="sub-models", title_justify="left")
+    for column, justify in (("name", "left"), ("kind", "left"), ("sides", "left"),
+                            ("calls", "right"), ("params", "right"), ("share", "right"),
+                            ("input -> output", "left"), ("FLOPs/call", "right")):
+        table.add_column(column, justify=justify)
+    total = max(figures.total_params, 1)
+    for sub in figures.submodels:
+        table.add_row(sub.name, sub.kind, _sides(sub.sides, figures.sides), str(sub.calls),
+                      f"{sub.params:,}", f"{100 * sub.params / total:.1f}%",
+                      f"{_shapes(sub.input_shapes)} -> {_shapes(sub.output_shapes)}",
+                      _flops(sub.flops))
+    return table
+
+
+def layer_tables(figures: ModelFigures) -> list[Table]:
+    """One table of layers per sub-model."""
+    tables = []
+    for sub in figures.submodels:
+        table = Table(title=f"{sub.name} layers", title_justify="left")
+        for column in ("layer", "kind", "output", "params", "FLOPs"):
+            table.add_column(column, justify="right" if column in ("params", "FLOPs")
+                             else "left")
+        for layer in sub.layers:
+            table.add_row(layer.name, layer.kind, _shape(layer.output_shape),
+                          f"{layer.params:,}", _flops(layer.flops))
+        tables.append(table)
+    return tables
+
+
+def _keras_params(summary: Summary) -> tuple[int, float]:
+    from phazer.emit import emit_model  # imports TensorFlow: only on request
+
+    start = time.perf_counter()
+    model = emit_model(summary.model)
+    return int(model.count_params()), time.perf_counter() - start
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the summary of one spec."""
+    console = stdout_console()
+    summary = summarize(args.spec, args.overrides)
+    if not summary.ok:
+        if args.json:
+            print(json.dumps(summary_json(summary), indent=2))
+        else:
+            print_issues(console, summary.issues)
+        return EXIT_INVALID
+    keras_params = None
+    if args.keras:
+        keras_params, seconds = _keras_params(summary)
+    if args.json:
+        print(json.dumps(summary_json(summary, batch_size=args.batch_size,
+                                      keras_total_params=keras_params), indent=2))
+        return EXIT_OK
+    figures = summary.figures
+    console.print(overview_table(figures, keras_params))
+    console.print(submodel_table(figures))
+    if args.layers:
+        for table in layer_tables(figures):
+            console.print(table)
+    if args.keras:
+        console.print(f"Keras model built in {seconds:.1f} s")
+    print_issues(console, summary.issues)
+    return EXIT_OK

@@ -1,0 +1,84 @@
+"""The summary of a spec: validation issues plus the plan's figures, as JSON (DESIGN §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from phazer.compiler import compile_model_ir
+from phazer.ir.model import ModelIR
+from phazer.ir.ops import IRShapeError
+from phazer.issues import Issue, register_code
+from phazer.plan.figures import ModelFigures, model_figures
+from phazer.validation import ValidationReport, validate_reference
+
+BUILD_FAILED = register_code(
+    "PHZ399", "error", "the plan could not be built (a phazer bug: please report it)")
+
+
+@dataclass
+class Summary:
+    """Everything `phazer summary` reports for one spec."""
+
+    report: ValidationReport
+    model: ModelIR | None
+    figures: ModelFigures | None
+
+    @property
+    def ok(self) -> bool:
+        """True when the spec is valid and its plan was built."""
+        return self.report.ok and self.figures is not None
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Every issue, errors first."""
+        return self.report.issues
+
+
+def summarize(reference: str, overrides: list[str] | None = None) -> Summary:
+    """Validate a spec and, when it is valid, compute its plan."""
+    report = validate_reference(reference, overrides)
+    if not report.ok or report.loaded is None:
+        return Summary(report, None, None)
+    try:
+        model = compile_model_ir(report.loaded.spec)
+    except IRShapeError as exc:
+        report.issues.insert(0, Issue(BUILD_FAILED, "error", "", f"shape error: {exc}",
+                                      "this spec passed validation but cannot be built; "
+                                      "please report it with the spec attached",
+                                      report.loaded.origin))
+        return Summary(report, None, None)
+    return Summary(report, model, model_figures(model))
+
+
+def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float32",
+                 optimizer: str = "adam", keras_total_params: int | None = None) -> dict:
+    """The summary as the JSON object of DESIGN §5 (shapes without the batch axis)."""
+    figures = summary.figures
+    issues = [{"code": i.code, "severity": i.severity, "path": i.path, "message": i.message,
+               "hint": i.hint, "file": i.file, "line": i.line} for i in summary.issues]
+    if figures is None:
+        return {"name": None, "valid": False, "issues": issues}
+    loaded = summary.report.loaded
+    return {
+        "name": (loaded.spec.name if loaded and loaded.spec.name else figures.name),
+        "input_shape": list(figures.input_shape),
+        "output_shape": list(figures.output_shape),
+        "total_params": figures.total_params,
+        "trainable_params": figures.trainable_params,
+        "non_trainable_params": figures.non_trainable_params,
+        "submodels": [
+            {"name": s.name, "kind": s.kind, "sides": list(s.sides), "calls": s.calls,
+             "params": s.params, "trainable_params": s.trainable_params,
+             "non_trainable_params": s.non_trainable_params,
+             "input_shapes": [list(x) for x in s.input_shapes],
+             "output_shapes": [list(x) for x in s.output_shapes], "flops": s.flops}
+            for s in figures.submodels],
+        "flops_per_example": {"forward": figures.forward_flops,
+                              "train_step": figures.train_step_flops},
+        "memory": {"batch_size": batch_size, "precision": precision, "optimizer": optimizer,
+                   "weights": None, "gradients": None, "optimizer_state": None,
+                   "activations": None, "workspace": None, "total": None,
+                   "max_batch_size": None, "measured": None},
+        "issues": issues,
+        "keras_total_params": keras_total_params,
+    }
