@@ -1,0 +1,175 @@
+"""The Keras side of every op kind: one small layer factory per kind.
+
+``EMITTERS[kind]`` builds the Keras layer for an :class:`~phazer.ir.graph.Op` of that kind,
+named ``op.name``. A factory reads only the attrs :data:`phazer.ir.ops.OP_ATTRS` lists for its
+kind (enforced by :func:`_attr`), and an attr that is not set falls back to the same default
+the IR's shape inference assumes (or to Keras' default where the IR has none). Adding an op
+kind is one entry here; the conformance test checks every kind against the IR's figures.
+The ``input`` kind has no entry: :mod:`phazer.emit.model` turns inputs into ``keras.Input``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+
+from phazer.emit.applications import build_keras_app
+from phazer.emit.errors import EmitError
+from phazer.emit.initializers import get_initializer
+from phazer.emit.layers import (
+    AdaIN,
+    PixelShuffle,
+    ReflectionPadding2D,
+    ResizeImages,
+)
+from phazer.ir.graph import Op
+from phazer.ir.ops import OP_ATTRS, reflect_same_padding
+
+L = keras.layers
+LayerFactory = Callable[[Op], keras.layers.Layer]
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class Emitter:
+    """How one op kind becomes Keras.
+
+    Attributes:
+        factory: builds the layer for an op.
+        takes_list: the layer is called on the list of the op's inputs (merges, AdaIN);
+            otherwise on its single input.
+    """
+
+    factory: LayerFactory
+    takes_list: bool = False
+
+
+def _attr(op: Op, key: str, default: Any = _UNSET) -> Any:
+    """An attr of ``op`` that its kind's contract allows; ``default`` when not set."""
+    if key not in OP_ATTRS.get(op.kind, ()):
+        raise EmitError(f"the {op.kind!r} emitter reads attr {key!r}, which OP_ATTRS does not "
+                        f"list for that kind")
+    value = op.attrs.get(key)
+    if value is None:
+        if default is _UNSET:
+            raise EmitError(f"{op.name} ({op.kind}): attr {key!r} is required")
+        return default
+    return value
+
+
+def _given(op: Op, **keywords: str) -> dict[str, Any]:
+    """Keras keyword -> attr value, for the attrs that are set (Keras' default otherwise)."""
+    values = {kw: _attr(op, attr, None) for kw, attr in keywords.items()}
+    return {kw: value for kw, value in values.items() if value is not None}
+
+
+def _base(op: Op) -> dict[str, Any]:
+    """The keywords every layer gets: its name, and its dtype when the op fixes one."""
+    kwargs: dict[str, Any] = {"name": op.name}
+    if "dtype" in OP_ATTRS.get(op.kind, ()) and op.attrs.get("dtype"):
+        kwargs["dtype"] = op.attrs["dtype"]
+    return kwargs
+
+
+def _initializer(op: Op) -> Any:
+    name = _attr(op, "kernel_initializer", None)
+    try:
+        return "glorot_uniform" if name is None else get_initializer(name)
+    except EmitError as exc:
+        raise EmitError(f"{op.name} ({op.kind}): {exc}") from None
+
+
+def _conv(layer: type[keras.layers.Layer]) -> LayerFactory:
+    def factory(op: Op) -> keras.layers.Layer:
+        return layer(_attr(op, "filters"), _attr(op, "kernel"), strides=_attr(op, "strides", 1),
+                     padding=_attr(op, "padding", "same"), use_bias=_attr(op, "use_bias", True),
+                     kernel_initializer=_initializer(op), **_base(op))
+    return factory
+
+
+def _dense(op: Op) -> keras.layers.Layer:
+    return L.Dense(_attr(op, "units"), use_bias=_attr(op, "use_bias", True),
+                   kernel_initializer=_initializer(op), **_base(op))
+
+
+def _spatial_dropout(op: Op) -> keras.layers.Layer:
+    layers = {2: L.SpatialDropout1D, 3: L.SpatialDropout2D, 4: L.SpatialDropout3D}
+    rank = len(op.input_shapes[0])
+    if rank not in layers:
+        raise EmitError(f"{op.name}: spatial dropout needs a rank 2-4 input, got {rank}")
+    return layers[rank](_attr(op, "rate"), **_base(op))
+
+
+def _reflection_pad_same(op: Op) -> keras.layers.Layer:
+    """Reflect-pad so that a following 'valid' conv (kernel, strides) gives 'same' sizes."""
+    kernel, stride = _attr(op, "kernel"), _attr(op, "strides", 1)
+    height, width = op.input_shapes[0][:2]
+    return ReflectionPadding2D((reflect_same_padding(height, kernel, stride),
+                                reflect_same_padding(width, kernel, stride)), **_base(op))
+
+
+def _max_pool(op: Op) -> keras.layers.Layer:
+    pool = _attr(op, "pool", 2)
+    return L.MaxPooling2D(pool, strides=_attr(op, "strides", pool),
+                          padding=_attr(op, "padding", "valid"), **_base(op))
+
+
+EMITTERS: dict[str, Emitter] = {
+    "flatten": Emitter(lambda op: L.Flatten(**_base(op))),
+    "reshape": Emitter(lambda op: L.Reshape(tuple(_attr(op, "target_shape")), **_base(op))),
+    "concatenate": Emitter(lambda op: L.Concatenate(axis=-1, **_base(op)), takes_list=True),
+    "add": Emitter(lambda op: L.Add(**_base(op)), takes_list=True),
+    "multiply": Emitter(lambda op: L.Multiply(**_base(op)), takes_list=True),
+    "leaky_relu": Emitter(lambda op: L.LeakyReLU(**_given(op, negative_slope="negative_slope"),
+                                                 **_base(op))),
+    "activation": Emitter(lambda op: L.Activation(_attr(op, "function"), **_base(op))),
+    "dropout": Emitter(lambda op: L.Dropout(_attr(op, "rate"), **_base(op))),
+    "spatial_dropout": Emitter(_spatial_dropout),
+    "gaussian_noise": Emitter(lambda op: L.GaussianNoise(_attr(op, "stddev"), **_base(op))),
+    "rescale": Emitter(lambda op: L.Rescaling(_attr(op, "scale"), offset=_attr(op, "offset", 0.0),
+                                              **_base(op))),
+    "dense": Emitter(_dense),
+    "conv2d": Emitter(_conv(L.Conv2D)),
+    "conv2d_transpose": Emitter(_conv(L.Conv2DTranspose)),
+    "pixel_shuffle": Emitter(lambda op: PixelShuffle(_attr(op, "scale", 2), **_base(op))),
+    "upsampling2d": Emitter(lambda op: L.UpSampling2D(
+        _attr(op, "size"), interpolation=_attr(op, "interpolation", "nearest"), **_base(op))),
+    "resize_images": Emitter(lambda op: ResizeImages(
+        _attr(op, "size"), interpolation=_attr(op, "interpolation", "nearest"), **_base(op))),
+    "reflection_pad": Emitter(lambda op: ReflectionPadding2D(_attr(op, "padding"),
+                                                             **_base(op))),
+    "reflection_pad_same": Emitter(_reflection_pad_same),
+    "max_pool2d": Emitter(_max_pool),
+    "global_avg_pool": Emitter(lambda op: L.GlobalAveragePooling2D(**_base(op))),
+    "global_max_pool": Emitter(lambda op: L.GlobalMaxPooling2D(**_base(op))),
+    "batch_norm": Emitter(lambda op: L.BatchNormalization(**_given(op, epsilon="epsilon"),
+                                                          **_base(op))),
+    "layer_norm": Emitter(lambda op: L.LayerNormalization(**_given(op, epsilon="epsilon"),
+                                                          **_base(op))),
+    "rms_norm": Emitter(lambda op: L.RMSNormalization(**_given(op, epsilon="epsilon"),
+                                                      **_base(op))),
+    # groups=-1: one group per channel, i.e. instance normalization (gamma + beta: 2 per channel)
+    "instance_norm": Emitter(lambda op: L.GroupNormalization(
+        groups=-1, **_given(op, epsilon="epsilon"), **_base(op))),
+    "group_norm": Emitter(lambda op: L.GroupNormalization(
+        groups=_attr(op, "groups"), **_given(op, epsilon="epsilon"), **_base(op))),
+    "adain": Emitter(lambda op: AdaIN(**_given(op, epsilon="epsilon"), **_base(op)),
+                     takes_list=True),
+    "keras_app": Emitter(build_keras_app),
+}
+
+
+def build_layer(op: Op) -> keras.layers.Layer:
+    """The Keras layer for one op (any kind but ``input``).
+
+    Raises:
+        EmitError: no emitter for the op's kind, or its attrs cannot be emitted.
+    """
+    emitter = EMITTERS.get(op.kind)
+    if emitter is None:
+        raise EmitError(f"{op.name}: no Keras emitter for op kind {op.kind!r}; add one to "
+                        f"phazer/emit/ops.py EMITTERS")
+    return emitter.factory(op)
