@@ -34,8 +34,7 @@ from phazer.spec.models import ModelSpec
 
 
 class Problem(NamedTuple):
-    """Why a spec cannot be built: a stable issue code, the fields involved, what is wrong and
-    how to fix it."""
+    """Why a spec cannot be built: issue code, fields involved, what is wrong, how to fix it."""
 
     code: str
     paths: tuple[str, ...]
@@ -62,7 +61,8 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         return out
     for path, given, scaled in ff.changes:
         if scaled == 0:
-            out.append(Problem(FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
+            out.append(Problem(
+                FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
                                f"{d}x{d} FC output is re-tiled to {s}x{s}, which needs "
                                f"multiples of {ff.multiple}",
                                f"use at least {ff.multiple} filters, or fc.dimensions and "
@@ -70,7 +70,8 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     area = fc.dimensions ** 2
     if fc.depth >= 1 and ff.max_filters and area * ff.max_filters % 8:
         step = math.lcm(8 // math.gcd(8, area), ff.multiple)
-        out.append(Problem(FC_RESHAPE_FLOOR8, ("fc.max_filters", "fc.dimensions"), f"the last FC layer needs "
+        out.append(Problem(
+            FC_RESHAPE_FLOOR8, ("fc.max_filters", "fc.dimensions"), f"the last FC layer needs "
                            f"{area * ff.max_filters} nodes ({fc.dimensions}^2 x "
                            f"{ff.max_filters}) to reshape, but layer widths are rounded down "
                            f"to a multiple of 8", f"use a multiple of {step} for "
@@ -88,7 +89,8 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if dv.retile is not None:
         (_, _, channels), _ = dv.retile
         if d * d * channels % (s * s):
-            out.append(Problem(RETILE_NOT_DIVIDING, ("fc.upsample_filters", "fc.upsampler", *_FC_SIZE),
+            out.append(Problem(
+                RETILE_NOT_DIVIDING, ("fc.upsample_filters", "fc.upsampler", *_FC_SIZE),
                                f"the {d}x{d}x{channels} FC output cannot be re-tiled to "
                                f"{s}x{s} for the {spec.output_size}px output ({d * d * channels}"
                                f" values do not divide by {s * s})",
@@ -100,11 +102,13 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
 def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     dec, out = spec.decoder, []
     if dec.upscales_in_fc > dv.total_upscales:
-        out.append(Problem(TOO_MANY_FC_UPSCALES, ("decoder.upscales_in_fc",), f"decoder.upscales_in_fc is "
+        out.append(Problem(
+            TOO_MANY_FC_UPSCALES, ("decoder.upscales_in_fc",), f"decoder.upscales_in_fc is "
                            f"{dec.upscales_in_fc} but the model only has "
                            f"{dv.total_upscales} upscales", f"use at most {dv.total_upscales}"))
     if dec.learn_mask and dec.upscales_in_fc:
-        out.append(Problem(MASK_WITH_FC_UPSCALES, ("decoder.learn_mask", "decoder.upscales_in_fc"), "learn_mask "
+        out.append(Problem(
+            MASK_WITH_FC_UPSCALES, ("decoder.learn_mask", "decoder.upscales_in_fc"), "learn_mask "
                            "cannot be combined with upscales in the FC models (faceswap "
                            "always fails to build this)", "set decoder.upscales_in_fc to 0 "
                            "or turn learn_mask off"))
@@ -113,7 +117,8 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if info is not None and info.channel_multiple > 1:
         bad = sorted({c for c in channels if c % info.channel_multiple})
         if bad:
-            out.append(Problem(NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
+            out.append(Problem(
+                NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
                                f"{dec.norm} norm needs channels divisible by "
                                f"{info.channel_multiple}, but upscales output {bad}",
                                f"use filters that are multiples of {info.channel_multiple} "
@@ -121,7 +126,8 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     odd = sorted({f for f, c, res in zip(dv.decoder_filters, channels, dv.residual_upscales,
                                          strict=True) if res and c != f})
     if odd:
-        out.append(Problem(HYBRID_ODD_FILTERS, ("decoder.upscaler", "decoder.max_filters", "decoder.res_blocks"),
+        out.append(Problem(
+            HYBRID_ODD_FILTERS, ("decoder.upscaler", "decoder.max_filters", "decoder.res_blocks"),
                            f"upscale_hybrid outputs one more channel than an odd filter count "
                            f"({odd}), so the residual blocks after it cannot add",
                            "use even decoder filters, another upscaler or no residual blocks"))
@@ -138,15 +144,17 @@ def _encoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         last = px // 2 ** (depth - 1)
         need = 3 if reflect else 4
         if last < need:
-            return [Problem(ENCODER_TOO_DEEP, paths, f"the alt encoder's last block gets {last}x{last} from the "
-                            f"{px}px input, too small for its 4x4 conv (needs {need}px)",
+            return [Problem(
+                ENCODER_TOO_DEEP, paths, f"the alt encoder's last block gets {last}x{last} "
+                            f"from the {px}px input, too small for its 4x4 conv (needs {need}px)",
                             f"use encoder.depth <= {max(1, int(math.log2(px / need)) + 1)} "
                             f"or a larger encoder.scaling")]
         return []
     last = -(-px // 2 ** (depth - 1))
     need = 3 if reflect else 2
     if last < need:
-        return [Problem(ENCODER_TOO_DEEP, paths, f"encoder.depth {depth} is too deep for the {px}px input: the "
+        return [Problem(
+            ENCODER_TOO_DEEP, paths, f"encoder.depth {depth} is too deep for the {px}px input: the "
                         f"last block gets {last}x{last}" + (" (reflect padding needs 3px)"
                                                             if reflect else ""),
                         "lower encoder.depth or raise encoder.scaling")]
@@ -158,18 +166,21 @@ def _reflect_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         return []
     out, fc, dec = [], spec.fc, spec.decoder
     if fc.upsamples and fc.upsampler in _SUBPIXEL_BASED and fc.dimensions < 2:
-        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "fc.dimensions", "fc.upsampler"),
+        out.append(Problem(
+            REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "fc.dimensions", "fc.upsampler"),
                            f"reflect padding cannot pad the {fc.dimensions}x"
                            f"{fc.dimensions} input of the FC {fc.upsampler} conv",
                            "use fc.dimensions >= 2, upsample2d or no reflect padding"))
     s = dv.retile_dim
     if dv.total_upscales and dec.upscaler == "upscale_dny" and s < 3:
-        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+        out.append(Problem(
+            REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
                            f"reflect padding cannot pad the {s}x{s} input of the upscale_dny "
                            f"4x4 entry conv", "start the decoder at 3px or more, or turn "
                            "reflect padding off"))
     if dv.total_upscales and dec.upscaler in _SUBPIXEL_BASED and s < 2:
-        out.append(Problem(REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
+        out.append(Problem(
+            REFLECT_TOO_SMALL, ("convolutions.reflect_padding", "decoder.upscaler", *_FC_SIZE),
                            f"reflect padding cannot pad the {s}x{s} input of the first "
                            f"{dec.upscaler} conv", "start the decoder at 2px or more, or turn "
                            "reflect padding off"))

@@ -1,0 +1,1 @@
+"""The analytic plan: shapes, parameters, FLOPs (and later memory), with no TensorFlow import."""
