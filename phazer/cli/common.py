@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rich.console import Console
@@ -13,9 +14,14 @@ from phazer.issues import Issue, sort_issues
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
+PIPE_WIDTH = 150
+
+
 def stdout_console() -> Console:
-    """A console on stdout (plain text when not a terminal)."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    """A console on stdout; piped output is wide enough for the tables unless COLUMNS is set."""
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    width = PIPE_WIDTH if piped else None
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
 
 
 def stderr_console() -> Console:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import sys
@@ -15,6 +16,7 @@ from phazer.cli.common import stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.curves import SLOPE_LIMIT, SLOPE_MODES, filter_curve
 
+PIPED_CHART_WIDTH = 80
 _MIN_BAR_WIDTH = 10
 
 
@@ -88,7 +90,8 @@ def print_curve(console: Console, args: argparse.Namespace) -> None:
     order = "rising" if args.rising else "falling"
     console.print(f"\n{args.mode} curve from {start} to {end} ({order}), {args.points} "
                   f"point{'s' * (args.points != 1)}, slope {args.slope:g}")
-    console.print(curve_chart(values, console.width))
+    piped = not console.is_terminal and "COLUMNS" not in os.environ
+    console.print(curve_chart(values, PIPED_CHART_WIDTH if piped else console.width))
     if any(v == 0 for v in values):
         console.print("[yellow]note:[/yellow] values below 8 round down to 0")
     if args.mode != "full" and args.slope < 0:

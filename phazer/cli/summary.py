@@ -11,10 +11,12 @@ import time
 
 from rich.table import Table
 
+from phazer.blocks import derive
 from phazer.cli.common import add_set_option, print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
+from phazer.spec.models import ModelSpec
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -90,6 +92,33 @@ def submodel_table(figures: ModelFigures) -> Table:
     return table
 
 
+def filters_table(spec: ModelSpec, figures: ModelFigures) -> Table:
+    """The resolved filter and node lists: what the curves and the rescaling produced."""
+    dv = derive(spec)
+    table = Table(title="resolved filters", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    encoder = figures.submodel("encoder")
+    convs = [str(lay.output_shape[-1]) for lay in encoder.layers if lay.kind == "conv2d"]
+    if convs:
+        table.add_row("encoder convs", ", ".join(convs))
+    table.add_row("encoder input", f"{dv.encoder_input_px}px")
+    if dv.fc_nodes:
+        table.add_row("fc nodes", ", ".join(f"{n:,}" for n in dv.fc_nodes))
+    table.add_row("fc reshape", _shape(dv.fc_reshape))
+    table.add_row("fc output", _shape(dv.fc_output_shape))
+    if dv.retile is not None:
+        table.add_row("decoder re-tiling", f"{_shape(dv.retile[0])} -> {_shape(dv.retile[1])}")
+    filters = [str(f) for f in dv.decoder_filters]
+    if dv.fc_upscales:
+        filters = [f"{f} (in FC)" for f in filters[:dv.fc_upscales]] + filters[dv.fc_upscales:]
+    table.add_row("decoder upscales", ", ".join(filters) or "none")
+    if dv.gblock_filters is not None and spec.routing.gblock:
+        table.add_row("fc_gblock nodes", ", ".join(str(n) for n in dv.gblock_fc_nodes))
+        table.add_row("g_block filters", str(dv.gblock_filters))
+    return table
+
+
 def layer_tables(figures: ModelFigures) -> list[Table]:
     """One table of layers per sub-model."""
     tables = []
@@ -133,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     figures = summary.figures
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
+    console.print(filters_table(summary.report.loaded.spec, figures))
     if args.layers:
         for table in layer_tables(figures):
             console.print(table)

@@ -11,6 +11,12 @@ this package is enough for ``keras.saving.load_model(path, safe_mode=True)``.
 
 from __future__ import annotations
 
+import os
+
+# Quiet TensorFlow's C++ start-up chatter unless the user asked for it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
 from phazer.emit.errors import EmitError, WeightsUnavailableError
 from phazer.emit.initializers import (
     ICNR,
