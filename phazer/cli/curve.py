@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import math
+import os
 import sys
 
 from rich.bar import Bar
