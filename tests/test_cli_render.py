@@ -67,9 +67,18 @@ def test_render_reads_back_unchanged(capsys, spec_file, tmp_path):
 def test_render_derived_block(capsys, spec_file):
     _, out, _ = render(capsys, str(spec_file))
     derived = [line for line in out.splitlines() if line.startswith("# derived:")]
-    assert derived == [
-        "# derived: encoder input 224 px (60% of 380 = 228, floored to a multiple of 16)"]
+    assert derived[0] == (
+        "# derived: encoder input 224 px (60% of 380 = 228, floored to a multiple of 16)")
     assert out.endswith("\n")
+
+
+def test_render_derived_plan_values(capsys):
+    _, out, _ = render(capsys, "dfl-sae-liae")
+    derived = [line for line in out.splitlines() if line.startswith("# derived:")]
+    # figures from faceswap's own model (tests/data/phaze-a/reference.json)
+    assert "# derived: decoder upscale filters 504, 248, 128" in derived
+    assert "# derived: fc output 16x16x512; decoder input 16x16x1024" in derived
+    assert any("parameters 121,620,151" in line for line in derived)
 
 
 def test_render_default_encoder_input(capsys, tmp_path):

@@ -6,7 +6,9 @@ import argparse
 
 from phazer.cli.common import add_set_option, print_issues, stderr_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.issues import SpecError
+from phazer.issues import SpecError, has_errors
+from phazer.plan.derived import plan_notes
+from phazer.rules import run_rules
 from phazer.spec import load_spec
 from phazer.spec.describe import derived_values
 from phazer.spec.dump import dump_spec
@@ -34,7 +36,10 @@ def render_text(reference: str, overrides: list[str] | None = None) -> str:
     header = f"{reference}, resolved by `phazer render`: every field, defaults filled in"
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
-    derived = "".join(f"# derived: {line}\n" for line in derived_values(spec))
+    lines = derived_values(spec)
+    if not has_errors(run_rules(spec, stages=("routing",))):
+        lines += plan_notes(spec)
+    derived = "".join(f"# derived: {line}\n" for line in lines)
     return f"{dump_spec(spec, header=header)}\n{derived}"
 
 
