@@ -11,8 +11,10 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from phazer.blocks import problems
 from phazer.cli.common import print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.compiler import compile_model_ir
 from phazer.issues import Issue, SpecError
 from phazer.spec import ModelSpec, load_spec
 from phazer.spec.describe import (
@@ -52,9 +54,9 @@ class PresetColumn:
 def preset_columns() -> list[PresetColumn]:
     """The columns of ``phazer presets``, in display order.
 
-    Extension point: the parameter count and the estimated VRAM at batch 16 come from the
-    plan; add their columns here (after "routing") once it exists. A column must compute a
-    real figure: the table never shows a placeholder number.
+    Extension point: the estimated VRAM at batch 16 comes from the memory model; add its
+    column here (after "params") once it exists. A column must compute a real figure: the
+    table never shows a placeholder number.
     """
     return [
         PresetColumn("name", "name", lambda name, spec: name),
@@ -65,10 +67,20 @@ def preset_columns() -> list[PresetColumn]:
                      lambda name, spec: encoder_input_size(spec), justify="right"),
         PresetColumn("routing", "routing", lambda name, spec: routing_summary(spec.routing),
                      wrap=True),
+        PresetColumn("params", "total_params", lambda name, spec: plan_params(spec),
+                     lambda value: f"{value / 1e6:.1f}M" if isinstance(value, int) else "-",
+                     justify="right"),
         PresetColumn("description", "description",
                      lambda name, spec: first_sentence(spec.description),
                      lambda sentence: lead_clause(str(sentence)), truncate=True),
     ]
+
+
+def plan_params(spec: ModelSpec) -> int | None:
+    """The spec's total parameter count from the plan, or None when it cannot be built."""
+    if problems(spec):
+        return None
+    return compile_model_ir(spec).params.total
 
 
 def load_presets() -> list[tuple[str, ModelSpec | None, list[Issue]]]:
