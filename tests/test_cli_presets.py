@@ -66,7 +66,9 @@ def test_json_lists_every_preset(capsys, preset_dir):
     assert rows[0] == {
         "valid": True, "name": "alpha", "output_size": 256, "encoder": "efficientnet_b4",
         "encoder_input_size": 224, "routing": "split FC + G-Block, shared decoder",
-        "description": "A small test model, e.g. for the CLI tests."}
+        "description": "A small test model, e.g. for the CLI tests.",
+        "total_params": rows[0]["total_params"]}
+    assert isinstance(rows[0]["total_params"], int) and rows[0]["total_params"] > 0
 
 
 def test_json_keys_follow_the_column_providers(capsys, preset_dir):
