@@ -65,8 +65,9 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
                 FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
                                f"{d}x{d} FC output is re-tiled to {s}x{s}, which needs "
                                f"multiples of {ff.multiple}",
-                               f"use at least {ff.multiple} filters, or fc.dimensions and "
-                               f"fc.upsamples whose {d} doubles up to {spec.output_size}"))
+                               f"use at least {ff.multiple} filters, or choose fc.dimensions "
+                               f"x 2^fc.upsamples (now {d}px) so that it doubles up to "
+                               f"{spec.output_size}px"))
     area = fc.dimensions ** 2
     if fc.depth >= 1 and ff.max_filters and area * ff.max_filters % 8:
         step = math.lcm(8 // math.gcd(8, area), ff.multiple)
@@ -79,13 +80,15 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     if fc.depth == 0 and dv.fc_input_size is not None:
         need = area * ff.max_filters
         if dv.fc_input_size != need:
-            out.append(Problem(FC_DEPTH0_MISMATCH, ("fc.depth", "fc.max_filters", "fc.dimensions",
-                                "bottleneck.type"),
+            size_field = ("bottleneck.size" if spec.bottleneck.type == "dense"
+                          else "bottleneck.type")
+            out.append(Problem(FC_DEPTH0_MISMATCH, ("fc.depth", "fc.max_filters",
+                                                    "fc.dimensions", size_field),
                                f"with fc.depth 0 the {dv.fc_input_size} bottleneck features "
                                f"are reshaped directly to {fc.dimensions}x{fc.dimensions}x"
-                               f"{ff.max_filters} ({need} values)", "make the bottleneck "
-                               "output match fc.dimensions^2 x fc.max_filters, or use "
-                               "fc.depth >= 1"))
+                               f"{ff.max_filters}, which holds {need} values: the sizes "
+                               "differ", f"make {size_field} give exactly fc.dimensions^2 x "
+                               "fc.max_filters values, or use fc.depth >= 1"))
     if dv.retile is not None:
         (_, _, channels), _ = dv.retile
         if d * d * channels % (s * s):
@@ -94,8 +97,10 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
                                f"the {d}x{d}x{channels} FC output cannot be re-tiled to "
                                f"{s}x{s} for the {spec.output_size}px output ({d * d * channels}"
                                f" values do not divide by {s * s})",
-                               f"use FC output channels that are a multiple of "
-                               f"{retile_multiple(d, s)}"))
+                               f"the FC output channels (fc.upsample_filters, or "
+                               f"fc.max_filters without learned upsamples) must be a multiple "
+                               f"of {retile_multiple(d, s)} (and even for upscale_hybrid), "
+                               f"or pick another fc.upsampler"))
     return out
 
 
@@ -118,11 +123,15 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
         bad = sorted({c for c in channels if c % info.channel_multiple})
         if bad:
             out.append(Problem(
-                NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters"),
+                NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters",
+                                "decoder.slope"),
                                f"{dec.norm} norm needs channels divisible by "
-                               f"{info.channel_multiple}, but upscales output {bad}",
-                               f"use filters that are multiples of {info.channel_multiple} "
-                               f"or another decoder.norm"))
+                               f"{info.channel_multiple}, but upscales output {bad} (filters "
+                               f"{list(dv.decoder_filters)})",
+                               f"every value of the filter curve must be a multiple of "
+                               f"{info.channel_multiple}: adjust min/max filters and the "
+                               f"slope (check with `phazer curve`), or use another "
+                               f"decoder.norm"))
     odd = sorted({f for f, c, res in zip(dv.decoder_filters, channels, dv.residual_upscales,
                                          strict=True) if res and c != f})
     if odd:

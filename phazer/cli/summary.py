@@ -30,10 +30,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layers", action="store_true", help="also print every layer")
     parser.add_argument("--keras", action="store_true",
                         help="also build the Keras model and report its parameter count")
-    parser.add_argument("--batch-size", type=int, default=16, metavar="N",
+    parser.add_argument("--batch-size", type=positive_int, default=16, metavar="N",
                         help="batch size per side for the memory figures (default 16)")
     add_set_option(parser)
     parser.set_defaults(func=run)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -56,8 +56,10 @@ def _keras_input_problem(context: RuleContext) -> Issue | None:
     try:
         allowed = allowed_input_sizes(spec.encoder.type, **options)
     except (KeyError, ValueError) as exc:
-        return Issue(ENCODER_INPUT_SIZE, "error", "encoder", str(exc),
-                     "pick one of the tabulated options (see docs/arithmetic.md)")
+        blamed = next((f"encoder.{k}" for k in options if k in str(exc)), "encoder")
+        return Issue(ENCODER_INPUT_SIZE, "error", blamed, str(exc),
+                     "phazer knows this encoder's figures only for the tabulated options "
+                     "(mobilenet widths in steps of 0.05); pick one of them")
     if px in allowed:
         return None
     low = min((s for s in allowed if s > px), default=None)
@@ -98,12 +100,17 @@ def silent_adjustments(context: RuleContext) -> Iterator[Issue]:
                     "to keep your filter counts")
     if dv.retile is not None:
         before, after = dv.retile
+        where = ("at the end of the FC models" if dv.fc_upscales
+                 else "at the start of the decoder")
         yield Issue(DECODER_RETILED, "info", "fc.dimensions",
-                    f"the decoder input {_shape(before)} is reshaped to {_shape(after)} (no "
-                    f"learned layer) so that {dv.retile_dim} doubles up to "
-                    f"{spec.output_size}px", "")
+                    f"the FC output {_shape(before)} is reshaped to {_shape(after)} {where} "
+                    f"(no learned layer) so that {dv.retile_dim} doubles up to "
+                    f"{spec.output_size}px",
+                    "choose fc.dimensions x 2^fc.upsamples that doubles up to output_size "
+                    "to avoid the reshape")
     dec = spec.decoder
-    if (dec.skip_last_residual and dec.res_blocks and dv.fc_upscales
+    if ("skip_last_residual" in dec.model_fields_set and dec.skip_last_residual
+            and dec.res_blocks and 0 < dv.fc_upscales < dv.total_upscales
             and any(not r for r in dv.residual_upscales[:dv.fc_upscales])):
         yield Issue(FC_RESIDUAL_SKIPPED, "info", "decoder.skip_last_residual",
                     "skip_last_residual also drops the residual blocks of the last upscale "

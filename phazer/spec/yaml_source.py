@@ -39,8 +39,12 @@ class SourceMap:
     keys: dict[FieldPath, Position] = field(default_factory=dict)
 
     def find(self, path: FieldPath, prefer_key: bool = False) -> Position | None:
-        """The position of ``path``, or of its nearest known parent."""
-        for cut in range(len(path), -1, -1):
+        """The position of ``path``, or of its nearest known parent.
+
+        A field path never resolves to the whole document: a field the file does not mention
+        (a default) has no line.
+        """
+        for cut in range(len(path), 0 if path else -1, -1):
             sub = tuple(path[:cut])
             first, second = (self.keys, self.values) if prefer_key else (self.values, self.keys)
             if sub in first:
