@@ -36,3 +36,16 @@ def test_building_the_cli_does_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_extends_example_validates(tmp_path):
+    from phazer.validation import validate_reference
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(phazer: 1\nextends:.*?)```", text, re.S).group(1)
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    report = validate_reference(str(path))
+    assert report.ok, report.issues
+    assert report.loaded.spec.output_size == 128
+    assert report.loaded.spec.encoder.depth == 4  # inherited from the original preset
