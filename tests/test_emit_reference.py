@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from tests.test_blocks_parity import CASES, is_keras, shapes, to_spec
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
