@@ -7,9 +7,10 @@ silently ignored. The list of names comes from :mod:`phazer.catalog.encoders`.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from phazer.spec.base import StrictModel
 
@@ -37,6 +38,20 @@ Scaling = Annotated[int, Field(
 
 class _EncoderBase(StrictModel):
     scaling: Scaling = 7
+
+
+WIDTH_STEP = 0.05
+
+
+def _check_width(value: float) -> float:
+    """Widths come in steps of 0.05: phazer's Keras table knows the figures of those."""
+    steps = value / WIDTH_STEP
+    if abs(steps - round(steps)) > 1e-6:
+        lower = math.floor(steps) * WIDTH_STEP
+        raise ValueError(f"must be a multiple of {WIDTH_STEP} (phazer tabulates the Keras "
+                         f"encoders' figures in those steps), e.g. {lower:.2f} or "
+                         f"{lower + WIDTH_STEP:.2f}")
+    return round(round(steps) * WIDTH_STEP, 2)
 
 
 class _KerasEncoderBase(_EncoderBase):
@@ -72,8 +87,10 @@ class MobileNetV1Encoder(_KerasEncoderBase):
     """Keras MobileNet (v1) with its width, depth multiplier and dropout."""
 
     type: Literal["mobilenet"]
-    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha "
-                         "(faceswap: mobilenet_width).")
+    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha, in "
+                         "steps of 0.05 (faceswap: mobilenet_width).")
+
+    _width_step = field_validator("width")(_check_width)
     depth_multiplier: int = Field(1, ge=1, le=10, description="Depth multiplier of the "
                                   "depthwise convs (faceswap: mobilenet_depth).")
     dropout: float = Field(0.001, ge=0.0, lt=1.0, description="Dropout rate "
@@ -84,16 +101,20 @@ class MobileNetV2Encoder(_KerasEncoderBase):
     """Keras MobileNetV2 with its width multiplier."""
 
     type: Literal["mobilenet_v2"]
-    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha "
-                         "(faceswap: mobilenet_width).")
+    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha, in "
+                         "steps of 0.05 (faceswap: mobilenet_width).")
+
+    _width_step = field_validator("width")(_check_width)
 
 
 class MobileNetV3Encoder(_KerasEncoderBase):
     """Keras MobileNetV3 (small or large) with width and the minimalistic switch."""
 
     type: Literal["mobilenet_v3_small", "mobilenet_v3_large"]
-    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha "
-                         "(faceswap: mobilenet_width).")
+    width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha, in "
+                         "steps of 0.05 (faceswap: mobilenet_width).")
+
+    _width_step = field_validator("width")(_check_width)
     minimalistic: bool = Field(False, description="Minimalistic variant: no squeeze-excite, "
                                "hard-swish or 5x5 convs (faceswap: mobilenet_minimalistic).")
 

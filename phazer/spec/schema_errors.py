@@ -195,7 +195,7 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
             below = value // step * step
             hint = f"use {below} or {below + step}"
     elif kind == "value_error":
-        code = NOT_MULTIPLE if "odd" in message else SCHEMA_OTHER
+        code = NOT_MULTIPLE if ("odd" in message or "multiple of" in message) else SCHEMA_OTHER
         message = f"{_describe(value)}: {ctx.get('error', message)}"
 
     pos = source.find(path, prefer_key=prefer_key)
