@@ -14,6 +14,8 @@ from rich.table import Table
 from phazer.blocks import derive
 from phazer.cli.common import add_set_option, print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.compiler import compile_model_ir
+from phazer.diagram.text import routing_text
 from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
 from phazer.spec.models import ModelSpec
@@ -146,10 +148,20 @@ def layer_tables(figures: ModelFigures) -> list[Table]:
 
 
 def _keras_params(summary: Summary) -> tuple[int, float]:
+    """Build the Keras model and count its parameters.
+
+    Pre-trained weights are not loaded: they do not change the count and may not be
+    available offline.
+    """
     from phazer.emit import emit_model  # imports TensorFlow: only on request
 
+    spec = summary.report.loaded.spec
+    model_ir = summary.model
+    if getattr(spec.encoder, "imagenet_weights", False):
+        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
+        model_ir = compile_model_ir(spec.model_copy(update={"encoder": encoder}))
     start = time.perf_counter()
-    model = emit_model(summary.model)
+    model = emit_model(model_ir)
     return int(model.count_params()), time.perf_counter() - start
 
 
@@ -173,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
     figures = summary.figures
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
+    console.print(routing_text(summary.report.loaded.spec))
     console.print(filters_table(summary.report.loaded.spec, figures))
     if args.layers:
         for table in layer_tables(figures):
