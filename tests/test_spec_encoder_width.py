@@ -20,7 +20,7 @@ def test_tabulated_widths_are_accepted_and_known(width):
 
 @pytest.mark.parametrize("width", [0.33, 1.01, 0.125])
 def test_other_widths_are_rejected_with_neighbours(width):
-    with pytest.raises(ValidationError, match="multiple of 0.05"):
+    with pytest.raises(ValidationError, match=r"multiple of 0\.05"):
         MobileNetV2Encoder(type="mobilenet_v2", width=width)
 
 

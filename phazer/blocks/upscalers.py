@@ -52,7 +52,8 @@ def subpixel(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings
 
 def _bilinear_branch(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
                      name: str) -> Tensor:
-    x = fs_conv(b, x, filters, 3, settings, upscale=True, name=f"{name}_conv2d")
+    # ICNR only makes sense for a conv feeding a pixel shuffle: none here (see arithmetic.md)
+    x = fs_conv(b, x, filters, 3, settings, name=f"{name}_conv2d")
     return b.add("upsampling2d", x, name=f"{name}_upsampling2d", size=2,
                  interpolation="bilinear")
 
@@ -83,7 +84,7 @@ def resize_images(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSet
                   name: str = "upscale_ri") -> Tensor:
     """Bilinear resize + conv3x3, plus a stride-2 transposed conv3x3, added, LeakyReLU(0.2)."""
     resized = b.add("resize_images", x, name=f"{name}_resize", size=2, interpolation="bilinear")
-    resized = fs_conv(b, resized, filters, 3, settings, upscale=True, name=f"{name}_conv")
+    resized = fs_conv(b, resized, filters, 3, settings, name=f"{name}_conv")
     transposed = b.add("conv2d_transpose", x, name=f"{name}_convtrans", filters=filters,
                        kernel=3, strides=2, padding="same", kernel_initializer="glorot_uniform")
     x = b.add("add", [resized, transposed], name=f"{name}_add")
@@ -95,7 +96,7 @@ def upscale_dny(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSetti
     """Bilinear x2, then two conv3x3 blocks with LeakyReLU(0.2)."""
     x = b.add("upsampling2d", x, name=f"{name}_upsample2d", size=2, interpolation="bilinear")
     for idx in (1, 2):
-        x = conv_block(b, x, filters, 3, settings, strides=1, relu_alpha=0.2, upscale=True,
+        x = conv_block(b, x, filters, 3, settings, strides=1, relu_alpha=0.2,
                        name=f"{name}_conv2d_{idx}")
     return x
 
