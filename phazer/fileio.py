@@ -1,4 +1,4 @@
-"""Small file helpers shared by the commands: atomic text writes."""
+"""Small file helpers shared by the commands: atomic text and binary writes."""
 
 from __future__ import annotations
 
@@ -31,14 +31,23 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     Raises:
         OSError: the folder does not exist or is not writable, or ``path`` is a directory.
     """
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, as :func:`atomic_write_text` does for text.
+
+    Raises:
+        OSError: the folder does not exist or is not writable, or ``path`` is a directory.
+    """
     target = Path(path)
     existing_mode = None
     if target.exists():
         existing_mode = stat.S_IMODE(target.stat().st_mode)
     fd, temp = _create_temp(target.parent, target.name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if existing_mode is not None:

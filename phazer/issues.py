@@ -175,7 +175,10 @@ WEIGHTS_FORCE_SIZE = register_code(
 FS_UNREADABLE = register_code("PHZ401", "error", "faceswap file missing, unreadable or malformed")
 FS_NOT_PHAZE_A = register_code("PHZ402", "error", "file holds no Phaze-A options")
 FS_UNKNOWN_OPTION = register_code("PHZ403", "info", "option phazer does not know is ignored")
-FS_OPTION_DROPPED = register_code("PHZ404", "info", "option not used by this encoder is dropped")
+FS_OPTION_DROPPED = register_code(
+    "PHZ404", "info", "option not used by this encoder or optimizer is dropped")
 FS_VALUE_REJECTED = register_code("PHZ405", "error", "faceswap accepts this value, phazer does not")
 FS_BAD_VALUE = register_code("PHZ406", "error", "option value cannot be parsed")
 FS_MISSING_OPTION = register_code("PHZ407", "info", "option missing: faceswap's default is used")
+FS_NO_EQUIVALENT = register_code("PHZ408", "info", "training option phazer cannot carry is dropped")
+FS_LOSS_DROPPED = register_code("PHZ409", "warning", "loss function phazer lacks is dropped")

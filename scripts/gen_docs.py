@@ -42,7 +42,11 @@ from rich.console import Console  # noqa: E402
 from phazer.cli.main import COMMANDS, build_parser  # noqa: E402
 from phazer.fileio import atomic_write_text  # noqa: E402
 from phazer.issues import CODES, CodeInfo  # noqa: E402
-from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS  # noqa: E402
+from phazer.spec.faceswap_names import (  # noqa: E402
+    GLOBAL_OPTIONS,
+    MODEL_OPTIONS,
+    TRAINING_OPTIONS,
+)
 from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text, spec_json_schema  # noqa: E402
 from phazer.spec.models import GROUPS  # noqa: E402
 
@@ -334,7 +338,28 @@ def _faceswap_table() -> list[str]:
         rows.append(f"| `{option}` | `{path}` | {scope} |")
     for (section, option), path in GLOBAL_OPTIONS.items():
         rows.append(f"| `[{section}] {option}` | `{path}` | every spec |")
+    for (section, option), path in TRAINING_OPTIONS.items():
+        rows.append(f"| `[{section}] {option}` | `{path}` | every spec (`train.ini` only) |")
     return rows
+
+
+def _nested_sections(prefix: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
+    """A ``###`` section for each mapping (or list of mappings) inside a group."""
+    lines: list[str] = []
+    for name, prop in schema.get("properties", {}).items():
+        path = f"{prefix}.{name}"
+        if "oneOf" in prop:
+            lines += _variant_sections(path, prop, defs)
+            continue
+        items = prop.get("items", {}) if prop.get("type") == "array" else {}
+        target = prop if "$ref" in prop else items if "$ref" in items else None
+        if target is None:
+            continue
+        resolved = _resolve(target, defs)
+        title = path if target is prop else f"{path} (each entry)"
+        lines += [f"### {title}", "", _markdown(resolved.get("description", "")), "",
+                  *_field_table(resolved, defs, {}), ""]
+    return lines
 
 
 def render_spec_reference() -> str:
@@ -354,11 +379,12 @@ def render_spec_reference() -> str:
         else:
             target = _resolve(prop, defs)
             lines += [_markdown(target.get("description", "")), "",
-                      *_field_table(target, defs, {}), ""]
+                      *_field_table(target, defs, {}), "", *_nested_sections(group, target, defs)]
     lines += ["## faceswap options", "",
-              "Where each of faceswap's Phaze-A options (and the architecture options of its "
-              "global sections) lives in a phazer spec. `phazer import-faceswap` converts a "
-              "faceswap preset or `train.ini` with this table.", "", *_faceswap_table()]
+              "Where each of faceswap's Phaze-A options (and the architecture and training "
+              "options of its global and trainer sections) lives in a phazer spec. "
+              "`phazer import-faceswap` converts a faceswap preset or `train.ini` with this "
+              "table.", "", *_faceswap_table()]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

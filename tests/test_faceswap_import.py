@@ -226,7 +226,9 @@ def test_example_train_ini_imports():
     dropped = by_path(result.issues, "PHZ404")
     assert set(dropped) == MOBILENET_OPTIONS | {"enc_load_weights", "bottleneck_size"}
     assert not FS_ORIGINAL_OPTIONS & set(dropped)
-    assert set(codes(result.issues)) == {"PHZ404"}
+    assert set(codes(result.issues)) == {"PHZ404", "PHZ408"}
+    assert set(by_path(result.issues, "PHZ408")) == {"global.loss.eye_multiplier",
+                                                     "global.loss.mouth_multiplier"}
     # issues point at the ini's lines
     assert dropped["mobilenet_width"].line == 89
     assert dropped["mobilenet_width"].file == str(INI)
@@ -252,7 +254,7 @@ def test_ini_other_sections_and_comments_are_ignored(tmp_path):
     path.write_text(text)
     result = import_faceswap(path)
     assert result.spec is not None and result.spec.output_size == 128
-    assert set(codes(result.issues)) == {"PHZ404"}
+    assert set(codes(result.issues)) == {"PHZ404", "PHZ408"}
 
 
 def test_ini_unknown_option_is_reported(tmp_path):

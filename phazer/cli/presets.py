@@ -16,6 +16,10 @@ from phazer.cli.common import print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.compiler import compile_model_ir
 from phazer.issues import Issue, SpecError
+from phazer.plan.budget import format_bytes, gpu_overhead_bytes
+from phazer.plan.memory import estimate_memory
+from phazer.plan.memory_report import not_counted_ops
+from phazer.plan.memory_settings import MemorySettings
 from phazer.spec import ModelSpec, load_spec
 from phazer.spec.describe import (
     encoder_input_size,
@@ -54,9 +58,10 @@ class PresetColumn:
 def preset_columns() -> list[PresetColumn]:
     """The columns of ``phazer presets``, in display order.
 
-    Extension point: the estimated VRAM at batch 16 comes from the memory model; add its
-    column here (after "params") once it exists. A column must compute a real figure: the
-    table never shows a placeholder number.
+    A column must compute a real figure: the table never shows a placeholder number. The
+    estimated VRAM is the memory model's training step at batch 16 per side (float32, Adam)
+    plus the fixed GPU terms (``docs/memory.md``); it is left out ("-", null) for a
+    Keras Applications encoder, whose internal activations the plan does not know.
     """
     return [
         PresetColumn("name", "name", lambda name, spec: name),
@@ -70,10 +75,27 @@ def preset_columns() -> list[PresetColumn]:
         PresetColumn("params", "total_params", lambda name, spec: plan_params(spec),
                      lambda value: f"{value / 1e6:.1f}M" if isinstance(value, int) else "-",
                      justify="right"),
+        PresetColumn("VRAM @16", "est_vram_batch16", lambda name, spec: plan_vram(spec),
+                     lambda value: format_bytes(value) if isinstance(value, int) else "-",
+                     justify="right"),
         PresetColumn("description", "description",
                      lambda name, spec: first_sentence(spec.description),
                      lambda sentence: lead_clause(str(sentence)), truncate=True),
     ]
+
+
+def plan_vram(spec: ModelSpec, batch_size: int = 16) -> int | None:
+    """GPU memory to train the spec at ``batch_size`` per side (float32, Adam), or None.
+
+    None when the plan cannot be built or holds a Keras Applications encoder.
+    """
+    if problems(spec):
+        return None
+    model = compile_model_ir(spec)
+    if not_counted_ops(model):
+        return None
+    settings = MemorySettings(batch_size=batch_size)
+    return estimate_memory(model, settings).total + gpu_overhead_bytes(model, settings)
 
 
 def plan_params(spec: ModelSpec) -> int | None:

@@ -1,6 +1,7 @@
-"""``phazer summary SPEC``: parameters, shapes and FLOPs per sub-model, before anything is built.
+"""``phazer summary SPEC``: parameters, shapes, FLOPs and memory, before anything is built.
 
-Without ``--keras`` this never imports TensorFlow: the figures come from the analytic plan.
+Without ``--keras`` or ``--measure`` this never imports TensorFlow: the figures come from the
+analytic plan (``--measure`` runs TensorFlow in a child process).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import time
 from rich.table import Table
 
 from phazer.blocks import derive
-from phazer.cli.common import add_set_option, print_issues, stdout_console
+from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.cli.summary_memory import add_memory_options, build_memory_report, memory_table
 from phazer.compiler import compile_model_ir
 from phazer.diagram.text import routing_text
 from phazer.plan.figures import ModelFigures
@@ -24,9 +26,10 @@ from phazer.spec.models import ModelSpec
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
-        "summary", help="parameters, shapes and FLOPs per sub-model (no TensorFlow)",
+        "summary", help="parameters, shapes, FLOPs and memory per sub-model (no TensorFlow)",
         description="Validate a spec or preset and print its plan: one row per sub-model "
-                    "with the sides it serves, parameters, shapes and FLOPs.")
+                    "with the sides it serves, parameters, shapes and FLOPs, then the memory "
+                    "one training step needs.")
     parser.add_argument("spec", metavar="SPEC", help="spec file or built-in preset name")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--layers", action="store_true", help="also print every layer")
@@ -35,6 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=positive_int, default=16, metavar="N",
                         help="batch size per side for the memory figures (default 16)")
     add_set_option(parser)
+    add_memory_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -178,15 +182,20 @@ def run(args: argparse.Namespace) -> int:
     keras_params = None
     if args.keras:
         keras_params, seconds = _keras_params(summary)
+    memory = build_memory_report(args, summary.model)
+    if memory.measured is not None and "error" in memory.measured:
+        stderr_console().print(f"--measure failed: {memory.measured['error']}")
+    summary.report.issues.extend(memory.issues())
     if args.json:
-        print(json.dumps(summary_json(summary, batch_size=args.batch_size,
-                                      keras_total_params=keras_params), indent=2))
+        print(json.dumps(summary_json(summary, keras_total_params=keras_params,
+                                      memory=memory), indent=2))
         return EXIT_OK
     figures = summary.figures
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
     console.print(routing_text(summary.report.loaded.spec))
     console.print(filters_table(summary.report.loaded.spec, figures))
+    console.print(memory_table(memory))
     if args.layers:
         for table in layer_tables(figures):
             console.print(table)

@@ -190,7 +190,7 @@ def validate_data(data: dict[str, object], converted: ConvertedOptions,
         while parts and parts[-1].isdigit():
             parts.pop()
         spec_path = ".".join(parts)
-        key = by_path.get(spec_path, "")
+        key = _owning_key(spec_path, by_path)
         option = key.rsplit(".", 1)[-1] if key else spec_path
         value = converted.values.get(key)
         shown = f"{option} = {_show(value)}" if key else option or "the options"
@@ -201,6 +201,20 @@ def validate_data(data: dict[str, object], converted: ConvertedOptions,
             f"{_reason(issue.message, value)}",
             hint or "change it in the faceswap file and import again"))
     return None, issues
+
+
+def _owning_key(spec_path: str, by_path: dict[str, str]) -> str:
+    """The option whose value holds ``spec_path``; "" when none does.
+
+    ``training.losses.1.weight`` belongs to the option that filled ``training.losses``.
+    """
+    parts = spec_path.split(".")
+    while parts:
+        key = by_path.get(".".join(parts))
+        if key:
+            return key
+        parts.pop()
+    return ""
 
 
 def _reason(message: str, value: object) -> str:

@@ -7,8 +7,20 @@ two agree, so the docs follow :mod:`phazer.spec.faceswap_names`.
 from __future__ import annotations
 
 from phazer.catalog.encoders import ENCODERS
-from phazer.faceswap_import.options import GLOBAL_OPTION_FACTS, PHAZE_A_OPTIONS, OptionValue
-from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS, PHAZE_A_SECTION
+from phazer.faceswap_import.options import (
+    GLOBAL_OPTION_FACTS,
+    OLDER_SECTIONS,
+    PHAZE_A_OPTIONS,
+    TRAINING_OPTION_FACTS,
+    OptionValue,
+)
+from phazer.spec.faceswap_names import (
+    GLOBAL_OPTIONS,
+    MODEL_OPTIONS,
+    PHAZE_A_SECTION,
+    TRAINING_OPTIONS,
+    UNSUPPORTED_TRAINING_OPTIONS,
+)
 
 _KERAS_ENCODERS = frozenset(name for name, info in ENCODERS.items()
                             if info.is_keras_application)
@@ -27,6 +39,20 @@ _NOTES: dict[str, str] = {
     "icnr_init": "read from a `train.ini` only; presets do not carry it",
     "conv_aware_init": "read from a `train.ini` only; presets do not carry it",
     "reflect_padding": "read from a `train.ini` only; presets do not carry it",
+}
+
+# Remarks for the training table.
+_TRAINING_NOTES: dict[str, str] = {
+    "loss_function": "weight 1.0; a loss phazer lacks is dropped (PHZ409)",
+    "loss_function_2": "`none` or weight 0 leaves the slot out",
+    "loss_weight_2": "percent in faceswap, a factor in phazer: 100 -> 1.0",
+    "loss_weight_3": "percent in faceswap, a factor in phazer",
+    "loss_weight_4": "percent in faceswap, a factor in phazer",
+    "optimizer": "`rms-prop` becomes `rmsprop`; `adabelief` is rejected (PHZ405)",
+    "epsilon_exponent": "not used by lion (dropped, PHZ404)",
+    "ada_beta_1": "adam family and lion only",
+    "ada_beta_2": "adam family and lion only",
+    "ada_amsgrad": "adam and adamw only",
 }
 
 
@@ -64,4 +90,22 @@ def mapping_table() -> str:
     rows.append("")
     rows.append(f"Options without a section are read from `[{PHAZE_A_SECTION}]` in a "
                 "`train.ini`, or from the top level of a preset JSON file.")
-    return "\n".join(rows) + "\n"
+    return "\n".join([*rows, "", *_training_rows()]) + "\n"
+
+
+def _training_rows() -> list[str]:
+    older = " and ".join(f"the `[{new}]` options in `[{', '.join(old)}]`"
+                         for new, old in OLDER_SECTIONS.items())
+    rows = [f"Training options come from a `train.ini` only (presets carry none). Older "
+            f"faceswap versions kept {older}; phazer reads those too.", "",
+            "| faceswap option | phazer field | faceswap default | notes |", "|---|---|---|---|"]
+    for (section, option), path in TRAINING_OPTIONS.items():
+        fact = TRAINING_OPTION_FACTS[(section, option)]
+        rows.append(f"| `[{section}] {option}` | `{path}` | "
+                    f"{_default_text(fact.default_value())} | "
+                    f"{_TRAINING_NOTES.get(option, '')} |")
+    for (section, option), reason in UNSUPPORTED_TRAINING_OPTIONS.items():
+        fact = TRAINING_OPTION_FACTS[(section, option)]
+        rows.append(f"| `[{section}] {option}` | — | {_default_text(fact.default_value())} | "
+                    f"dropped (PHZ408): {reason} |")
+    return rows

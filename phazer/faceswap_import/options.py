@@ -6,6 +6,8 @@ offers for its choice options. The spec path each option maps to lives in
 :mod:`phazer.spec.faceswap_names`; a test checks that both tables name the same options and that
 the defaults here match :class:`~phazer.spec.models.ModelSpec`'s (faceswap's only differing default
 is ``enc_load_weights``: faceswap loads ImageNet weights unless told not to, phazer does not).
+The training options (:data:`TRAINING_OPTION_FACTS`) are read from a ``train.ini`` only: GUI
+presets carry none.
 
 faceswap documents numeric ranges for its GUI sliders but does not enforce them, so no ranges are
 kept here: phazer's schema decides what it can build.
@@ -124,6 +126,56 @@ GLOBAL_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
     ("global", "conv_aware_init"): _bool(False),
     ("global", "reflect_padding"): _bool(False),
     ("global.loss", "learn_mask"): _bool(False),
+}
+
+# faceswap's loss, optimizer and clipping choices (phazer maps or rejects each one).
+_FS_LOSSES = ("ffl", "flip", "gmsd", "l_inf_norm", "laploss", "logcosh", "lpips_alex",
+              "lpips_squeeze", "lpips_vgg16", "mae", "ms_ssim", "mse", "pixel_gradient_diff",
+              "smooth_loss", "ssim")
+_FS_OPTIMIZERS = ("adabelief", "adam", "adamax", "adamw", "lion", "nadam", "rms-prop")
+
+# The training options of faceswap's global and trainer sections: (section, option) -> fact.
+TRAINING_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
+    ("global", "coverage"): _float(100.0),
+    ("global", "mixed_precision"): _bool(False),
+    ("global.loss", "loss_function"): _choice("ssim", *_FS_LOSSES),
+    ("global.loss", "loss_function_2"): _choice("mse", *_FS_LOSSES, "none"),
+    ("global.loss", "loss_weight_2"): _int(100),
+    ("global.loss", "loss_function_3"): _choice("none", *_FS_LOSSES, "none"),
+    ("global.loss", "loss_weight_3"): _int(0),
+    ("global.loss", "loss_function_4"): _choice("none", *_FS_LOSSES, "none"),
+    ("global.loss", "loss_weight_4"): _int(0),
+    ("global.loss", "mask_loss_function"): _choice("mse", "mae", "mse"),
+    ("global.loss", "eye_multiplier"): _int(3),
+    ("global.loss", "mouth_multiplier"): _int(2),
+    ("global.loss", "penalized_mask_loss"): _bool(True),
+    ("global.optimizer", "optimizer"): _choice("adam", *_FS_OPTIMIZERS),
+    ("global.optimizer", "learning_rate"): _float(5e-5),
+    ("global.optimizer", "epsilon_exponent"): _int(-7),
+    ("global.optimizer", "gradient_clipping"): _choice(
+        "none", "autoclip", "global_norm", "norm", "value", "none"),
+    ("global.optimizer", "clipping_value"): _float(1.0),
+    ("global.optimizer", "autoclip_history"): _int(10000),
+    ("global.optimizer", "weight_decay"): _float(0.0),
+    ("global.optimizer", "gradient_accumulation"): _int(1),
+    ("global.optimizer", "ada_beta_1"): _float(0.9),
+    ("global.optimizer", "ada_beta_2"): _float(0.999),
+    ("global.optimizer", "ada_amsgrad"): _bool(False),
+    ("trainer.augmentation", "preview_images"): _int(14),
+    ("trainer.augmentation", "zoom_amount"): _int(5),
+    ("trainer.augmentation", "rotation_range"): _int(10),
+    ("trainer.augmentation", "shift_range"): _int(5),
+    ("trainer.augmentation", "flip_chance"): _int(50),
+    ("trainer.augmentation", "color_lightness"): _int(30),
+    ("trainer.augmentation", "color_ab"): _int(8),
+    ("trainer.augmentation", "color_clahe_chance"): _int(50),
+    ("trainer.augmentation", "color_clahe_max_size"): _int(4),
+}
+
+# Where older faceswap versions kept a section's options (their train.ini is read too).
+OLDER_SECTIONS: dict[str, tuple[str, ...]] = {
+    "global.optimizer": ("global",),
+    "trainer.augmentation": ("trainer.original",),
 }
 
 # Keys every faceswap preset file carries besides the options.

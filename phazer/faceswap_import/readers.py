@@ -17,11 +17,13 @@ from typing import Literal
 
 from phazer.faceswap_import.options import (
     GLOBAL_OPTION_FACTS,
+    OLDER_SECTIONS,
     PHAZE_A_OPTIONS,
     PRESET_FILETYPE,
     PRESET_FILETYPE_KEY,
     PRESET_SECTION,
     PRESET_SECTION_KEY,
+    TRAINING_OPTION_FACTS,
 )
 from phazer.issues import FS_NOT_PHAZE_A, FS_UNREADABLE, Issue, SpecError
 from phazer.spec.faceswap_names import PHAZE_A_SECTION
@@ -40,7 +42,8 @@ class FaceswapFile:
         path: the file as given.
         kind: ``preset`` for a GUI preset JSON file, ``ini`` for a ``train.ini``.
         options: every key of the Phaze-A section (known or not) with its raw value.
-        global_options: the architecture-relevant global options found (``ini`` only).
+        global_options: the options found in faceswap's global and trainer sections that phazer
+            carries: architecture and training (``ini`` only).
         sections: the sections of an ``ini`` file (empty for a preset).
         lines: the line of each key, by option name for the Phaze-A section and by
             ``section.option`` for the global ones.
@@ -181,7 +184,10 @@ def _ini_lines(text: str) -> dict[str, int]:
 
 
 def read_ini(path: Path, text: str) -> FaceswapFile:
-    """Read a faceswap ``train.ini``: the Phaze-A section and the global options it needs.
+    """Read a faceswap ``train.ini``: the Phaze-A section and the other options phazer carries.
+
+    The other options are the architecture and training options of faceswap's global and
+    trainer sections (also from the sections older faceswap versions kept them in).
 
     Raises:
         SpecError: the file is not a valid ``.ini``, or it has no ``[model.phaze_a]`` section.
@@ -208,7 +214,13 @@ def read_ini(path: Path, text: str) -> FaceswapFile:
     if not any(key in PHAZE_A_OPTIONS for key in options):
         raise _fail(FS_NOT_PHAZE_A, path, f"[{PHAZE_A_SECTION}] in {path} holds no Phaze-A "
                     "options")
-    global_options = {(section, option): parser.get(section, option, raw=True)
-                      for section, option in GLOBAL_OPTION_FACTS
-                      if parser.has_option(section, option)}
-    return FaceswapFile(path, "ini", options, global_options, sections, _ini_lines(text))
+    lines = _ini_lines(text)
+    global_options: dict[tuple[str, str], object] = {}
+    for section, option in [*GLOBAL_OPTION_FACTS, *TRAINING_OPTION_FACTS]:
+        for where in (section, *OLDER_SECTIONS.get(section, ())):
+            if parser.has_option(where, option):
+                global_options[(section, option)] = parser.get(where, option, raw=True)
+                if where != section and f"{where}.{option}" in lines:
+                    lines[f"{section}.{option}"] = lines[f"{where}.{option}"]
+                break
+    return FaceswapFile(path, "ini", options, global_options, sections, lines)

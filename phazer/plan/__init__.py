@@ -1,1 +1,1 @@
-"""The analytic plan: shapes, parameters, FLOPs (and later memory), with no TensorFlow import."""
+"""The analytic plan: shapes, parameters, FLOPs and memory, with no TensorFlow import."""

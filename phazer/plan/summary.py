@@ -9,6 +9,7 @@ from phazer.ir.model import ModelIR
 from phazer.ir.ops import IRShapeError
 from phazer.issues import Issue, register_code
 from phazer.plan.figures import ModelFigures, model_figures
+from phazer.plan.memory_report import MemoryReport
 from phazer.validation import ValidationReport, validate_reference
 
 BUILD_FAILED = register_code(
@@ -51,8 +52,13 @@ def summarize(reference: str, overrides: list[str] | None = None) -> Summary:
 
 
 def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float32",
-                 optimizer: str = "adam", keras_total_params: int | None = None) -> dict:
-    """The summary as the JSON object of DESIGN §5 (shapes without the batch axis)."""
+                 optimizer: str = "adam", keras_total_params: int | None = None,
+                 memory: MemoryReport | None = None) -> dict:
+    """The summary as the JSON object of DESIGN §5 (shapes without the batch axis).
+
+    ``memory`` fills the ``memory`` object; without it only its settings are given
+    (``batch_size``, ``precision``, ``optimizer``) and the figures are null.
+    """
     figures = summary.figures
     issues = [{"code": i.code, "severity": i.severity, "path": i.path, "message": i.message,
                "hint": i.hint, "file": i.file, "line": i.line} for i in summary.issues]
@@ -75,10 +81,11 @@ def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float
             for s in figures.submodels],
         "flops_per_example": {"forward": figures.forward_flops,
                               "train_step": figures.train_step_flops},
-        "memory": {"batch_size": batch_size, "precision": precision, "optimizer": optimizer,
-                   "weights": None, "gradients": None, "optimizer_state": None,
-                   "activations": None, "workspace": None, "total": None,
-                   "max_batch_size": None, "measured": None},
+        "memory": memory.to_json() if memory is not None else {
+            "batch_size": batch_size, "precision": precision, "optimizer": optimizer,
+            "weights": None, "gradients": None, "optimizer_state": None,
+            "activations": None, "workspace": None, "total": None,
+            "max_batch_size": None, "measured": None},
         "issues": issues,
         "keras_total_params": keras_total_params,
     }

@@ -74,6 +74,50 @@ GLOBAL_OPTIONS: dict[tuple[str, str], str] = {
     ("global.loss", "learn_mask"): "decoder.learn_mask",
 }
 
+# Training options from faceswap's global and trainer sections: (section, option) -> path.
+# The loss slots all feed the one list ``training.losses`` (weights are percent in faceswap).
+_AUG = "trainer.augmentation"
+_OPT = "global.optimizer"
+TRAINING_OPTIONS: dict[tuple[str, str], str] = {
+    ("global", "coverage"): "training.coverage",
+    ("global", "mixed_precision"): "training.mixed_precision",
+    ("global.loss", "loss_function"): "training.losses",
+    ("global.loss", "loss_function_2"): "training.losses",
+    ("global.loss", "loss_weight_2"): "training.losses",
+    ("global.loss", "loss_function_3"): "training.losses",
+    ("global.loss", "loss_weight_3"): "training.losses",
+    ("global.loss", "loss_function_4"): "training.losses",
+    ("global.loss", "loss_weight_4"): "training.losses",
+    ("global.loss", "mask_loss_function"): "training.mask_loss",
+    ("global.loss", "penalized_mask_loss"): "training.penalized_mask_loss",
+    (_OPT, "optimizer"): "training.optimizer.type",
+    (_OPT, "learning_rate"): "training.optimizer.learning_rate",
+    (_OPT, "epsilon_exponent"): "training.optimizer.epsilon_exponent",
+    (_OPT, "gradient_clipping"): "training.optimizer.clipping",
+    (_OPT, "clipping_value"): "training.optimizer.clipping_value",
+    (_OPT, "autoclip_history"): "training.optimizer.autoclip_history",
+    (_OPT, "weight_decay"): "training.optimizer.weight_decay",
+    (_OPT, "gradient_accumulation"): "training.optimizer.gradient_accumulation",
+    (_OPT, "ada_beta_1"): "training.optimizer.beta_1",
+    (_OPT, "ada_beta_2"): "training.optimizer.beta_2",
+    (_OPT, "ada_amsgrad"): "training.optimizer.amsgrad",
+    (_AUG, "preview_images"): "training.preview_images",
+    (_AUG, "zoom_amount"): "training.augmentation.zoom_amount",
+    (_AUG, "rotation_range"): "training.augmentation.rotation_range",
+    (_AUG, "shift_range"): "training.augmentation.shift_range",
+    (_AUG, "flip_chance"): "training.augmentation.flip_chance",
+    (_AUG, "color_lightness"): "training.augmentation.color_lightness",
+    (_AUG, "color_ab"): "training.augmentation.color_ab",
+    (_AUG, "color_clahe_chance"): "training.augmentation.color_clahe_chance",
+    (_AUG, "color_clahe_max_size"): "training.augmentation.color_clahe_max_size",
+}
+
+# Training options phazer reads but cannot carry, with the reason (reported when they matter).
+UNSUPPORTED_TRAINING_OPTIONS: dict[tuple[str, str], str] = {
+    ("global.loss", "eye_multiplier"): "phazer has no landmarks to find the eyes with",
+    ("global.loss", "mouth_multiplier"): "phazer has no landmarks to find the mouth with",
+}
+
 PHAZE_A_SECTION = "model.phaze_a"
 
 
@@ -91,7 +135,7 @@ def faceswap_option(path: str) -> str | None:
     for option, (spec, _) in MODEL_OPTIONS.items():
         if spec == path:
             return option
-    for (_, option), spec in GLOBAL_OPTIONS.items():
+    for (_, option), spec in [*GLOBAL_OPTIONS.items(), *TRAINING_OPTIONS.items()]:
         if spec == path:
             return option
     return None

@@ -22,7 +22,14 @@ from phazer.issues import (
     SpecError,
 )
 from phazer.spec.presets import looks_like_path, preset_names, preset_path
-from phazer.spec.yaml_source import FieldPath, Position, SourceMap, parse_yaml, read_text
+from phazer.spec.yaml_source import (
+    FieldPath,
+    Position,
+    SourceMap,
+    SpecLoader,
+    parse_yaml,
+    read_text,
+)
 from phazer.suggest import did_you_mean
 
 MAX_EXTENDS_DEPTH = 16
@@ -135,7 +142,7 @@ def parse_override(text: str) -> tuple[list[str], object]:
                                "form path.to.field=value", "e.g. --set fc.depth=2",
                                "--set")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = yaml.load(raw, Loader=SpecLoader) if raw.strip() else ""
     except yaml.YAMLError:
         raise SpecError([Issue(BAD_OVERRIDE, "error", key, f"--set value {raw!r} is not "
                                "valid YAML", "quote strings, e.g. --set name='my model'",

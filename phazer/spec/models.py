@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from phazer.curves import SLOPE_LIMIT
 from phazer.spec.base import StrictModel
 from phazer.spec.encoders import EncoderSpec, FsOriginalEncoder
+from phazer.spec.training import TrainingSpec
 
 FORMAT_VERSION = 1
 
@@ -197,8 +198,9 @@ class ModelSpec(StrictModel):
     decoder: DecoderSpec = Field(default_factory=DecoderSpec)
     weights: WeightsSpec = Field(default_factory=WeightsSpec)
     convolutions: ConvolutionsSpec = Field(default_factory=ConvolutionsSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
 
 
 # The top-level groups in file order; used by the dumper and the docs.
 GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc", "decoder",
-                           "weights", "convolutions")
+                           "weights", "convolutions", "training")

@@ -54,6 +54,15 @@ def _union_variants(annotation: Any) -> list[type[BaseModel]]:
     return []
 
 
+def _list_item_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of a ``list[Model]`` annotation's items (None for other annotations)."""
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation) or (None,)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
+
+
 def _tags(variant: type[BaseModel]) -> tuple[str, ...]:
     return get_args(_unwrap(variant.model_fields["type"].annotation))
 
@@ -79,7 +88,13 @@ def walk(root: type[BaseModel], loc: tuple) -> tuple[FieldPath, type[BaseModel] 
         owner = model
         annotation = _unwrap(info.annotation)
         variants = _union_variants(annotation)
-        if variants and items and isinstance(items[0], str):
+        item_model = _list_item_model(annotation)
+        if item_model is not None and items and isinstance(items[0], int):
+            clean.append(items.pop(0))
+            model = item_model
+            if not items:
+                return tuple(clean), None, None
+        elif variants and items and isinstance(items[0], str):
             tag = items.pop(0)
             model = next((v for v in variants if tag in _tags(v)), None)
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -110,6 +125,16 @@ def _range_text(info: FieldInfo | None) -> str:
     left = "(" if low_open else "["
     right = ")" if high_open else "]"
     return f"{left}{low}, {high}{right}"
+
+
+def _length_limits(info: FieldInfo | None) -> tuple[int, int | None]:
+    low, high = 0, None
+    for meta in info.metadata if info is not None else ():
+        if isinstance(meta, annotated_types.MinLen):
+            low = meta.min_length
+        elif isinstance(meta, annotated_types.MaxLen):
+            high = meta.max_length
+    return low, high
 
 
 def _dotted(path: FieldPath) -> str:
@@ -187,6 +212,13 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
         code = OUT_OF_RANGE
         message = f"{value!r} is out of range; expected a value in {_range_text(info)}"
         hint = "faceswap's documented range for this option"
+    elif kind in ("too_short", "too_long"):
+        code = OUT_OF_RANGE
+        low, high = _length_limits(info)
+        count = ctx.get("actual_length")
+        message = f"{count} entries; expected {low} to {high}" if high is not None else \
+            f"{count} entries; expected at least {low}"
+        hint = "remove entries" if kind == "too_long" else "add an entry"
     elif kind == "multiple_of":
         step = ctx.get("multiple_of")
         code = NOT_MULTIPLE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,20 @@ from phazer.issues import (
 )
 
 FieldPath = tuple[str | int, ...]
+
+
+class SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, also reading exponent floats without a dot (``1e-4``).
+
+    YAML 1.1, which PyYAML follows, only reads ``1.0e-4`` as a number and ``1e-4`` as text;
+    YAML 1.2 (and every editor's schema check) reads both as numbers. Learning rates are
+    written this way, so phazer reads them as numbers too.
+    """
+
+
+SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)$"),
+    list("-+0123456789"))
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,7 @@ class _Converter:
         self.file = file
         self.source = SourceMap()
         self.issues: list[Issue] = []
-        self._constructor = yaml.SafeLoader("")
+        self._constructor = SpecLoader("")
 
     def convert(self, node: yaml.Node, path: FieldPath) -> object:
         self.source.values[path] = _position(self.file, node)
@@ -144,7 +159,7 @@ def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
                           "phazer spec", f"convert it first: phazer import-faceswap {file} "
                           "-o my.yaml", line, column)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SpecLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -1,0 +1,119 @@
+"""Benchmark: the memory estimate against XLA's buffer plan of real training steps, as JSON.
+
+For every preset that fits this machine, batch size and precision: the estimate for this
+device (``phazer.plan.memory``, device "cpu" here), the measurement (``phazer.probe``: real
+training steps with Adam and an MAE loss, XLA's "Total bytes used" of the compiled step) and
+their ratio, plus TensorFlow's allocator peak as a second figure. The issue's bands: float32
+within [1.00, 1.10], mixed_bfloat16 (batch 1 and 4) within [1.00, 1.15].
+
+    python bench/memory_estimate.py                      # the full run (long: tens of minutes)
+    python bench/memory_estimate.py --presets original lightweight --batch-sizes 1 4
+    python bench/memory_estimate.py --precisions mixed_bfloat16 --batch-sizes 1 4
+
+A preset is skipped when its Keras Applications encoder's activations are unknown to the
+plan, or when its estimate exceeds ``--max-memory`` (default: 75% of the available RAM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from phazer.compiler import compile_model_ir
+from phazer.plan.budget import GIB, parse_size
+from phazer.plan.memory import estimate_memory
+from phazer.plan.memory_report import not_counted_ops
+from phazer.plan.memory_settings import MemorySettings
+from phazer.probe import ProbeError, measure_memory
+from phazer.spec import load_spec
+
+PRESETS = ("original", "lightweight", "iae", "dfaker", "dfl-h128", "dfl-sae-df",
+           "dfl-sae-liae", "dfl-saehd-df", "dfl-saehd-liae", "dny256", "dny512", "dny1024",
+           "stojo", "sym384")
+BANDS = {"float32": (1.00, 1.10), "mixed_bfloat16": (1.00, 1.15),
+         "mixed_float16": (1.00, 1.15)}
+
+
+def _available_ram() -> int:
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 8 * GIB
+
+
+def _case(name: str, batch: int, precision: str, steps: int, limit: int) -> dict:
+    settings = MemorySettings(batch_size=batch, precision=precision, device="cpu")
+    model = compile_model_ir(load_spec(name).spec)
+    row: dict = {"preset": name, "batch_size": batch, "precision": precision}
+    if not_counted_ops(model):
+        return {**row, "skipped": "Keras Applications encoder: activations unknown to the plan"}
+    estimate = estimate_memory(model, settings)
+    row["estimate"] = estimate.total
+    if estimate.total > limit:
+        return {**row, "skipped": f"estimate {estimate.total / GIB:.1f} GiB exceeds the "
+                                  f"{limit / GIB:.1f} GiB this run may use"}
+    start = time.perf_counter()
+    try:
+        measured = measure_memory(name, [], settings, steps=steps)
+    except ProbeError as exc:
+        return {**row, "skipped": f"measurement failed: {str(exc).splitlines()[0]}"}
+    low, high = BANDS[precision]
+    ratio = estimate.total / measured.xla_bytes
+    return {**row, "measured": measured.xla_bytes, "ratio": round(ratio, 4),
+            "within": low <= ratio <= high, "band": [low, high],
+            "terms": {"weights": estimate.weights, "gradients": estimate.gradients,
+                      "optimizer_state": estimate.optimizer_state,
+                      "activations": estimate.activations, "workspace": estimate.workspace},
+            "peak_at": estimate.peak_at, "allocator_peak": measured.allocator_peak,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS))
+    parser.add_argument("--batch-sizes", nargs="+", type=int, default=None,
+                        help="default: 1 4 16 for float32, 1 4 for mixed precision")
+    parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"],
+                        choices=sorted(BANDS))
+    parser.add_argument("--steps", type=int, default=1,
+                        help="training steps per measurement (the first compiles)")
+    parser.add_argument("--max-memory", type=parse_size, default=None, metavar="SIZE",
+                        help="skip cases whose estimate exceeds this (default 75%% of the "
+                             "available RAM)")
+    args = parser.parse_args()
+    limit = args.max_memory or int(0.75 * _available_ram())
+    cases = []
+    for precision in args.precisions:
+        sizes = args.batch_sizes or ([1, 4, 16] if precision == "float32" else [1, 4])
+        for name in args.presets:
+            for batch in sizes:
+                print(f"{name} batch {batch} {precision} ...", file=sys.stderr, flush=True)
+                cases.append(_case(name, batch, precision, args.steps, limit))
+                print(f"  {json.dumps(cases[-1].get('ratio', cases[-1].get('skipped')))}",
+                      file=sys.stderr, flush=True)
+    measured = [c for c in cases if "ratio" in c]
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "memory_limit": limit},
+        "measured_figure": "XLA 'Total bytes used' of the compiled train step (CPU)",
+        "cases": cases,
+        "summary": {precision: {"cases": len(rows), "within": sum(c["within"] for c in rows),
+                                "min_ratio": min((c["ratio"] for c in rows), default=None),
+                                "max_ratio": max((c["ratio"] for c in rows), default=None)}
+                    for precision in args.precisions
+                    if (rows := [c for c in measured if c["precision"] == precision])},
+        "skipped": [{k: c[k] for k in ("preset", "batch_size", "precision", "skipped")}
+                    for c in cases if "skipped" in c],
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

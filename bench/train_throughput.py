@@ -1,0 +1,165 @@
+"""Benchmark: training throughput of `phazer train` against `model.fit`, plus the demo's quality.
+
+For each preset (default: lightweight and original), in one run:
+
+- ``fit``: the same Keras model (phazer's emit), compiled with Adam and MAE on both outputs,
+  trained by ``model.fit`` on in-memory tensors (no augmentation, no data pipeline) at the same
+  batch (16 faces per side); Keras' own jit choice (off on a CPU-only machine);
+- ``phazer_train``: ``phazer train PRESET`` on synthetic face folders with augmentation on
+  (warp, colour, affine), MAE loss, XLA chosen by ``training.xla: auto``; its steady rate from
+  ``state.json`` (compile and XLA-trial steps and saves excluded).
+
+Each is a fresh process; the fit baseline runs before and after phazer train and its mean is
+the reference (the machine may be shared). Model FLOP utilisation is examples/s x 3 x forward
+FLOPs per example / the float32 GEMM peak (``tf.linalg.matmul`` 4096 x 4096) measured in this
+run. An example is one face per side, as in ``phazer summary`` (so faces/s is twice it).
+Finally ``phazer demo`` runs once and its swap-quality figures are included.
+
+    python bench/train_throughput.py [--presets lightweight original] [--iterations 40]
+                                     [--fit-steps 30] [--no-demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BATCH = 16
+FIT_LOSS_SET = ("--set", "training.losses=[{function: mae}]",
+                "--set", "training.penalized_mask_loss=false")
+
+
+def _run(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n"
+                         f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def worker_gemm() -> dict:
+    import tensorflow as tf
+
+    size = 4096
+    a = tf.random.uniform([size, size], dtype=tf.float32)
+    b = tf.random.uniform([size, size], dtype=tf.float32)
+    tf.linalg.matmul(a, b).numpy()
+    best = 0.0
+    for _ in range(5):
+        start = time.perf_counter()
+        tf.linalg.matmul(a, b).numpy()
+        best = max(best, 2 * size ** 3 / (time.perf_counter() - start))
+    return {"gemm_gflops": round(best / 1e9, 1)}
+
+
+def worker_fit(preset: str, steps: int) -> dict:
+    import keras
+    import numpy as np
+
+    from phazer.emit import emit_model
+    from phazer.plan.summary import summarize
+
+    summary = summarize(preset)
+    model = emit_model(summary.model)
+    size_in = summary.figures.input_shape[0]
+    size_out = summary.figures.output_shape[0]
+    rng = np.random.default_rng(0)
+    count = BATCH * steps
+    x = {f"face_in_{s}": rng.random((count, size_in, size_in, 3), dtype=np.float32)
+         for s in ("a", "b")}
+    y = {f"face_out_{s}": rng.random((count, size_out, size_out, 3), dtype=np.float32)
+         for s in ("a", "b")}
+    model.compile(optimizer=keras.optimizers.Adam(5e-5),
+                  loss={"face_out_a": "mae", "face_out_b": "mae"})
+    model.fit(x, y, batch_size=BATCH, epochs=1, steps_per_epoch=2, verbose=0)   # compile
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    seconds = time.perf_counter() - start
+    return {"examples_per_second": round(count / seconds, 3), "steps": steps}
+
+
+def _worker(args: list[str]) -> str:
+    return _run([sys.executable, __file__, "--worker", *args])
+
+
+def phazer_train(preset: str, data: Path, model_dir: Path, iterations: int) -> dict:
+    _run([sys.executable, "-m", "phazer", "train", preset, "--input-a", str(data / "a"),
+          "--input-b", str(data / "b"), "--model-dir", str(model_dir), "--iterations",
+          str(iterations), "--batch-size", str(BATCH), "--no-preview", *FIT_LOSS_SET,
+          "--set", f"training.save_interval={iterations}", "--seed", "1"])
+    state = json.loads((model_dir / "state.json").read_text())
+    session = state["sessions"][-1]
+    return {"examples_per_second": session["examples_per_second"],
+            "iterations": iterations, "xla": state.get("xla")}
+
+
+def make_faces(folder: Path, count: int) -> None:
+    from phazer.data.synthetic import make_identities, sample_poses, write_identity
+
+    first, second = make_identities(2, seed=11)
+    write_identity(folder / "a", first, sample_poses(count, seed=12), 64)
+    write_identity(folder / "b", second, sample_poses(count, seed=13), 64)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=["lightweight", "original"])
+    parser.add_argument("--iterations", type=int, default=40,
+                        help="phazer train iterations per preset (incl. the XLA trial)")
+    parser.add_argument("--fit-steps", type=int, default=30, help="timed model.fit steps")
+    parser.add_argument("--faces", type=int, default=256, help="synthetic faces per side")
+    parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, *rest = args.worker
+        result = worker_gemm() if kind == "gemm" else worker_fit(rest[0], int(rest[1]))
+        print(json.dumps(result))
+        return
+
+    from phazer.plan.summary import summarize
+
+    report: dict = {"batch_size_per_side": BATCH,
+                    "example": "one face per side (an A and a B face), as phazer summary "
+                               "counts FLOPs; faces/s = 2 x examples/s",
+                    "loss": "mae on both face outputs, Adam", "presets": {}}
+    report.update(json.loads(_worker(["gemm"])))
+    peak = report["gemm_gflops"] * 1e9
+    with tempfile.TemporaryDirectory(prefix="phazer-bench-") as tmp:
+        data = Path(tmp) / "faces"
+        make_faces(data, args.faces)
+        for preset in args.presets:
+            forward = summarize(preset).figures.forward_flops
+            before = json.loads(_worker(["fit", preset, str(args.fit_steps)]))
+            train = phazer_train(preset, data, Path(tmp) / f"model-{preset}", args.iterations)
+            after = json.loads(_worker(["fit", preset, str(args.fit_steps)]))
+            fit_rate = (before["examples_per_second"] + after["examples_per_second"]) / 2
+            rate = train["examples_per_second"] or 0.0
+            report["presets"][preset] = {
+                "forward_gflops_per_example": round(forward / 1e9, 3),
+                "fit_examples_per_second": round(fit_rate, 3),
+                "fit_runs": [before["examples_per_second"], after["examples_per_second"]],
+                "phazer_train_examples_per_second": rate,
+                "phazer_train_faces_per_second": round(2 * rate, 3),
+                "ratio_train_to_fit": round(rate / fit_rate, 3) if fit_rate else None,
+                "mfu_phazer_train": round(rate * 3 * forward / peak, 3),
+                "mfu_fit": round(fit_rate * 3 * forward / peak, 3),
+                "xla": train["xla"],
+            }
+        if not args.no_demo:
+            out = Path(tmp) / "demo"
+            start = time.perf_counter()
+            _run([sys.executable, "-m", "phazer", "demo", "--out", str(out)])
+            quality = json.loads((out / "quality.json").read_text())
+            quality["demo_seconds"] = round(time.perf_counter() - start, 1)
+            report["demo"] = quality
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The optimizers phazer offers, one entry each, TensorFlow-free.
+
+This is the one place to add an optimizer: the spec's ``training.optimizer.type`` choices, the
+JSON Schema, the docs and the faceswap importer read this table, and a test checks that
+:mod:`phazer.train` can build every name listed here. An optimizer's own options (betas,
+momentum, ...) live in its variant of :mod:`phazer.spec.training`.
+
+:func:`keras_arguments` turns a spec's optimizer section into the ``keras.optimizers`` class
+name and constructor arguments, so the trainer and the docs agree on what each field means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """Facts about one optimizer.
+
+    Attributes:
+        name: phazer's name, used as ``training.optimizer.type``.
+        description: one line saying how it updates the weights.
+        keras_class: the ``keras.optimizers`` class that implements it.
+        faceswap_name: faceswap's name in ``[global.optimizer] optimizer`` ("" when none).
+        uses_epsilon: whether ``epsilon_exponent`` applies.
+    """
+
+    name: str
+    description: str
+    keras_class: str
+    faceswap_name: str = ""
+    uses_epsilon: bool = True
+
+
+def _table(*entries: OptimizerInfo) -> dict[str, OptimizerInfo]:
+    return {entry.name: entry for entry in entries}
+
+
+OPTIMIZERS: dict[str, OptimizerInfo] = _table(
+    OptimizerInfo("adam", "Adam: adaptive steps from running estimates of the gradient's "
+                  "first and second moments; faceswap's default.", "Adam", "adam"),
+    OptimizerInfo("adamw", "AdamW: Adam with weight decay applied to the weights directly "
+                  "(decoupled from the gradient).", "AdamW", "adamw"),
+    OptimizerInfo("nadam", "Nadam: Adam with Nesterov momentum.", "Nadam", "nadam"),
+    OptimizerInfo("adamax", "Adamax: Adam scaled by the infinity norm of past gradients.",
+                  "Adamax", "adamax"),
+    OptimizerInfo("rmsprop", "RMSprop: divides each step by a running root-mean-square of "
+                  "recent gradients.", "RMSprop", "rms-prop"),
+    OptimizerInfo("lion", "Lion: steps by the sign of a momentum blend, keeping one state "
+                  "per weight; wants a 3-10x smaller learning rate than Adam.", "Lion", "lion",
+                  uses_epsilon=False),
+    OptimizerInfo("sgd", "SGD: plain stochastic gradient descent, optionally with (Nesterov) "
+                  "momentum.", "SGD", uses_epsilon=False),
+)
+
+# The spec's choice type, built from the table.
+OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
+
+# faceswap optimizers phazer does not offer, with the reason.
+FACESWAP_ONLY_OPTIMIZERS: dict[str, str] = {
+    "adabelief": "AdaBelief is not in Keras; use adam (and an epsilon exponent near -7)",
+}
+
+# Option names the optimizer variants may carry, mapped to the Keras argument they become.
+_DIRECT_ARGUMENTS = ("learning_rate", "beta_1", "beta_2", "amsgrad", "rho", "momentum",
+                     "centered", "nesterov", "weight_decay")
+
+
+def optimizer_names() -> tuple[str, ...]:
+    """Every optimizer name phazer offers, in catalog order."""
+    return tuple(OPTIMIZERS)
+
+
+def from_faceswap(name: str) -> str | None:
+    """The phazer name of a faceswap optimizer (None when phazer has no such optimizer)."""
+    for info in OPTIMIZERS.values():
+        if info.faceswap_name == name:
+            return info.name
+    return None
+
+
+def keras_arguments(optimizer: Any) -> tuple[str, dict[str, Any]]:
+    """The ``keras.optimizers`` class name and constructor arguments for an optimizer spec.
+
+    Gradient clipping maps to Keras' own arguments for ``norm`` (``clipnorm``), ``global_norm``
+    (``global_clipnorm``) and ``value`` (``clipvalue``); ``autoclip`` has no Keras argument
+    and is left to the trainer (it reads ``clipping_value`` and ``autoclip_history`` itself).
+
+    Args:
+        optimizer: a ``training.optimizer`` section (any variant of
+            :data:`phazer.spec.training.OptimizerSpec`).
+
+    Returns:
+        ``(class_name, kwargs)``, e.g. ``("Adam", {"learning_rate": 5e-05, "epsilon": 1e-07,
+        ...})``.
+    """
+    info = OPTIMIZERS[optimizer.type]
+    fields = type(optimizer).model_fields
+    kwargs: dict[str, Any] = {name: getattr(optimizer, name) for name in _DIRECT_ARGUMENTS
+                              if name in fields}
+    if info.uses_epsilon and "epsilon_exponent" in fields:
+        kwargs["epsilon"] = 10.0 ** optimizer.epsilon_exponent
+    clip = {"norm": "clipnorm", "global_norm": "global_clipnorm", "value": "clipvalue"}
+    if optimizer.clipping in clip:
+        kwargs[clip[optimizer.clipping]] = optimizer.clipping_value
+    if optimizer.gradient_accumulation > 1:
+        kwargs["gradient_accumulation_steps"] = optimizer.gradient_accumulation
+    return info.keras_class, kwargs

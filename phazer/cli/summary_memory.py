@@ -1,0 +1,134 @@
+"""The memory options and table of ``phazer summary``.
+
+The estimate needs no TensorFlow. ``--measure`` runs real training steps in a child process
+(:mod:`phazer.probe`) and reports XLA's buffer plan of the step next to the estimate.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from phazer.ir.model import ModelIR
+from phazer.plan.budget import format_bytes, parse_size
+from phazer.plan.memory_report import MemoryReport, dominant_text, memory_report
+from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings
+from phazer.plan.optimizer_state import OPTIMIZER_NAMES
+
+
+def size_argument(text: str) -> int:
+    """An argparse type: a size such as ``8GiB``."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
+    return value
+
+
+def add_memory_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose what the memory estimate is for."""
+    group = parser.add_argument_group("memory estimate")
+    group.add_argument("--precision", choices=PRECISIONS, default="float32",
+                       help="dtype policy of the training step (default float32)")
+    group.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="adam",
+                       help="optimizer, for its slots per weight (default adam)")
+    group.add_argument("--momentum", type=_fraction, default=0.0, metavar="M",
+                       help="SGD or RMSprop momentum; non-zero adds a slot (default 0)")
+    group.add_argument("--centered", action="store_true",
+                       help="RMSprop's centered variant (one more slot)")
+    group.add_argument("--amsgrad", action="store_true",
+                       help="Adam / AdamW's AMSGrad variant (one more slot)")
+    group.add_argument("--device", choices=DEVICES, default=None,
+                       help="device the estimate is for (default gpu; with --measure, the "
+                            "device the steps ran on)")
+    group.add_argument("--gpu-memory", type=size_argument, default=None, metavar="SIZE",
+                       help="GPU memory, e.g. 8GiB: whether the step fits and the largest "
+                            "batch size that does")
+    group.add_argument("--measure", action="store_true",
+                       help="run real training steps (imports TensorFlow) and report XLA's "
+                            "buffer plan of the step next to the estimate")
+    group.add_argument("--measure-steps", type=int, default=2, metavar="N",
+                       help="training steps --measure runs (default 2; the first compiles)")
+
+
+def memory_settings(args: argparse.Namespace, device: str | None = None) -> MemorySettings:
+    """The estimate's settings from the command line (``device`` overrides --device)."""
+    return MemorySettings(batch_size=args.batch_size, precision=args.precision,
+                          optimizer=args.optimizer, device=device or args.device or "gpu",
+                          momentum=args.momentum, centered=args.centered,
+                          amsgrad=args.amsgrad)
+
+
+def build_memory_report(args: argparse.Namespace, model: ModelIR) -> MemoryReport:
+    """Estimate (and with --measure, measure) as the command line asks.
+
+    A failed measurement is reported as ``{"error": message}`` in the report's ``measured``.
+    """
+    measured = None
+    device = None
+    if args.measure:
+        from phazer.probe import ProbeError, measure_memory  # spawns a TensorFlow process
+
+        try:
+            measurement = measure_memory(args.spec, args.overrides, memory_settings(args),
+                                         steps=args.measure_steps)
+        except ProbeError as exc:
+            measured = {"error": str(exc)}
+        else:
+            measured = measurement.to_json()
+            device = args.device or measurement.device.split(":")[0].lower()
+    return memory_report(model, memory_settings(args, device), args.gpu_memory, measured)
+
+
+def memory_table(report: MemoryReport) -> Table:
+    """The memory terms, the GPU answer and the measurement, for people."""
+    e, s = report.estimate, report.estimate.settings
+    title = (f"memory of one training step (batch {s.batch_size} per side, {s.precision}, "
+             f"{s.optimizer}, {s.device.upper()})")
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_row("weights", format_bytes(e.weights), "every variable, float32")
+    table.add_row("gradients", format_bytes(e.gradients),
+                  "kernels' working copies and gradients alive at the peak")
+    table.add_row("optimizer state", format_bytes(e.optimizer_state),
+                  f"{s.slots} slot{'s' if s.slots != 1 else ''} per weight")
+    table.add_row("activations", format_bytes(e.activations),
+                  "the batch and the tensors kept for the backward pass")
+    table.add_row("workspace", format_bytes(e.workspace), "temporaries of the op at the peak")
+    table.add_row("total", format_bytes(e.total), f"peak: {e.peak_at}")
+    if report.not_counted:
+        table.add_row("not counted", "", "internal activations of "
+                      + ", ".join(report.not_counted) + " (unknown to the plan)")
+    fit = report.fit
+    if fit is not None:
+        if fit.max_batch_size is None:
+            verdict = ("does not fit at any batch size; at batch 1 most of it is "
+                       + dominant_text(fit.dominant))
+        else:
+            verdict = (f"{'fits' if fit.fits else 'does NOT fit'}; largest batch size "
+                       f"that fits: {fit.max_batch_size}")
+        table.add_row(f"GPU {format_bytes(fit.budget)}", format_bytes(fit.required),
+                      f"with {format_bytes(fit.overhead)} of fixed GPU terms: {verdict}")
+    if report.measured is not None and "error" in report.measured:
+        table.add_row("measured", "", "failed: " + report.measured["error"].splitlines()[0])
+    elif report.measured is not None:
+        m = report.measured
+        ratio = e.total / m["xla_bytes"] if m["xla_bytes"] else float("nan")
+        table.add_row("measured (XLA)", format_bytes(m["xla_bytes"]),
+                      f"buffer plan of the compiled step on {m['device']}; "
+                      f"estimate / measured = {ratio:.3f}")
+        table.add_row("measured (allocator)", format_bytes(m["allocator_peak"]),
+                      "TensorFlow allocator peak, includes its chunk rounding")
+    return table

@@ -1,0 +1,53 @@
+"""``phazer swap --model-dir M/ --input faces/ --output out/ --to b``: swap a folder of faces."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.markup import escape
+
+from phazer.cli.common import stderr_console, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.cli.train import quiet_tensorflow
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "swap", help="swap a folder of aligned faces with a trained model",
+        description="Run every aligned face of a folder through the other side of a trained "
+                    "model: with --to b, A faces come out as B in the same pose. One PNG per "
+                    "input, same name with a .png suffix, at the model's output size (with "
+                    "the learnt mask as alpha when the model has one).")
+    parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
+                        help="the model dir of a `phazer train` run")
+    parser.add_argument("--input", required=True, type=Path, metavar="DIR",
+                        help="folder of aligned faces (png/jpg)")
+    parser.add_argument("--output", required=True, type=Path, metavar="DIR",
+                        help="folder for the swapped faces (created; not the input folder)")
+    parser.add_argument("--to", choices=["a", "b"], default="b",
+                        help="the side to swap the faces to (default: b)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Swap one folder."""
+    console, errors = stdout_console(), stderr_console()
+    quiet_tensorflow()
+    from phazer.train.swap import SwapError, swap_folder
+
+    try:
+        result = swap_folder(args.model_dir, args.input, args.output, args.to)
+    except SwapError as exc:
+        errors.print(f"phazer swap: error: {escape(exc.message)}", highlight=False)
+        if exc.hint:
+            errors.print(f"  hint: {escape(exc.hint)}", highlight=False)
+        return EXIT_INVALID
+    for path, reason in result.skipped:
+        errors.print(f"warning: skipped {escape(str(path))}: {escape(reason)}", highlight=False)
+    console.print(f"wrote {len(result.written)} swapped face"
+                  f"{'' if len(result.written) == 1 else 's'} to {escape(str(args.output))}"
+                  + (f" ({len(result.skipped)} skipped)" if result.skipped else ""),
+                  highlight=False)
+    return EXIT_OK

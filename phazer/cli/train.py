@@ -1,0 +1,122 @@
+"""``phazer train SPEC --input-a A/ --input-b B/ --model-dir M/``: train, or resume, a model."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+
+from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
+from phazer.cli.main import EXIT_INVALID, EXIT_OK
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from phazer.train.session import TrainInputError
+
+
+def positive(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the command."""
+    parser = subparsers.add_parser(
+        "train", help="train a model on two folders of aligned faces (resumes a model dir)",
+        description="Build the model of a spec and train it on two folders of aligned face "
+                    "images (png/jpg; the alpha channel is the mask). If MODEL_DIR already "
+                    "holds a model, training resumes from its last save: the spec's "
+                    "model-defining fields must not change, while losses, learning rate, "
+                    "dropout, freezing, batch size and the other training settings may. "
+                    "Saves every training.save_interval iterations and on exit; Ctrl-C saves "
+                    "and stops; a NaN or infinite loss stops without saving.")
+    parser.add_argument("spec", metavar="SPEC", help="spec file or built-in preset name")
+    parser.add_argument("--input-a", required=True, type=Path, metavar="DIR",
+                        help="folder of side A's aligned faces (the faces to replace)")
+    parser.add_argument("--input-b", required=True, type=Path, metavar="DIR",
+                        help="folder of side B's aligned faces (the faces to swap in)")
+    parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
+                        help="where the model is saved; an existing model there is resumed")
+    parser.add_argument("--batch-size", type=positive, metavar="N",
+                        help="faces per side per iteration (default: training.batch_size)")
+    parser.add_argument("--iterations", type=positive, metavar="N",
+                        help="iterations to train in this session (default: until Ctrl-C)")
+    add_set_option(parser)
+    parser.add_argument("--freeze-weights", action="store_true",
+                        help="freeze the sub-models listed in the spec's weights.freeze")
+    parser.add_argument("--load-weights", type=Path, metavar="DIR",
+                        help="a new model starts with the weights of the sub-models in "
+                             "weights.load taken from this other model dir")
+    parser.add_argument("--distribute", choices=["mirrored"],
+                        help="train on every GPU (or logical CPU device) with "
+                             "tf.distribute.MirroredStrategy")
+    parser.add_argument("--no-preview", dest="preview", action="store_false",
+                        help="do not write preview.png at each save")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="seed the data order and augmentation (repeatable runs)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train one session; 0 when it ends normally or by Ctrl-C, 1 on bad input or NaN."""
+    console, errors = stdout_console(), stderr_console()
+    quiet_tensorflow()
+    from phazer.train.session import TrainInputError, TrainOptions, train
+
+    options = TrainOptions(spec=args.spec, input_a=args.input_a, input_b=args.input_b,
+                           model_dir=args.model_dir, overrides=args.overrides,
+                           iterations=args.iterations, batch_size=args.batch_size,
+                           freeze_weights=args.freeze_weights, load_weights=args.load_weights,
+                           distribute=args.distribute, preview=args.preview, seed=args.seed)
+    try:
+        result = train(options, console)
+    except TrainInputError as exc:
+        report_input_error(errors, "train", exc)
+        return EXIT_INVALID
+    if result.stop == "nan":
+        error = result.error
+        names = ", ".join(f"{name} = {value}" for name, value in error.terms.items())
+        errors.print(f"phazer train: error: the loss became NaN or infinite at iteration "
+                     f"{error.iteration}: {escape(names)}\n"
+                     f"  training stopped without saving: {escape(str(args.model_dir))} keeps "
+                     f"its save of iteration {result.saved_iteration}\n"
+                     "  hint: lower training.optimizer.learning_rate, raise epsilon_exponent or "
+                     "turn on clipping; if the model is already damaged, restore backup/ or a "
+                     "snapshot", highlight=False)
+        return EXIT_INVALID
+    how = "stopped by Ctrl-C" if result.stop == "interrupted" else "done"
+    rate = (f"; {result.examples_per_second:.1f} examples/s"
+            if result.examples_per_second else "")
+    console.print(f"{how}: {escape(str(args.model_dir))} saved at iteration "
+                  f"{result.saved_iteration}{rate}", highlight=False)
+    return EXIT_OK
+
+
+def report_input_error(errors: Console, command: str, exc: TrainInputError) -> None:
+    """Print a :class:`TrainInputError` (issues, message, details, hint) on stderr."""
+    if exc.issues:
+        print_issues(errors, exc.issues)
+    errors.print(f"phazer {command}: error: {escape(exc.message)}", highlight=False)
+    for line in exc.details:
+        errors.print(f"  {escape(line)}", highlight=False)
+    if exc.hint:
+        errors.print(f"  hint: {escape(exc.hint)}", highlight=False)
+
+
+def quiet_tensorflow() -> None:
+    """Hide TensorFlow's C++ log messages (unless the user set TF_CPP_MIN_LOG_LEVEL).
+
+    Real failures also raise in Python; what this hides is noise such as a grappler pass that
+    gives up on a residual block's graph and logs an "error" although training is unaffected.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,0 +1,184 @@
+"""The training data pipeline: two face folders in, batches of (inputs, targets) out.
+
+:func:`make_dataset` builds a ``tf.data`` pipeline per side and zips them:
+
+1. decode every image once (in parallel), as RGBA at a *working size* just large enough for the
+   coverage crop to hold the larger of the model's input and output at 1:1, and keep the
+   decoded images in memory when they fit (``cache_bytes``); otherwise decode on the fly;
+2. shuffle (a new order every epoch), repeat, batch (whole batches only);
+3. augment each batch in parallel (:func:`phazer.data.augment.augment_batch`): colour, one
+   affine per image with the coverage crop, and the random warp of the input only;
+4. zip the two sides into the model's dicts and prefetch.
+
+:func:`load_faces` reads a few faces with the same crop and no augmentation, for previews and
+``phazer swap``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from phazer.data.augment import augment_batch
+from phazer.data.folders import FaceFolder
+from phazer.spec.training import TrainingSpec
+
+CACHE_BYTES = 2 * 1024**3   # decoded images of both sides kept in memory up to this size
+SHUFFLE_BUFFER = 4096       # shuffle buffer (file names) when images are decoded on the fly
+
+
+def working_size(image_size: int, input_size: int, output_size: int, coverage: float) -> int:
+    """The side (px) decoded images are kept at.
+
+    Large enough for the coverage crop to hold ``max(input_size, output_size)`` pixels, but
+    never larger than the images themselves (0 for ``image_size`` means unknown).
+    """
+    needed = math.ceil(max(input_size, output_size) * 100 / coverage)
+    return min(image_size, needed) if image_size else needed
+
+
+def _to_rgba(image: tf.Tensor) -> tf.Tensor:
+    """Any decoded image (grey, grey+alpha, RGB, RGBA) as RGBA; no alpha -> opaque."""
+    channels = tf.shape(image)[-1]
+    rgb = tf.cond(channels < 3, lambda: tf.tile(image[..., :1], [1, 1, 3]),
+                  lambda: image[..., :3])
+    opaque = tf.fill(tf.concat([tf.shape(image)[:2], [1]], axis=0), tf.constant(255, tf.uint8))
+    alpha = tf.cond(tf.equal(channels % 2, 0), lambda: image[..., -1:], lambda: opaque)
+    return tf.concat([rgb, alpha], axis=-1)
+
+
+def decode_face(path: tf.Tensor, size: int) -> tf.Tensor:
+    """Read one image file as [size, size, 4] uint8 RGBA (resized only when it differs)."""
+    image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+    image = _to_rgba(tf.cast(image, tf.uint8))
+
+    def resize() -> tf.Tensor:
+        scaled = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
+        return tf.cast(tf.round(tf.clip_by_value(scaled, 0, 255)), tf.uint8)
+
+    same = tf.reduce_all(tf.equal(tf.shape(image)[:2], [size, size]))
+    image = tf.cond(same, lambda: image, resize)
+    return tf.ensure_shape(image, [size, size, 4])
+
+
+def _side(folder: FaceFolder, training: TrainingSpec, input_size: int, output_size: int,
+          batch_size: int, seed: int | None, cache: bool, augment: bool) -> tf.data.Dataset:
+    size = working_size(folder.size, input_size, output_size, training.coverage)
+    paths = tf.constant([str(p) for p in folder.files])
+    files = tf.data.Dataset.from_tensor_slices(paths)
+    count = len(folder.files)
+
+    def decode(path: tf.Tensor) -> tf.Tensor:
+        return decode_face(path, size)
+
+    if cache:
+        # decoded once, in parallel; the shuffle buffer holds the whole (cached) set, so the
+        # first batch waits for every image and each epoch is a full random permutation
+        images = files.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        images = images.cache().shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    else:
+        images = files.shuffle(min(count, SHUFFLE_BUFFER), seed=seed,
+                               reshuffle_each_iteration=True)
+        images = images.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    batches = images.repeat().batch(batch_size, drop_remainder=True)
+    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+    aug, coverage = training.augmentation, training.coverage
+    return tf.data.Dataset.zip(batches, seeds).map(
+        lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
+                                           output_size, augment),
+        num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def decoded_bytes(folder: FaceFolder, input_size: int, output_size: int,
+                  coverage: float) -> int:
+    """Memory (bytes) the decoded images of a folder take at the working size."""
+    size = working_size(folder.size, input_size, output_size, coverage)
+    return len(folder.files) * size * size * 4
+
+
+def make_dataset(folder_a: FaceFolder, folder_b: FaceFolder, training: TrainingSpec,
+                 input_size: int, output_size: int, batch_size: int, learn_mask: bool,
+                 seed: int | None = None, *, include_masks: bool | None = None,
+                 augment: bool = True, cache_bytes: int = CACHE_BYTES) -> tf.data.Dataset:
+    """The endless training dataset of both sides.
+
+    Args:
+        folder_a: side A's faces (from :func:`phazer.data.folders.scan_faces`).
+        folder_b: side B's faces.
+        training: the spec's training section (augmentation and coverage are used).
+        input_size: the encoder's input side (px).
+        output_size: the model's output side (px).
+        batch_size: images per side per batch.
+        learn_mask: the model has mask outputs (``decoder.learn_mask``).
+        seed: makes the order and every augmentation repeatable; None draws fresh ones.
+        include_masks: also yield the masks as targets; defaults to ``learn_mask``. Pass True
+            to weight the face loss by the mask (penalized mask loss) without a mask output.
+        augment: False gives plain crops (no colour, affine or warp): for checks and tests.
+        cache_bytes: keep the decoded images in memory when both sides fit in this many bytes.
+
+    Returns:
+        Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_a`` / ``face_in_b`` to
+        [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_a`` / ``face_out_b``
+        to [batch, output_size, output_size, 3], plus ``mask_out_a`` / ``mask_out_b``
+        ([batch, output_size, output_size, 1], from the alpha channel, ones without one) when
+        masks are included. All float32 in [0, 1]. The inputs are warped, the targets not.
+    """
+    masks = learn_mask if include_masks is None else include_masks
+    need = sum(decoded_bytes(f, input_size, output_size, training.coverage)
+               for f in (folder_a, folder_b))
+    cache = need <= cache_bytes
+    seed_b = None if seed is None else seed + 1
+    side_a = _side(folder_a, training, input_size, output_size, batch_size, seed, cache, augment)
+    side_b = _side(folder_b, training, input_size, output_size, batch_size, seed_b, cache,
+                   augment)
+
+    def to_dicts(a: tuple[tf.Tensor, ...], b: tuple[tf.Tensor, ...]
+                 ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+        inputs = {"face_in_a": a[0], "face_in_b": b[0]}
+        targets = {"face_out_a": a[1], "face_out_b": b[1]}
+        if masks:
+            targets.update(mask_out_a=a[2], mask_out_b=b[2])
+        return inputs, targets
+
+    options = tf.data.Options()
+    options.deterministic = seed is not None
+    dataset = tf.data.Dataset.zip(side_a, side_b).map(to_dicts)
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def load_faces(files: Sequence[str | Path], size: int, coverage: float = 100.0,
+               with_alpha: bool = False) -> np.ndarray:
+    """Read faces as the model sees them, without augmentation.
+
+    Args:
+        files: image files (png / jpg).
+        size: side (px) to resize the coverage crop to: the encoder's input size for the
+            model's input, the output size for comparing with its output.
+        coverage: the spec's ``training.coverage``: the centred crop the model was trained on.
+        with_alpha: also return the mask (alpha channel, ones without one) as a 4th channel.
+
+    Returns:
+        float32 [N, size, size, 3] (or 4 with ``with_alpha``) in [0, 1].
+    """
+    faces = []
+    for path in files:
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+        side = min(rgba.size) * coverage / 100
+        left = (rgba.size[0] - side) / 2
+        top = (rgba.size[1] - side) / 2
+        box = (left, top, left + side, top + side)
+        # colour and alpha apart: Pillow premultiplies RGBA, which blackens transparent pixels
+        planes = [plane.resize((size, size), Image.Resampling.BILINEAR, box=box)
+                  for plane in (rgba.convert("RGB"), rgba.getchannel("A"))]
+        faces.append(np.concatenate([np.asarray(planes[0]), np.asarray(planes[1])[..., None]],
+                                    axis=-1).astype(np.float32) / 255.0)
+    channels = 4 if with_alpha else 3
+    if not faces:
+        return np.zeros((0, size, size, channels), np.float32)
+    return np.stack(faces)[..., :channels]

@@ -1,0 +1,177 @@
+"""Carry a ``train.ini``'s training options into the spec's ``training:`` section.
+
+Most options map one to one (:data:`phazer.spec.faceswap_names.TRAINING_OPTIONS`); three need
+more than a copy:
+
+- the four loss slots become the list ``training.losses``: slot 1 at weight 1.0, slots 2-4 at
+  their ``loss_weight`` / 100, empty slots (``none`` or weight 0) left out, a function named
+  twice merged by adding its weights, and losses phazer lacks dropped with a PHZ409 warning;
+- the optimizer's name is mapped to phazer's (``rms-prop`` -> ``rmsprop``); AdaBelief, which
+  phazer lacks, is a PHZ405 error; options the chosen optimizer does not take (``ada_amsgrad``
+  for Lion, say) are dropped with a PHZ404 info, as faceswap ignores them too;
+- ``eye_multiplier`` / ``mouth_multiplier`` cannot be carried (no landmarks): a PHZ408 info
+  when they would have had an effect.
+
+GUI presets carry no training options, so this only runs for a ``train.ini``.
+"""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from phazer.catalog import losses as loss_catalog
+from phazer.catalog import optimizers as optimizer_catalog
+from phazer.faceswap_import.convert import ConvertedOptions, _issue, _read_option, _show
+from phazer.faceswap_import.options import TRAINING_OPTION_FACTS, OptionValue
+from phazer.faceswap_import.readers import FaceswapFile
+from phazer.issues import (
+    FS_LOSS_DROPPED,
+    FS_MISSING_OPTION,
+    FS_NO_EQUIVALENT,
+    FS_OPTION_DROPPED,
+    FS_VALUE_REJECTED,
+    Issue,
+)
+from phazer.spec.faceswap_names import TRAINING_OPTIONS, UNSUPPORTED_TRAINING_OPTIONS
+from phazer.spec.training import OPTIMIZER_VARIANTS
+
+_LOSS_SECTION = "global.loss"
+_OPTIMIZER_SECTION = "global.optimizer"
+_LOSS_SLOTS = (("loss_function", None), ("loss_function_2", "loss_weight_2"),
+               ("loss_function_3", "loss_weight_3"), ("loss_function_4", "loss_weight_4"))
+_LOSSES_KEY = f"{_LOSS_SECTION}.loss_function"
+
+
+def _key(section: str, option: str) -> str:
+    return f"{section}.{option}"
+
+
+def _read_all(fs_file: FaceswapFile, result: ConvertedOptions
+              ) -> tuple[dict[str, OptionValue], dict[str, Issue]]:
+    """Every training option's typed value (faceswap's default when missing).
+
+    Also returns a PHZ407 info per missing option, not yet added to ``result``: the options the
+    chosen optimizer does not take are not reported missing.
+    """
+    typed: dict[str, OptionValue] = {}
+    missing: dict[str, Issue] = {}
+    for (section, option), fact in TRAINING_OPTION_FACTS.items():
+        key = _key(section, option)
+        if (section, option) not in fs_file.global_options:
+            missing[key] = _issue(
+                fs_file, FS_MISSING_OPTION, "info", key,
+                f"{option} is not in [{section}]; faceswap's default "
+                f"{_show(fact.default_value())} is used")
+            typed[key] = fact.default_value()
+            continue
+        value = _read_option(fs_file, key, fs_file.global_options[(section, option)], fact,
+                             result, label=f"[{section}] {option}")
+        if value is not None:
+            typed[key] = value
+    return typed, missing
+
+
+def _losses(fs_file: FaceswapFile, typed: dict[str, OptionValue],
+            result: ConvertedOptions) -> list[dict[str, object]] | None:
+    """The four loss slots as ``training.losses`` entries (None when a slot was unreadable)."""
+    weights: dict[str, float] = {}
+    for function_option, weight_option in _LOSS_SLOTS:
+        function_key = _key(_LOSS_SECTION, function_option)
+        weight_key = _key(_LOSS_SECTION, weight_option) if weight_option else None
+        if function_key not in typed or (weight_key and weight_key not in typed):
+            return None
+        name = str(typed[function_key])
+        weight = 1.0 if weight_key is None else float(typed[weight_key]) / 100  # type: ignore[arg-type]
+        if name == "none" or weight == 0:
+            continue
+        phazer_name = loss_catalog.from_faceswap(name)
+        if phazer_name is None:
+            reason = loss_catalog.FACESWAP_ONLY_LOSSES.get(name, "phazer lacks it")
+            result.issues.append(_issue(
+                fs_file, FS_LOSS_DROPPED, "warning", function_key,
+                f"{function_option} = {name} dropped: {reason}",
+                "training will use the remaining loss functions; pick one of "
+                f"{', '.join(info.faceswap_name for info in loss_catalog.LOSSES.values())} "
+                "in faceswap to keep a term"))
+            continue
+        weights[phazer_name] = weights.get(phazer_name, 0.0) + weight
+    return [{"function": name, "weight": weight} for name, weight in weights.items()]
+
+
+def _variant_fields(optimizer: str) -> set[str]:
+    for variant in OPTIMIZER_VARIANTS:
+        if optimizer in get_args(variant.model_fields["type"].annotation):
+            return set(variant.model_fields)
+    return set()
+
+
+def _optimizer(fs_file: FaceswapFile, typed: dict[str, OptionValue],
+               result: ConvertedOptions) -> set[str]:
+    """Carry the optimizer options; returns the keys dropped as unused by the optimizer."""
+    type_key = _key(_OPTIMIZER_SECTION, "optimizer")
+    unused: set[str] = set()
+    if type_key not in typed:
+        return unused
+    name = str(typed[type_key])
+    phazer_name = optimizer_catalog.from_faceswap(name)
+    if phazer_name is None:
+        reason = optimizer_catalog.FACESWAP_ONLY_OPTIMIZERS.get(name, "phazer lacks it")
+        result.issues.append(_issue(
+            fs_file, FS_VALUE_REJECTED, "error", type_key,
+            f"optimizer = {name} is accepted by faceswap but not by phazer "
+            f"(training.optimizer.type): {reason}",
+            f"pick one of {', '.join(optimizer_catalog.OPTIMIZERS)} "
+            "(set `optimizer` in the file, or edit the spec after importing)"))
+        return unused
+    fields = _variant_fields(phazer_name)
+    for (section, option), path in TRAINING_OPTIONS.items():
+        key = _key(section, option)
+        if section != _OPTIMIZER_SECTION or key not in typed:
+            continue
+        field = path.rsplit(".", 1)[-1]
+        if field not in fields:
+            unused.add(key)
+            if (section, option) in fs_file.global_options:
+                result.issues.append(_issue(
+                    fs_file, FS_OPTION_DROPPED, "info", key,
+                    f"{option} = {_show(typed[key])} dropped: not used by the "
+                    f"{phazer_name!r} optimizer"))
+            continue
+        result.values[key] = phazer_name if key == type_key else typed[key]
+        result.paths[key] = path
+    return unused
+
+
+def _unsupported(fs_file: FaceswapFile, typed: dict[str, OptionValue],
+                 result: ConvertedOptions) -> None:
+    penalized = typed.get(_key(_LOSS_SECTION, "penalized_mask_loss"), False)
+    for (section, option), reason in UNSUPPORTED_TRAINING_OPTIONS.items():
+        key = _key(section, option)
+        value = typed.get(key)
+        # the multipliers only act with penalized mask loss, and 1 means "no extra weight"
+        if penalized and (section, option) in fs_file.global_options and value not in (None, 1):
+            result.issues.append(_issue(
+                fs_file, FS_NO_EQUIVALENT, "info", key,
+                f"{option} = {_show(value)} dropped: {reason}",
+                "the whole face is weighted evenly (by the mask when penalized_mask_loss "
+                "is on)"))
+
+
+def convert_training(fs_file: FaceswapFile, result: ConvertedOptions) -> None:
+    """Add a ``train.ini``'s training options to ``result`` (values, paths and issues)."""
+    if fs_file.kind != "ini":
+        return
+    typed, missing = _read_all(fs_file, result)
+    losses = _losses(fs_file, typed, result)
+    if losses is not None:
+        result.values[_LOSSES_KEY] = losses  # type: ignore[assignment]
+        result.paths[_LOSSES_KEY] = "training.losses"
+    unused = _optimizer(fs_file, typed, result)
+    result.issues.extend(issue for key, issue in missing.items() if key not in unused)
+    _unsupported(fs_file, typed, result)
+    for (section, option), path in TRAINING_OPTIONS.items():
+        key = _key(section, option)
+        if path == "training.losses" or section == _OPTIMIZER_SECTION or key not in typed:
+            continue
+        result.values[key] = typed[key]
+        result.paths[key] = path

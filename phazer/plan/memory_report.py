@@ -1,0 +1,99 @@
+"""The memory part of ``phazer summary``: the estimate, the GPU answer, the measurement.
+
+:func:`memory_report` gathers them for one model and settings; :meth:`MemoryReport.to_json`
+is the summary JSON's ``memory`` object (DESIGN §5) and :meth:`MemoryReport.issues` the
+issue reported when the step does not fit the given GPU memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from phazer.ir.model import ModelIR
+from phazer.issues import Issue, register_code
+from phazer.plan.budget import GpuFit, format_bytes, gpu_fit
+from phazer.plan.memory import MemoryEstimate, estimate_memory
+from phazer.plan.memory_settings import MemorySettings
+
+OVER_GPU_MEMORY = register_code(
+    "PHZ330", "warning", "the estimated training memory exceeds the GPU memory")
+
+
+@dataclass(frozen=True)
+class MemoryReport:
+    """The estimate for the settings, and optionally a GPU answer and a measurement.
+
+    Attributes:
+        estimate: the estimate of one training step.
+        fit: the answer for ``--gpu-memory`` (None without it).
+        measured: the probe's figures (``phazer.probe.Measurement.to_json()``), or
+            ``{"error": message}`` when it failed, or None.
+        not_counted: ops whose internal activations the estimate cannot see.
+    """
+
+    estimate: MemoryEstimate
+    fit: GpuFit | None = None
+    measured: dict | None = None
+    not_counted: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        """The summary JSON's ``memory`` object: DESIGN §5's keys, then details."""
+        e, s = self.estimate, self.estimate.settings
+        data: dict = {
+            "batch_size": s.batch_size, "precision": s.precision, "optimizer": s.optimizer,
+            "weights": e.weights, "gradients": e.gradients,
+            "optimizer_state": e.optimizer_state, "activations": e.activations,
+            "workspace": e.workspace, "total": e.total,
+            "max_batch_size": self.fit.max_batch_size if self.fit else None,
+            "measured": (self.measured or {}).get("xla_bytes"),
+            "device": s.device, "optimizer_slots": s.slots, "peak_at": e.peak_at,
+            "not_counted": list(self.not_counted),
+        }
+        if self.fit is not None:
+            data["gpu"] = {"memory": self.fit.budget, "fixed": self.fit.overhead,
+                           "required": self.fit.required, "fits": self.fit.fits,
+                           "dominant_submodels": [name for name, _ in self.fit.dominant],
+                           "batch_1_required": self.fit.smallest_required}
+        if self.measured is not None:
+            data["measurement"] = dict(self.measured)
+        return data
+
+    def issues(self) -> list[Issue]:
+        """PHZ330 when the step does not fit the GPU memory given."""
+        fit = self.fit
+        if fit is None or fit.fits:
+            return []
+        batch = self.estimate.settings.batch_size
+        if fit.max_batch_size is None:
+            names = ", ".join(name for name, _ in fit.dominant)
+            message = (f"no batch size fits {format_bytes(fit.budget)}: even batch 1 needs "
+                       f"about {format_bytes(fit.smallest_required or 0)}; "
+                       f"{dominant_text(fit.dominant)} take most of it (weights, optimizer "
+                       "state, working copies and kept activations)")
+            hint = (f"shrink {names} (fewer filters, smaller dense layers, lower "
+                    "resolution), or use mixed precision or an optimizer with fewer slots")
+        else:
+            message = (f"batch {batch} needs about {format_bytes(fit.required)}, more than "
+                       f"{format_bytes(fit.budget)}")
+            hint = f"the largest batch size that fits is {fit.max_batch_size}"
+        return [Issue(OVER_GPU_MEMORY, "warning", "", message, hint)]
+
+
+def dominant_text(dominant: tuple[tuple[str, float], ...]) -> str:
+    """``encoder (52%), fc_both (30%)``."""
+    return ", ".join(f"{name} ({100 * part:.0f}%)" for name, part in dominant)
+
+
+def not_counted_ops(model: ModelIR) -> tuple[str, ...]:
+    """Ops whose internal activations are unknown to the estimate (Keras Applications)."""
+    return tuple(f"{name}/{op.name} ({op.attr('encoder')})"
+                 for name, sub in model.submodels.items() for op in sub.ops
+                 if op.kind == "keras_app")
+
+
+def memory_report(model: ModelIR, settings: MemorySettings, gpu_memory: int | None = None,
+                  measured: dict | None = None) -> MemoryReport:
+    """The memory report of ``model`` for ``settings`` (and a GPU of ``gpu_memory`` bytes)."""
+    estimate = estimate_memory(model, settings)
+    fit = gpu_fit(model, estimate, gpu_memory) if gpu_memory is not None else None
+    return MemoryReport(estimate, fit, measured, not_counted_ops(model))

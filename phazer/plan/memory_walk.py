@@ -1,0 +1,237 @@
+"""The liveness walk behind the memory estimate: what one training step keeps, op by op.
+
+A training step runs every sub-model call forward (side A and side B), then the backward pass
+in reverse. This module reads the layer IR and lists, per call and per op, the quantities the
+estimate needs, counted in *elements per example* (one face per side; the estimate multiplies
+by the batch size and the bytes per element):
+
+* **saved**: the tensors the backward pass needs, each charged to the first op that needs it
+  (it is freed once the backward pass is past that op). An op needs its input when its
+  gradient depends on it: a convolution or Dense layer for its weight gradient, an activation
+  for its derivative, a normalisation for its statistics, a max-pool for its argmax.
+  Element-wise ops that XLA fuses into their neighbours (pixel shuffle, reshape, add, noise,
+  concatenation) keep nothing; views (reshape, flatten, dropout at rate 0) are the tensor they
+  view. The model inputs are the batch, counted apart.
+* **weights**: the op's trainable weights, and whether its input gradient is computed
+  (which decides its working copies, :mod:`phazer.plan.memory_copies`).
+* **transient** and **forward**: what lives only while the op's backward (its output and
+  input gradients) or forward (its output, its inputs) runs, with the temporaries of XLA:CPU's
+  lowering (:func:`lowering_costs`).
+
+Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from phazer.ir.graph import Op
+from phazer.ir.model import ModelIR, TopNode, split_ref
+
+# Ops whose gradient needs their input tensor (kept from the forward pass).
+SAVES_INPUT = frozenset({
+    "conv2d", "conv2d_transpose", "dense", "leaky_relu", "activation", "multiply",
+    "batch_norm", "layer_norm", "rms_norm", "instance_norm", "group_norm", "adain",
+    "max_pool2d", "global_max_pool", "keras_app"})
+# Single-input element-wise or layout ops XLA fuses into their consumers: a tensor one of
+# them needs is recomputed from the start of the fused chain, so the chain's start is kept.
+FUSIBLE = frozenset({
+    "leaky_relu", "activation", "pixel_shuffle", "reshape", "flatten", "dropout",
+    "spatial_dropout", "gaussian_noise", "rescale", "upsampling2d", "resize_images",
+    "reflection_pad", "reflection_pad_same"})
+# Ops whose output is the same buffer as their input (XLA bitcasts).
+VIEWS = frozenset({"reshape", "flatten"})
+# Ops with weights whose backward reads the weights again (for the input gradient).
+KERNEL_OPS = frozenset({"conv2d", "conv2d_transpose", "dense"})
+
+
+@dataclass(frozen=True)
+class OpStep:
+    """One op of one call, as the backward pass meets it (elements per example).
+
+    Attributes:
+        name: the op's layer name.
+        kind: the op kind.
+        saved: elements of the saved tensors charged to this op (freed after its backward),
+            in the layout the forward pass made them.
+        saved_wgrad: elements of the weight-gradient inputs charged to this op that are kept
+            in the weight gradient's layout (see ``layouts`` in :func:`call_steps`).
+        weights: trainable weight elements of the op.
+        input_grad: the gradient of the op's input is computed (false for ops that only see
+            the batch, such as the encoder's first convolution).
+        transient: elements of the output and input gradients while its backward runs.
+        forward: elements alive only while its forward runs (its output, and the
+            temporaries of its lowering; see :func:`lowering_costs`).
+    """
+
+    name: str
+    kind: str
+    saved: int
+    saved_wgrad: int
+    weights: int
+    input_grad: bool
+    transient: int
+    forward: int
+
+
+@dataclass(frozen=True)
+class CallSteps:
+    """One sub-model call: the side, the sub-model, its ops in forward order."""
+
+    node: str
+    side: str
+    submodel: str
+    steps: tuple[OpStep, ...]
+
+    @property
+    def saved(self) -> int:
+        """Elements this call keeps for the backward pass."""
+        return sum(s.saved + s.saved_wgrad for s in self.steps)
+
+
+def _is_view(op: Op) -> bool:
+    return op.kind in VIEWS or (op.kind in ("dropout", "spatial_dropout")
+                                and not op.attr("rate", 0.0))
+
+
+def lowering_costs(op: Op, cpu: bool) -> tuple[int, int, int]:
+    """Extra kept elements, forward and backward temporaries of an op's XLA:CPU lowering.
+
+    Elements per example.
+
+    * A bilinear resize by a factor f is lowered to a (2f-1) x (2f-1) interpolation,
+      computed on CPU over a patch tensor of (2f-1)^2 values per output element, alive while
+      the op runs (forward), and again while its gradient runs (backward). Its gradient is a
+      scatter-add into a zero buffer of the input's shape, made with the forward op and kept
+      until the backward.
+    * A max-pool's gradient is a scatter too: the forward pass keeps a zero buffer of the
+      pool's input shape, its output in the scatter's layout and, per output element, the
+      int32 coordinates of the window's maximum (4 values, one per axis).
+    """
+    if not cpu:
+        return 0, 0, 0
+    if op.kind in ("upsampling2d", "resize_images") and op.attr("interpolation") == "bilinear":
+        patches = (2 * op.attr("size", 2) - 1) ** 2 * math.prod(op.shape)
+        return math.prod(op.input_shapes[0]), patches, patches
+    if op.kind == "max_pool2d":
+        return math.prod(op.input_shapes[0]) + 5 * math.prod(op.shape), 0, 0
+    return 0, 0, 0
+
+
+def _consumers(ops: tuple[Op, ...], outputs: tuple[str, ...]) -> dict[str, int]:
+    count = dict.fromkeys(outputs, 1)
+    for op in ops:
+        for name in op.inputs:
+            count[name] = count.get(name, 0) + 1
+    return count
+
+
+@dataclass
+class _Call:
+    """The walk through one call of a sub-model (the state :func:`call_steps` threads)."""
+
+    model: ModelIR
+    node: TopNode
+    layouts: bool
+    graded: set[str]
+    charged: set[tuple]
+
+    def __post_init__(self) -> None:
+        sub = self.model.submodels[self.node.submodel or ""]
+        self.sub = sub
+        self.ops = {op.name: op for op in sub.ops}
+        self.used = _consumers(sub.ops, sub.outputs)
+        self.root: dict[str, tuple[str, str]] = {}    # op -> the tensor its output is
+        self.chain: dict[str, frozenset[str]] = {}    # op -> what its output is redone from
+        self.needs_grad: dict[str, bool] = {}
+        for index, name in enumerate(sub.inputs):
+            ref = self.node.inputs[index]
+            self.root[name] = ("top", ref)
+            self.chain[name] = frozenset({name})
+            self.needs_grad[name] = ref in self.graded
+
+    def _redone_from(self, name: str) -> frozenset[str]:
+        """What a tensor is recomputed from (itself when several ops read it)."""
+        return self.chain[name] if self.used.get(name, 0) == 1 else frozenset({name})
+
+    def _is_batch(self, tensor: tuple[str, str]) -> bool:
+        return tensor[0] == "top" and self.model.node(split_ref(tensor[1])[0]).kind == "input"
+
+    def _saved(self, op: Op) -> tuple[int, int]:
+        """(as made, in the weight gradient's layout) elements newly kept for ``op``."""
+        saved = [0, 0]
+        if op.kind not in SAVES_INPUT:
+            return 0, 0
+        weight_grad = op.kind in KERNEL_OPS
+        for i in op.inputs:
+            wanted = [(i, self.layouts)] if weight_grad else [
+                (source, False) for source in sorted(self._redone_from(i))]
+            for source, transposed in wanted:
+                tensor = self.root[source]
+                if not transposed and self._is_batch(tensor):
+                    continue  # the batch itself (a transposed copy of it is kept, though)
+                if (tensor, transposed) not in self.charged:
+                    self.charged.add((tensor, transposed))
+                    saved[transposed] += math.prod(self.ops[source].shape)
+        return saved[0], saved[1]
+
+    def steps(self) -> CallSteps:
+        """The call's ops as the walk sees them; marks its outputs as carrying gradients."""
+        steps = []
+        for op in self.sub.ops:
+            if op.kind == "input":
+                continue
+            in_grad = any(self.needs_grad[i] for i in op.inputs)
+            self.needs_grad[op.name] = in_grad or op.params.trainable > 0
+            self.root[op.name] = (self.root[op.inputs[0]] if _is_view(op)
+                                  else (self.node.name, op.name))
+            fused = op.kind == "add" or (op.kind in FUSIBLE and len(op.inputs) == 1)
+            self.chain[op.name] = (frozenset().union(*map(self._redone_from, op.inputs))
+                                   if fused else frozenset({op.name}))
+            saved, saved_wgrad = self._saved(op)
+            extra, forward, backward = lowering_costs(op, self.layouts)
+            out = math.prod(op.shape)
+            inputs = sum(math.prod(self.ops[i].shape) for i in op.inputs)
+            steps.append(OpStep(op.name, op.kind, saved + extra, saved_wgrad,
+                                op.params.trainable, in_grad,
+                                out + (inputs if in_grad else 0) + backward,
+                                out + inputs + forward))
+        if any(self.needs_grad[name] for name in self.sub.outputs):
+            for index, _ in enumerate(self.sub.outputs):
+                self.graded.add(f"{self.node.name}#{index}" if index else self.node.name)
+        return CallSteps(self.node.name, self.node.side, self.sub.name, tuple(steps))
+
+
+def call_steps(model: ModelIR, layouts: bool = False) -> list[CallSteps]:
+    """Every sub-model call of the model, in forward order, with its per-op figures.
+
+    Args:
+        model: the model IR.
+        layouts: XLA:CPU keeps the input of a convolution's weight gradient channels-first,
+            a copy apart from the tensor as the forward pass made it; count the two apart.
+    """
+    graded: set[str] = set()     # top-level values that carry a gradient
+    charged: set[tuple] = set()  # kept tensors already counted
+    calls = []
+    for node in model.nodes:
+        if node.kind == "concatenate" and any(r in graded for r in node.inputs):
+            graded.add(node.name)
+        elif node.kind == "call" and node.submodel is not None:
+            calls.append(_Call(model, node, layouts, graded, charged).steps())
+    return calls
+
+
+def stage_groups(calls: list[CallSteps]) -> list[list[CallSteps]]:
+    """The calls grouped by stage: the i-th call of every side runs in lockstep.
+
+    XLA schedules the two sides' backward passes together (both sides' gradients of a shared
+    weight are computed next to each other and summed), so the walk treats the i-th call of
+    each side as one stage.
+    """
+    per_side: dict[str, list[CallSteps]] = {}
+    for call in calls:
+        per_side.setdefault(call.side, []).append(call)
+    depth = max(len(v) for v in per_side.values())
+    return [[side_calls[i] for side_calls in per_side.values() if i < len(side_calls)]
+            for i in range(depth)]

@@ -1,0 +1,232 @@
+"""The ``training:`` section of a spec: losses, optimizer, augmentation, saving.
+
+Nothing here changes the model's layers or parameter count; it says how ``phazer train`` fits
+the model. Which of these fields may change when a training run resumes is decided in one
+place, :mod:`phazer.spec.resume`. Defaults follow faceswap's ``train.ini`` defaults; every
+field's description names the faceswap option it carries (the importer's table is
+:data:`phazer.spec.faceswap_names.TRAINING_OPTIONS`). Percentages are written as faceswap
+writes them (``flip_chance: 50`` is a 50% chance); loss weights are factors (1.0 = faceswap's
+100).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from phazer.catalog.losses import LossName, MaskLossName
+from phazer.spec.base import StrictModel
+
+LearningRate = Annotated[float, Field(gt=0.0, le=1.0, description="Step size of each "
+                                      "update; may change on resume (faceswap: learning_rate; "
+                                      "its slider spans 1e-6 to 1e-4).")]
+Clipping = Literal["none", "norm", "global_norm", "value", "autoclip"]
+
+
+class LossSpec(StrictModel):
+    """One weighted term of the face loss."""
+
+    function: LossName = Field(description="The loss function (see docs/training-data.md).")
+    weight: float = Field(1.0, ge=0.0, le=100.0, description="Factor the term is multiplied "
+                          "by; 1.0 is faceswap's 100 (faceswap: loss_weight_2..4).")
+
+
+class _OptimizerBase(StrictModel):
+    learning_rate: LearningRate = 5e-5
+    weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="Decoupled weight decay "
+                                "per step, 0 for none (faceswap: weight_decay).")
+    clipping: Clipping = Field("none", description="Gradient clipping: none; norm (each "
+                               "gradient's norm); global_norm (all gradients together); value "
+                               "(each element); autoclip (a norm chosen from the history of "
+                               "gradient norms) (faceswap: gradient_clipping).")
+    clipping_value: float = Field(1.0, gt=0.0, le=10.0, description="The clipping threshold; "
+                                  "for autoclip the percentile in tens (1.0 = the 10th "
+                                  "percentile) (faceswap: clipping_value).")
+    autoclip_history: int = Field(10000, ge=0, le=100000, description="Iterations of gradient "
+                                  "norms autoclip looks back on, 0 for all "
+                                  "(faceswap: autoclip_history).")
+    gradient_accumulation: int = Field(1, ge=1, le=100, description="Average the gradients of "
+                                       "this many batches per update "
+                                       "(faceswap: gradient_accumulation).")
+
+
+class _EpsilonMixin(StrictModel):
+    epsilon_exponent: int = Field(-7, ge=-20, le=0, description="The optimizer's epsilon is "
+                                  "10 to this power; raise it (e.g. -5) if mixed precision "
+                                  "gives NaNs; may change on resume (faceswap: "
+                                  "epsilon_exponent).")
+
+
+class _AdamBase(_EpsilonMixin, _OptimizerBase):
+    beta_1: float = Field(0.9, ge=0.0, lt=1.0, description="Decay of the first-moment "
+                          "estimate (faceswap: ada_beta_1).")
+    beta_2: float = Field(0.999, ge=0.0, lt=1.0, description="Decay of the second-moment "
+                          "estimate (faceswap: ada_beta_2).")
+
+
+class AdamOptimizer(_AdamBase):
+    """Adam (faceswap's default optimizer)."""
+
+    type: Literal["adam"] = "adam"
+    amsgrad: bool = Field(False, description="Use the AMSGrad variant (faceswap: ada_amsgrad).")
+
+
+class AdamWOptimizer(_AdamBase):
+    """AdamW: Adam with decoupled weight decay (Keras' default decay of 0.004)."""
+
+    type: Literal["adamw"]
+    weight_decay: float = Field(0.004, ge=0.0, le=1.0, description="Decoupled weight decay "
+                                "per step (faceswap: weight_decay).")
+    amsgrad: bool = Field(False, description="Use the AMSGrad variant (faceswap: ada_amsgrad).")
+
+
+class AdamVariantOptimizer(_AdamBase):
+    """Nadam (Nesterov momentum) or Adamax (infinity norm)."""
+
+    type: Literal["nadam", "adamax"]
+
+
+class LionOptimizer(_OptimizerBase):
+    """Lion: sign-of-momentum updates; use a 3-10x smaller learning rate than Adam."""
+
+    type: Literal["lion"]
+    beta_1: float = Field(0.9, ge=0.0, lt=1.0, description="Blend of momentum and gradient "
+                          "for the step (faceswap: ada_beta_1).")
+    beta_2: float = Field(0.99, ge=0.0, lt=1.0, description="Decay of the momentum "
+                          "(faceswap: ada_beta_2).")
+
+
+class RMSpropOptimizer(_EpsilonMixin, _OptimizerBase):
+    """RMSprop: steps scaled by a running root-mean-square of the gradients."""
+
+    type: Literal["rmsprop"]
+    rho: float = Field(0.9, ge=0.0, lt=1.0, description="Decay of the mean square.")
+    momentum: float = Field(0.0, ge=0.0, lt=1.0, description="Momentum, 0 for none.")
+    centered: bool = Field(False, description="Normalise by the gradient's variance instead "
+                           "of its mean square.")
+
+
+class SGDOptimizer(_OptimizerBase):
+    """Stochastic gradient descent."""
+
+    type: Literal["sgd"]
+    momentum: float = Field(0.0, ge=0.0, lt=1.0, description="Momentum, 0 for none.")
+    nesterov: bool = Field(False, description="Use Nesterov momentum.")
+
+
+OptimizerSpec = Annotated[
+    Union[AdamOptimizer, AdamWOptimizer, AdamVariantOptimizer, LionOptimizer,  # noqa: UP007
+          RMSpropOptimizer, SGDOptimizer],
+    Field(discriminator="type"),
+]
+OPTIMIZER_VARIANTS: tuple[type[_OptimizerBase], ...] = (
+    AdamOptimizer, AdamWOptimizer, AdamVariantOptimizer, LionOptimizer, RMSpropOptimizer,
+    SGDOptimizer)
+
+
+class AugmentationSpec(StrictModel):
+    """How each image is varied before the model sees it (faceswap: [trainer.augmentation])."""
+
+    warp: bool = Field(True, description="Randomly warp the model's input (never its target): "
+                       "what teaches the shared encoder to swap; turn off only to polish "
+                       "details late in training (faceswap: the inverse of --no-warp).")
+    warp_to_landmarks: bool = Field(False, description="faceswap's landmark-guided warp; "
+                                    "phazer's face folders carry no landmarks, so only false "
+                                    "is accepted (faceswap: --warp-to-landmarks).")
+    rotation_range: int = Field(10, ge=0, le=180, description="Rotate by up to this many "
+                                "degrees either way (faceswap: rotation_range).")
+    zoom_amount: int = Field(5, ge=0, le=50, description="Zoom in or out by up to this "
+                             "percentage (faceswap: zoom_amount).")
+    shift_range: int = Field(5, ge=0, le=50, description="Shift by up to this percentage of "
+                             "the image size, horizontally and vertically "
+                             "(faceswap: shift_range).")
+    flip_chance: int = Field(50, ge=0, le=100, description="Percentage chance of a "
+                             "horizontal flip; 0 for never (faceswap: flip_chance).")
+    color_lightness: int = Field(30, ge=0, le=100, description="Move lightness towards black "
+                                 "or white by up to this percentage "
+                                 "(faceswap: color_lightness).")
+    color_ab: int = Field(8, ge=0, le=100, description="Shift the two colour-opponent "
+                          "channels by up to this percentage (faceswap: color_ab).")
+    color_clahe_chance: int = Field(50, ge=0, le=100, description="Percentage chance of a "
+                                    "local contrast boost (faceswap: color_clahe_chance).")
+    color_clahe_max_size: int = Field(4, ge=1, le=16, description="Largest tile grid (per "
+                                      "side) of the local contrast boost "
+                                      "(faceswap: color_clahe_max_size).")
+
+    @field_validator("warp_to_landmarks")
+    @classmethod
+    def _no_landmarks(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("needs face landmarks, which phazer's face folders do not carry; "
+                             "only false is supported")
+        return value
+
+
+class TrainingSpec(StrictModel):
+    """How `phazer train` fits the model: losses, optimizer, data augmentation and saving."""
+
+    losses: list[LossSpec] = Field(
+        [LossSpec(function="ssim"), LossSpec(function="mse")], min_length=1, max_length=4,
+        description="The face loss: a weighted sum of 1 to 4 terms; may change on resume "
+                    "(faceswap: loss_function, loss_function_2..4 with loss_weight_2..4).")
+    mask_loss: MaskLossName = Field("mse", description="Loss of the mask output when "
+                                    "decoder.learn_mask is on (faceswap: mask_loss_function).")
+    penalized_mask_loss: bool = Field(True, description="Weight the face loss by the mask "
+                                      "(the alpha channel), so the background counts for "
+                                      "little (faceswap: penalized_mask_loss).")
+    optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer,
+                                     description="The optimizer, chosen by `type` (adam when "
+                                     "not given) (faceswap: [global.optimizer]).")
+    mixed_precision: bool = Field(False, description="Compute in float16 with float32 "
+                                  "weights (faceswap: mixed_precision).")
+    xla: Literal["auto", "on", "off"] = Field(
+        "auto", description="Compile the train step with XLA: on, off, or auto: measure both "
+        "on the device and keep the faster (YAML's true / false mean on / off).")
+    batch_size: int = Field(16, ge=1, le=1024, description="Images per side per step; may "
+                            "change on resume (faceswap: --batch-size).")
+    coverage: float = Field(100.0, ge=62.5, le=100.0, description="Percentage of each image's "
+                            "width, from the centre, that the model sees; 62.5 is eyebrow to "
+                            "eyebrow, 100 the whole image (faceswap: coverage).")
+    augmentation: AugmentationSpec = Field(default_factory=AugmentationSpec)
+    save_interval: int = Field(250, ge=1, le=1_000_000, description="Save the model every "
+                               "this many iterations (faceswap: --save-interval).")
+    snapshot_interval: int = Field(25000, ge=0, le=10_000_000, description="Keep a copy of "
+                                   "the model every this many iterations, 0 for never "
+                                   "(faceswap: --snapshot-interval).")
+    backup_on_improvement: bool = Field(True, description="Back up the previous save when "
+                                        "the average loss has improved since the last one.")
+    preview_images: int = Field(14, ge=1, le=64, description="Faces per side in the preview "
+                                "image (faceswap: preview_images).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _adam_by_default(cls, data: Any) -> Any:
+        """An optimizer mapping without ``type`` is Adam's.
+
+        So ``--set training.optimizer.learning_rate=1e-4`` works on a spec (a preset) without
+        a training section.
+        """
+        optimizer = data.get("optimizer") if isinstance(data, dict) else None
+        if isinstance(optimizer, dict) and "type" not in optimizer:
+            return {**data, "optimizer": {"type": "adam", **optimizer}}
+        return data
+
+    @field_validator("xla", mode="before")
+    @classmethod
+    def _xla_words(cls, value: Any) -> Any:
+        """YAML 1.1 reads an unquoted ``on`` / ``off`` as true / false: take them back."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
+
+    @field_validator("losses")
+    @classmethod
+    def _distinct_losses(cls, value: list[LossSpec]) -> list[LossSpec]:
+        seen: set[str] = set()
+        for term in value:
+            if term.function in seen:
+                raise ValueError(f"{term.function} is listed twice; use one entry and add "
+                                 "the weights")
+            seen.add(term.function)
+        return value

@@ -1,0 +1,135 @@
+"""The Keras model of a spec for training: precision, frozen sub-models, loaded sub-models.
+
+Sub-models are found by their faceswap names (``encoder``, ``fc_both``, ``decoder_a``, ...) as
+the nested models :func:`phazer.emit.emit_model` builds; ``keras_encoder`` is the Keras
+Applications model inside ``encoder``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+
+from phazer.compiler import compile_model_ir
+from phazer.emit import emit_model
+from phazer.ir.model import ModelIR
+from phazer.spec import ModelSpec
+from phazer.train.modeldir import ModelDir, ModelDirError
+
+KERAS_ENCODER = "keras_encoder"
+
+
+def build_model(model_ir: ModelIR, mixed_precision: bool = False) -> keras.Model:
+    """Emit the model; with ``mixed_precision`` its layers compute in float16.
+
+    Keras keeps the dtype policy process-wide, so it is set only while the layers are created
+    and restored afterwards (the outputs are float32 either way).
+    """
+    previous = keras.config.dtype_policy()
+    if mixed_precision:
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        return emit_model(model_ir)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def without_pretrained(spec: ModelSpec) -> ModelSpec:
+    """The spec with ImageNet weights off: for a model whose saved weights are loaded anyway.
+
+    Building it then needs neither the download nor the cached weights file.
+    """
+    if getattr(spec.encoder, "imagenet_weights", False):
+        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
+        return spec.model_copy(update={"encoder": encoder})
+    return spec
+
+
+def find_submodel(model: keras.Model, name: str) -> keras.layers.Layer | None:
+    """A sub-model by name (None when this model has no such sub-model)."""
+    if name == KERAS_ENCODER:
+        encoder = find_submodel(model, "encoder")
+        if encoder is None:
+            return None
+        nested = [layer for layer in getattr(encoder, "layers", [])
+                  if isinstance(layer, keras.Model)]
+        return nested[0] if nested else None
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        return None
+
+
+@dataclass
+class SubModelReport:
+    """Which of the named sub-models were handled, and which this model does not have."""
+
+    done: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def freeze_submodels(model: keras.Model, names: Iterable[str]) -> SubModelReport:
+    """Make the named sub-models' weights non-trainable (before the optimizer is built)."""
+    report = SubModelReport()
+    for name in names:
+        layer = find_submodel(model, name)
+        if layer is None:
+            report.missing.append(name)
+            continue
+        layer.trainable = False
+        report.done.append(name)
+    return report
+
+
+class LoadWeightsError(Exception):
+    """Sub-model weights cannot be loaded from another model dir."""
+
+
+def load_submodels(model: keras.Model, source: str | Path, names: Iterable[str]
+                   ) -> SubModelReport:
+    """Copy the named sub-models' weights from another model dir.
+
+    The other model is rebuilt from its own ``spec.yaml`` and weights, then each named
+    sub-model's weights are copied into this model's sub-model of the same name.
+
+    Raises:
+        LoadWeightsError: the dir is not a trained model, or a sub-model's weights differ in
+            shape (the two models do not share that sub-model's design).
+    """
+    names = list(names)
+    other_dir = ModelDir(source)
+    try:
+        other_spec: ModelSpec = other_dir.read_spec()
+        if not other_dir.has_weights():
+            raise ModelDirError(f"{other_dir.path} has no saved weights yet")
+    except ModelDirError as exc:
+        raise LoadWeightsError(str(exc)) from None
+    other = build_model(compile_model_ir(without_pretrained(other_spec)))
+    other.load_weights(other_dir.weights)
+    report = SubModelReport()
+    for name in names:
+        mine, theirs = find_submodel(model, name), find_submodel(other, name)
+        if mine is None or theirs is None:
+            report.missing.append(name)
+            continue
+        shapes_mine = [tuple(w.shape) for w in mine.weights]
+        shapes_theirs = [tuple(w.shape) for w in theirs.weights]
+        if shapes_mine != shapes_theirs:
+            raise LoadWeightsError(
+                f"{name} in {other_dir.path} has weights of other shapes than this model's "
+                f"{name} ({len(shapes_theirs)} vs {len(shapes_mine)} tensors, "
+                f"e.g. {_first_difference(shapes_theirs, shapes_mine)})")
+        for target, value in zip(mine.weights, theirs.weights, strict=True):
+            target.assign(value)
+        report.done.append(name)
+    return report
+
+
+def _first_difference(first: list[tuple[int, ...]], second: list[tuple[int, ...]]) -> str:
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            return f"{a} vs {b}"
+    return "a different number of weight tensors"

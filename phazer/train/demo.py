@@ -1,0 +1,172 @@
+"""``phazer demo``: the whole job on synthetic faces, with a measured result.
+
+1. Draw two synthetic identities, A and B (:mod:`phazer.data.synthetic`), and write a face
+   folder of each in varied poses, plus held-out A faces and the ground truth of their swap:
+   B drawn in exactly the same poses.
+2. Train a small model on the two folders (the ``demo`` preset unless told otherwise) with
+   the usual progress bar, saves and previews.
+3. Swap the held-out A faces to B and score them against the ground truth
+   (:func:`phazer.data.quality.swap_quality`), next to two baselines: the unchanged A face
+   (right pose, wrong person) and the model's reconstruction of a random B face (right person,
+   wrong pose). Scores count the face only (the truth's mask), as the training loss does.
+
+Everything lands in one folder: ``faces/`` (a, b, test_a, test_truth), ``model/`` (a normal
+model dir), ``swap.png`` (held-out A | swap | truth) and ``quality.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from rich.console import Console
+
+from phazer.data.pipeline import load_faces
+from phazer.data.quality import swap_quality
+from phazer.data.synthetic import make_identities, sample_poses, write_identity
+from phazer.fileio import atomic_write_text
+from phazer.train.loop import SessionResult
+from phazer.train.previews import predict_both
+from phazer.train.session import TrainInputError, TrainOptions, prepare
+from phazer.train.stopping import StopRequest
+
+DEMO_PRESET = "demo"
+MARKER = ".phazer-demo"
+_OWNED = ("faces", "model", "swap.png", "quality.json", MARKER)
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """What the demo draws and how long it trains.
+
+    Attributes:
+        preset: the spec (preset name or file) to train.
+        minutes: the training time limit.
+        iterations: the most iterations to train (the time limit may stop it earlier).
+        faces: training faces per side.
+        test_faces: held-out A faces scored against the truth.
+        size: side of the face images written (px).
+        seed: everything random (identities, poses, data order) follows from it.
+    """
+
+    preset: str = DEMO_PRESET
+    minutes: float = 3.0
+    iterations: int = 1500
+    faces: int = 400
+    test_faces: int = 32
+    size: int = 64
+    seed: int = 7
+
+
+def prepare_folder(out: Path) -> None:
+    """Make ``out`` ready: new, empty, or a previous demo's folder (whose files are replaced).
+
+    Raises:
+        TrainInputError: ``out`` is a file, or a non-empty folder that is not a demo's.
+    """
+    if out.exists() and not out.is_dir():
+        raise TrainInputError(f"{out} is a file", "pass a folder for the demo's output")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise TrainInputError(f"{out} is not empty and was not written by phazer demo",
+                              "pass a new or empty folder with --out")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in _OWNED:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    (out / MARKER).write_text("written by phazer demo; rerunning the demo replaces it\n")
+
+
+def write_faces(out: Path, settings: DemoSettings) -> dict[str, Path]:
+    """Write the training folders, the held-out A faces and their swap's ground truth."""
+    first, second = make_identities(2, settings.seed)
+    seed = settings.seed * 1000
+    faces = out / "faces"
+    write_identity(faces / "a", first, sample_poses(settings.faces, seed + 1), settings.size)
+    write_identity(faces / "b", second, sample_poses(settings.faces, seed + 2), settings.size)
+    test_poses = sample_poses(settings.test_faces, seed + 3)
+    write_identity(faces / "test_a", first, test_poses, settings.size)
+    write_identity(faces / "test_truth", second, test_poses, settings.size)
+    return {name: faces / name for name in ("a", "b", "test_a", "test_truth")}
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.png"))
+
+
+def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: int,
+            coverage: float, seed: int) -> tuple[dict[str, Any], np.ndarray]:
+    """Swap quality of the held-out faces, and the swap image rows (input | swap | truth)."""
+    test_files = _files(folders["test_a"])
+    inputs = load_faces(test_files, input_size, coverage)
+    unchanged = load_faces(test_files, output_size, coverage)
+    truth = load_faces(_files(folders["test_truth"]), output_size, coverage, with_alpha=True)
+    swapped = predict_both(model, inputs)["face_out_b"]
+    b_files = _files(folders["b"])
+    rng = np.random.default_rng(seed)
+    random_b = [b_files[i] for i in rng.choice(len(b_files), len(test_files), replace=False)]
+    random_recon = predict_both(model, load_faces(random_b, input_size, coverage))["face_out_b"]
+    quality = swap_quality(swapped, truth[..., :3], unchanged, random_recon,
+                           mask=truth[..., 3:])
+    rows = np.concatenate([unchanged, swapped, truth[..., :3]], axis=2)
+    return quality, rows
+
+
+def write_swap_image(rows: np.ndarray, path: Path, columns: int = 2) -> None:
+    """Held-out A | swap | truth, several such triples per row of the image."""
+    count, height, width, _ = rows.shape
+    per_column = -(-count // columns)
+    canvas = np.zeros((per_column * height, columns * (width + 8), 3), np.float32)
+    for index, row in enumerate(rows):
+        column, line = divmod(index, per_column)
+        left = column * (width + 8)
+        canvas[line * height:(line + 1) * height, left:left + width] = row
+    Image.fromarray(np.round(np.clip(canvas, 0, 1) * 255).astype(np.uint8)).save(path)
+
+
+def run_demo(out: str | Path, settings: DemoSettings, console: Console,
+             show_bar: bool = True) -> dict[str, Any]:
+    """Run the demo into ``out`` and return what ``quality.json`` holds.
+
+    Raises:
+        TrainInputError: the folder or the preset cannot be used.
+    """
+    folder = Path(out)
+    prepare_folder(folder)
+    started = time.perf_counter()
+    folders = write_faces(folder, settings)
+    console.print(f"wrote {settings.faces} synthetic faces of identity A and of identity B to "
+                  f"{folder / 'faces'}, and {settings.test_faces} held-out A faces with the "
+                  "ground truth of their swap", markup=False, highlight=False)
+    options = TrainOptions(spec=settings.preset, input_a=folders["a"], input_b=folders["b"],
+                           model_dir=folder / "model", iterations=settings.iterations,
+                           seed=settings.seed, show_bar=show_bar)
+    prepared = prepare(options, console)
+    stop = StopRequest(deadline=time.monotonic() + settings.minutes * 60)
+    with stop.on_sigint():
+        result: SessionResult = prepared.trainer.run(iter(prepared.dataset), options.iterations,
+                                                     stop, record=prepared.record)
+    if result.stop == "nan":
+        raise TrainInputError(f"the demo's training diverged: {result.error}",
+                              "lower the preset's learning rate")
+    model = prepared.trainer.model
+    input_size = int(model.inputs[0].shape[1])
+    output_size = int(model.outputs[0].shape[1])
+    quality, rows = measure(model, folders, input_size, output_size,
+                            prepared.spec.training.coverage, settings.seed)
+    write_swap_image(rows, folder / "swap.png")
+    report = {"preset": settings.preset, "iterations": result.iterations,
+              "stopped_by": result.stop,
+              "train_examples_per_second": result.examples_per_second,
+              "seconds": round(time.perf_counter() - started, 1),
+              "settings": asdict(settings), **quality}
+    atomic_write_text(folder / "quality.json", json.dumps(report, indent=2) + "\n")
+    return report

@@ -1,0 +1,296 @@
+"""The training loop: steps, saves, backups, snapshots, previews, NaN stop and Ctrl-C.
+
+:class:`Trainer` owns one model, its optimizer and the model dir's :class:`TrainState`.
+:meth:`Trainer.train_step` runs one iteration and returns its loss terms (tests drive it
+directly); :meth:`Trainer.run` loops over a dataset until the session's iterations are done or
+a stop is requested, saving every ``save_interval`` iterations and at the end.
+
+A loss that is NaN or infinite stops the loop at once and nothing is written: the model dir
+keeps the last good save. A stop request (Ctrl-C, see :class:`StopRequest`) finishes the
+current iteration, saves and returns.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from phazer.spec import ModelSpec
+from phazer.train.checkpoint import optimizer_arrays, optimizer_writer, weights_writer
+from phazer.train.journal import commit, link_or_copy_tree, text_writer
+from phazer.train.losses import ModelLoss
+from phazer.train.modeldir import (
+    BACKUP_DIR,
+    CHECKPOINT_FILES,
+    OPTIMIZER_FILE,
+    PREVIEW_FILE,
+    SNAPSHOT_DIR,
+    SPEC_FILE,
+    STATE_FILE,
+    WEIGHTS_FILE,
+    ModelDir,
+    TrainState,
+    spec_text,
+)
+from phazer.train.optimizers import AutoClip
+from phazer.train.previews import PreviewFaces, write_preview
+from phazer.train.progress import Reporter, side_losses
+from phazer.train.step import TrainStep, XlaChooser, device_signature
+from phazer.train.stopping import NonFiniteLossError, StopRequest
+
+RATE_WINDOW = 20   # iterations averaged for the examples/s shown
+
+
+@dataclass
+class SessionResult:
+    """How a session ended.
+
+    Attributes:
+        stop: ``iterations`` (done), ``interrupted`` (Ctrl-C), ``time`` (the time limit) or
+            ``nan``.
+        iterations: the model's iteration count at the end.
+        saved_iteration: the iteration of the last save in the model dir.
+        examples_per_second: the steady training rate (examples = one face per side),
+            without compile / trial steps and saves; None when too few steps ran.
+        error: the NaN / Inf failure, when ``stop`` is ``nan``.
+    """
+
+    stop: str
+    iterations: int
+    saved_iteration: int
+    examples_per_second: float | None = None
+    error: NonFiniteLossError | None = None
+
+
+@dataclass
+class SaveSettings:
+    """When and what to save."""
+
+    save_interval: int = 250
+    snapshot_interval: int = 0
+    backup: bool = True
+    previews: PreviewFaces | None = None
+
+
+@dataclass
+class _Timing:
+    steady_seconds: float = 0.0
+    steady_steps: int = 0
+    window: deque = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
+
+
+class Trainer:
+    """One model being trained in one model dir.
+
+    Args:
+        model_dir: where saves go.
+        spec: the resolved spec of this session (written with every save).
+        state: the training state (iterations, history); updated in place.
+        model: the Keras model, weights already restored or loaded.
+        optimizer: its optimizer, built and restored.
+        loss: the per-output loss.
+        batch_size: faces per side per iteration.
+        autoclip: gradient autoclipping, or None.
+        strategy: the ``tf.distribute`` strategy, or None.
+        reporter: the progress bar / log / TensorBoard channel.
+        settings: save interval, snapshots, backups, preview faces.
+    """
+
+    def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
+                 model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: ModelLoss,
+                 batch_size: int, reporter: Reporter, autoclip: AutoClip | None = None,
+                 strategy: tf.distribute.Strategy | None = None,
+                 settings: SaveSettings | None = None) -> None:
+        self.model_dir = model_dir
+        self.spec = spec
+        self.state = state
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.batch_size = batch_size
+        self.reporter = reporter
+        self.autoclip = autoclip
+        self.settings = settings or SaveSettings()
+        self.step = TrainStep(model, optimizer, loss, autoclip, strategy)
+        self.chooser = XlaChooser(self.step, spec.training.xla, state.xla, device_signature())
+        self.saved_iteration = state.iterations
+        self._interval: list[dict[str, float]] = []
+        self._timing = _Timing()
+        self._compiled: set[bool] = set()
+        self._session: dict[str, Any] | None = None
+        self.last_step_steady = False
+
+    # -- one iteration -----------------------------------------------------------------------
+    def train_step(self, inputs: Mapping[str, Any], targets: Mapping[str, Any]
+                   ) -> dict[str, float]:
+        """Run one iteration on a batch and return its loss terms (``<output>/<loss>``).
+
+        Raises:
+            NonFiniteLossError: a term is NaN or infinite (nothing is saved).
+        """
+        function, trial = self.chooser.next_function()
+        use_xla = self.chooser.use_xla
+        started = time.perf_counter()
+        try:
+            terms = function(inputs, targets)
+        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
+            if not (trial and use_xla):
+                raise
+            self.chooser.failed(exc)
+            function, trial = self.chooser.next_function()
+            terms = function(inputs, targets)
+        values = {name: float(value) for name, value in terms.items()}
+        seconds = time.perf_counter() - started
+        self.chooser.record(seconds)
+        if self.chooser.settled and self.state.xla != self.chooser.decision:
+            self.state.xla = dict(self.chooser.decision)
+        self.state.iterations += 1
+        bad = {name: value for name, value in values.items() if not math.isfinite(value)}
+        if bad:
+            raise NonFiniteLossError(self.state.iterations, bad)
+        self._interval.append(ModelLoss.per_output(values))
+        # the first call of each step function compiles it; trials run both ways: not steady
+        self.last_step_steady = use_xla in self._compiled and not trial
+        self._compiled.add(use_xla)
+        return values
+
+    # -- saving ------------------------------------------------------------------------------
+    def _interval_averages(self) -> dict[str, float]:
+        if not self._interval:
+            return {}
+        names = self._interval[0]
+        return {name: sum(item[name] for item in self._interval) / len(self._interval)
+                for name in names}
+
+    def _checkpoint_writers(self) -> dict[str, Any]:
+        extra = self.autoclip.variables if self.autoclip else None
+        return {
+            SPEC_FILE: text_writer(spec_text(self.spec)),
+            STATE_FILE: text_writer(self.state.to_json()),
+            WEIGHTS_FILE: weights_writer(self.model),
+            OPTIMIZER_FILE: optimizer_writer(optimizer_arrays(self.optimizer, self.model, extra)),
+        }
+
+    def save(self) -> None:
+        """Save weights, optimizer state, state.json and spec together, atomically.
+
+        Before that, when the average face loss since the last save beats the best so far,
+        the previous save is kept in ``backup/``. At snapshot iterations the new save is also
+        copied to ``snapshots/``; the preview image is redrawn.
+        """
+        path = self.model_dir.path
+        iteration = self.state.iterations
+        averages = self._interval_averages()
+        if averages:
+            self.state.loss_history.append({"iteration": iteration,
+                                            **{k: round(v, 6) for k, v in averages.items()}})
+            face = sum(v for k, v in averages.items() if k.startswith("face_out_"))
+            best = self.state.best_loss
+            if best is None or face < best:
+                if (best is not None and self.settings.backup
+                        and (path / WEIGHTS_FILE).is_file()):
+                    link_or_copy_tree([path / name for name in CHECKPOINT_FILES],
+                                      path / BACKUP_DIR)
+                self.state.best_loss = face
+        self.state.batch_size = self.batch_size
+        self._update_session()
+        commit(path, self._checkpoint_writers())
+        self._interval.clear()
+        self.saved_iteration = iteration
+        interval = self.settings.snapshot_interval
+        if interval and iteration % interval == 0:
+            link_or_copy_tree([path / name for name in CHECKPOINT_FILES],
+                              path / SNAPSHOT_DIR / f"{iteration:08d}")
+        if self.settings.previews is not None:
+            write_preview(self.model, self.settings.previews, path / PREVIEW_FILE)
+        self.reporter.flush()
+        shown = side_losses(averages) if averages else "-"
+        self.reporter.log(f"iteration {iteration}: saved to {path} (average loss {shown})")
+
+    def _update_session(self) -> None:
+        if self._session is None:
+            return
+        rate = self.examples_per_second()
+        self._session.update(ended=_now(), end_iteration=self.state.iterations,
+                             examples_per_second=None if rate is None else round(rate, 3),
+                             xla=self.chooser.use_xla if self.chooser.settled else None)
+
+    def examples_per_second(self) -> float | None:
+        """The steady rate so far: examples (one face per side) per second of training."""
+        timing = self._timing
+        if timing.steady_steps == 0 or timing.steady_seconds <= 0:
+            return None
+        return timing.steady_steps * self.batch_size / timing.steady_seconds
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self, batches: Iterator[tuple[Any, Any]], iterations: int | None,
+            stop: StopRequest | None = None, record: dict[str, Any] | None = None
+            ) -> SessionResult:
+        """Train until ``iterations`` more iterations are done (None: until stopped).
+
+        Args:
+            batches: an iterator of ``(inputs, targets)``.
+            iterations: iterations to run in this session.
+            stop: checked after every iteration; when set, save and return.
+            record: extra facts for this session's entry in ``state.json``.
+        """
+        stop = stop or StopRequest()
+        start = self.state.iterations
+        last = None if iterations is None else start + iterations
+        self._session = {"started": _now(), "ended": None, "start_iteration": start,
+                         "end_iteration": start, "batch_size": self.batch_size,
+                         "examples_per_second": None, "xla": None, **(record or {})}
+        self.state.sessions.append(self._session)
+        self.reporter.start(start, last)
+        outcome = "iterations"
+        try:
+            mark = time.perf_counter()
+            while last is None or self.state.iterations < last:
+                inputs, targets = next(batches)
+                self.train_step(inputs, targets)
+                now = time.perf_counter()
+                if self.last_step_steady:
+                    self._timing.steady_seconds += now - mark
+                    self._timing.steady_steps += 1
+                    self._timing.window.append(now - mark)
+                window = self._timing.window
+                rate = (len(window) * self.batch_size / sum(window)) if window else None
+                per_output = self._interval[-1]
+                self.reporter.update(self.state.iterations, per_output, rate)
+                if self._save_due():
+                    self.save()
+                if stop.requested:          # checked after a save: Ctrl-C may come during it
+                    outcome = stop.reason
+                    break
+                mark = time.perf_counter()
+        except NonFiniteLossError as error:
+            self.reporter.stop()
+            self.state.sessions.remove(self._session)
+            return SessionResult("nan", self.state.iterations, self.saved_iteration,
+                                 self.examples_per_second(), error)
+        except BaseException:
+            self.reporter.stop()
+            raise
+        if self.state.iterations > self.saved_iteration:
+            self.save()
+        self.reporter.stop()
+        return SessionResult(outcome, self.state.iterations, self.saved_iteration,
+                             self.examples_per_second())
+
+    def _save_due(self) -> bool:
+        iteration = self.state.iterations
+        snapshot = self.settings.snapshot_interval
+        return (iteration % self.settings.save_interval == 0
+                or bool(snapshot and iteration % snapshot == 0))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,301 @@
+"""``phazer train`` as a library call: check everything, build or resume, then train.
+
+:func:`prepare` does all the checking first, in the order that fails fastest: the spec (its
+validation issues), the two face folders (before any model is built), the model dir (a resumed
+model's saved spec against the new one: a changed model-defining field is refused with the
+diff), then builds the model, restores or loads weights and makes the dataset. It raises
+:class:`TrainInputError` for every problem the user can fix. :func:`train` runs the prepared
+session with Ctrl-C handling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+from rich.console import Console
+
+from phazer.compiler import compile_model_ir
+from phazer.data.folders import DataError, FaceFolder, scan_faces, skipped_summary
+from phazer.data.pipeline import make_dataset
+from phazer.issues import Issue
+from phazer.plan.summary import summarize
+from phazer.spec import ModelSpec
+from phazer.spec.resume import format_diff, model_defining_diff
+from phazer.train.build import (
+    LoadWeightsError,
+    build_model,
+    freeze_submodels,
+    load_submodels,
+    without_pretrained,
+)
+from phazer.train.checkpoint import read_optimizer_arrays, restore_optimizer
+from phazer.train.journal import commit, text_writer
+from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
+from phazer.train.losses import ModelLoss
+from phazer.train.modeldir import (
+    LOG_DIR,
+    SPEC_FILE,
+    STATE_FILE,
+    ModelDir,
+    ModelDirError,
+    TrainState,
+    spec_text,
+)
+from phazer.train.optimizers import build_optimizer
+from phazer.train.previews import load_preview_faces
+from phazer.train.progress import Reporter
+
+DISTRIBUTE_CHOICES = ("mirrored",)
+
+
+class TrainInputError(Exception):
+    """Something the user can fix stops training before it starts.
+
+    Attributes:
+        message: one line: what is wrong.
+        hint: one line: how to fix it ("" if none).
+        details: more lines (a diff, skipped files).
+        issues: validation issues of the spec, when that is the problem.
+    """
+
+    def __init__(self, message: str, hint: str = "", details: list[str] | None = None,
+                 issues: list[Issue] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details or []
+        self.issues = issues or []
+
+
+@dataclass
+class TrainOptions:
+    """Everything ``phazer train`` is asked to do."""
+
+    spec: str
+    input_a: Path
+    input_b: Path
+    model_dir: Path
+    overrides: list[str] = field(default_factory=list)
+    iterations: int | None = None
+    batch_size: int | None = None
+    freeze_weights: bool = False
+    load_weights: Path | None = None
+    distribute: str | None = None
+    preview: bool = True
+    seed: int | None = None
+    show_bar: bool = True
+    min_images: int | None = None
+
+
+@dataclass
+class Prepared:
+    """A session ready to run."""
+
+    trainer: Trainer
+    dataset: Any
+    spec: ModelSpec
+    resumed: bool
+    folders: tuple[FaceFolder, FaceFolder]
+    record: dict[str, Any]
+
+
+def _say(console: Console, text: str) -> None:
+    """A plain log line (paths may hold brackets, so no rich markup)."""
+    console.print(text, markup=False, highlight=False)
+
+
+def make_strategy(name: str | None) -> tf.distribute.Strategy | None:
+    """The ``tf.distribute`` strategy for ``--distribute`` (None: a single device).
+
+    ``mirrored`` replicates the model on every GPU, or on every logical CPU device when there
+    is no GPU (e.g. after ``tf.config.set_logical_device_configuration``).
+    """
+    if name is None:
+        return None
+    if name != "mirrored":
+        raise TrainInputError(f"unknown --distribute {name!r}",
+                              f"expected one of: {', '.join(DISTRIBUTE_CHOICES)}")
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
+
+
+def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
+    overrides = list(options.overrides)
+    if options.batch_size is not None:
+        overrides.append(f"training.batch_size={options.batch_size}")
+    summary = summarize(options.spec, overrides)
+    if not summary.ok or summary.report.loaded is None:
+        errors = [i for i in summary.issues if i.severity == "error"]
+        raise TrainInputError(f"the spec {options.spec} is not valid "
+                              f"({len(errors)} error{'s' if len(errors) != 1 else ''})",
+                              issues=summary.issues)
+    return summary.report.loaded.spec, summary
+
+
+def _scan(options: TrainOptions, batch_size: int) -> tuple[FaceFolder, FaceFolder]:
+    folders = []
+    for side, folder in (("A", options.input_a), ("B", options.input_b)):
+        try:
+            kwargs = {} if options.min_images is None else {"min_images": options.min_images}
+            folders.append(scan_faces(folder, **kwargs))
+        except DataError as exc:
+            raise TrainInputError(f"side {side}: {exc.message}", exc.hint) from None
+    return folders[0], folders[1]
+
+
+def _build(model_ir: Any, mixed_precision: bool) -> Any:
+    """The Keras model; a model Keras cannot build is the user's to fix (e.g. no weights)."""
+    from phazer.emit import EmitError, WeightsUnavailableError
+
+    try:
+        return build_model(model_ir, mixed_precision)
+    except WeightsUnavailableError as exc:
+        raise TrainInputError(str(exc), "or train from random weights: --set "
+                              "encoder.imagenet_weights=false") from None
+    except EmitError as exc:
+        raise TrainInputError(str(exc)) from None
+
+
+def _check_resume(model_dir: ModelDir, spec: ModelSpec) -> tuple[TrainState, bool]:
+    """The state to continue from and whether saved weights exist; refuse a changed model."""
+    try:
+        if not model_dir.is_model():
+            model_dir.check_usable_for_new_model()
+            return TrainState(), False
+        state = model_dir.read_state()
+        if not model_dir.has_weights():
+            return state, False          # created but never saved: nothing to protect
+        old = model_dir.read_spec()
+    except ModelDirError as exc:
+        raise TrainInputError(str(exc)) from None
+    changes = model_defining_diff(old, spec)
+    if changes:
+        raise TrainInputError(
+            f"{model_dir.path} holds a model trained with a different design; "
+            f"{len(changes)} model-defining field{'s' if len(changes) != 1 else ''} changed",
+            "change these back, or train in a new model dir; losses, learning rate, dropout, "
+            "freeze, batch size and the other training settings may change on resume",
+            details=format_diff(changes))
+    return state, True
+
+
+def prepare(options: TrainOptions, console: Console) -> Prepared:
+    """Check the inputs, build or resume the model and make the dataset.
+
+    Raises:
+        TrainInputError: the spec, the data, the model dir or the options cannot be used.
+    """
+    spec, summary = _load_spec(options)
+    training = spec.training
+    batch_size = training.batch_size
+    folder_a, folder_b = _scan(options, batch_size)
+    for folder in (folder_a, folder_b):
+        note = skipped_summary(folder)
+        if note:
+            _say(console, f"warning: {note}")
+    model_dir = ModelDir(options.model_dir)
+    state, resumed = _check_resume(model_dir, spec)
+    strategy = make_strategy(options.distribute)
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+    if batch_size % replicas:
+        raise TrainInputError(f"batch size {batch_size} does not split evenly over {replicas} "
+                              "devices", f"use a multiple of {replicas}")
+    if strategy is not None and training.optimizer.clipping == "autoclip":
+        raise TrainInputError("autoclip is not supported with --distribute",
+                              "use clipping: global_norm (or norm / value) instead")
+
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
+    with scope:
+        # a resumed model's saved weights replace any pretrained ones: do not fetch them
+        model_ir = compile_model_ir(without_pretrained(spec)) if resumed else summary.model
+        model = _build(model_ir, training.mixed_precision)
+        if options.freeze_weights:
+            report = freeze_submodels(model, spec.weights.freeze)
+            if report.done:
+                _say(console, f"frozen: {', '.join(report.done)}")
+            if report.missing:
+                _say(console, f"warning: nothing to freeze for {', '.join(report.missing)} "
+                              "(not in this model)")
+        if not model.trainable_variables:
+            raise TrainInputError("every weight of the model is frozen: nothing to train",
+                                  "freeze fewer sub-models (weights.freeze)")
+        optimizer, autoclip = build_optimizer(training)
+        optimizer.build(model.trainable_variables)
+
+    if resumed:
+        model.load_weights(model_dir.weights)
+        arrays = read_optimizer_arrays(model_dir.optimizer)
+        _, fresh = restore_optimizer(optimizer, model, arrays,
+                                     autoclip.variables if autoclip else None)
+        _say(console, f"resuming {model_dir.path} at iteration {state.iterations} "
+                      f"(session {len(state.sessions) + 1})")
+        if fresh:
+            _say(console, f"note: {len(fresh)} optimizer variables start fresh (weights that "
+                          "were frozen before, or new optimizer settings)")
+        if options.load_weights:
+            _say(console, "warning: --load-weights only applies to a new model; ignored")
+    else:
+        if options.load_weights:
+            try:
+                report = load_submodels(model, options.load_weights, spec.weights.load)
+            except LoadWeightsError as exc:
+                raise TrainInputError(f"--load-weights: {exc}") from None
+            if report.done:
+                _say(console, f"loaded {', '.join(report.done)} from {options.load_weights}")
+            if report.missing:
+                _say(console, f"warning: not loaded (missing in one of the models): "
+                              f"{', '.join(report.missing)}")
+        model_dir.path.mkdir(parents=True, exist_ok=True)
+        commit(model_dir.path, {SPEC_FILE: text_writer(spec_text(spec)),
+                                STATE_FILE: text_writer(state.to_json())})
+        _say(console, f"new model in {model_dir.path}: {model.count_params():,} parameters")
+
+    masks_available = bool(folder_a.with_alpha or folder_b.with_alpha)
+    learn_mask = spec.decoder.learn_mask
+    masks = learn_mask or (training.penalized_mask_loss and masks_available)
+    loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
+    input_size = int(summary.figures.input_shape[0])
+    output_size = int(summary.figures.output_shape[0])
+    dataset = make_dataset(folder_a, folder_b, training, input_size, output_size, batch_size,
+                           learn_mask, options.seed, include_masks=masks)
+    if strategy is not None:
+        dataset = strategy.experimental_distribute_dataset(dataset)
+    previews = None
+    if options.preview:
+        previews = load_preview_faces({"a": folder_a.files, "b": folder_b.files},
+                                      training.preview_images, input_size, output_size,
+                                      training.coverage)
+    session_number = len(state.sessions) + 1
+    reporter = Reporter(console, model_dir.path / LOG_DIR / f"session_{session_number:03d}",
+                        show_bar=options.show_bar)
+    settings = SaveSettings(training.save_interval, training.snapshot_interval,
+                            training.backup_on_improvement, previews)
+    trainer = Trainer(model_dir=model_dir, spec=spec, state=state, model=model,
+                      optimizer=optimizer, loss=loss, batch_size=batch_size,
+                      reporter=reporter, autoclip=autoclip, strategy=strategy,
+                      settings=settings)
+    record = {"images": [len(folder_a), len(folder_b)],
+              "skipped": [len(folder_a.skipped), len(folder_b.skipped)],
+              "distribute": options.distribute, "replicas": replicas,
+              "frozen": list(spec.weights.freeze) if options.freeze_weights else []}
+    _say(console, f"data: {len(folder_a)} A faces, {len(folder_b)} B faces; batch {batch_size} "
+                  f"per side; input {input_size} px, output {output_size} px"
+                  + (f"; {replicas} replicas" if strategy else ""))
+    return Prepared(trainer, dataset, spec, resumed, (folder_a, folder_b), record)
+
+
+def train(options: TrainOptions, console: Console) -> SessionResult:
+    """Prepare and run one training session (Ctrl-C saves and stops).
+
+    Raises:
+        TrainInputError: see :func:`prepare`.
+    """
+    prepared = prepare(options, console)
+    stop = StopRequest()
+    with stop.on_sigint():
+        return prepared.trainer.run(iter(prepared.dataset), options.iterations, stop,
+                                    record=prepared.record)

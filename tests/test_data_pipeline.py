@@ -1,0 +1,158 @@
+"""The tf.data training pipeline: shapes, ranges, masks, warp on the input only, crops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from phazer.data.folders import FaceFolder, scan_faces
+from phazer.data.synthetic import make_identities, sample_poses, write_identity
+from phazer.spec.training import TrainingSpec
+
+pytestmark = pytest.mark.keras
+
+NO_AUGMENTATION = {"rotation_range": 0, "zoom_amount": 0, "shift_range": 0, "flip_chance": 0,
+                   "color_lightness": 0, "color_ab": 0, "color_clahe_chance": 0}
+
+
+def training(coverage: float = 100.0, **augmentation) -> TrainingSpec:
+    return TrainingSpec.model_validate({"coverage": coverage, "augmentation": augmentation})
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory) -> tuple[FaceFolder, FaceFolder]:
+    root = tmp_path_factory.mktemp("faces")
+    a, b = make_identities(2, 0)
+    write_identity(root / "a", a, sample_poses(12, 1), 64)
+    write_identity(root / "b", b, sample_poses(12, 2), 64)
+    return scan_faces(root / "a"), scan_faces(root / "b")
+
+
+def first_batch(dataset):
+    inputs, targets = next(iter(dataset))
+    return ({k: v.numpy() for k, v in inputs.items()}, {k: v.numpy() for k, v in targets.items()})
+
+
+def test_shapes_dtypes_keys_and_range(faces):
+    from phazer.data.pipeline import make_dataset
+
+    dataset = make_dataset(*faces, TrainingSpec(), input_size=48, output_size=64, batch_size=5,
+                           learn_mask=True, seed=1)
+    inputs, targets = first_batch(dataset)
+    assert set(inputs) == {"face_in_a", "face_in_b"}
+    assert set(targets) == {"face_out_a", "face_out_b", "mask_out_a", "mask_out_b"}
+    assert inputs["face_in_a"].shape == (5, 48, 48, 3)
+    assert targets["face_out_b"].shape == (5, 64, 64, 3)
+    assert targets["mask_out_a"].shape == (5, 64, 64, 1)
+    for array in (*inputs.values(), *targets.values()):
+        assert array.dtype == np.float32 and array.min() >= 0.0 and array.max() <= 1.0
+    spec = dataset.element_spec
+    assert spec[0]["face_in_a"].shape.as_list() == [5, 48, 48, 3]   # whole batches only
+
+
+def test_masks_only_when_asked(faces):
+    from phazer.data.pipeline import make_dataset
+
+    _, targets = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 2, False, seed=0))
+    assert set(targets) == {"face_out_a", "face_out_b"}
+    _, targets = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 2, False, seed=0,
+                                          include_masks=True))
+    assert "mask_out_a" in targets
+
+
+def test_warp_changes_the_input_but_not_the_target(faces):
+    from phazer.data.pipeline import load_faces, make_dataset
+
+    plain = training(**NO_AUGMENTATION, warp=False)
+    warped = training(**NO_AUGMENTATION, warp=True)
+    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
+    source = load_faces(a.files, 64, with_alpha=True)
+    inputs, targets = first_batch(make_dataset(a, faces[1], plain, 64, 64, 2, True, seed=3))
+    np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
+    np.testing.assert_allclose(targets["mask_out_a"][0], source[0, ..., 3:], atol=1e-5)
+    np.testing.assert_allclose(inputs["face_in_a"][0], source[0, ..., :3], atol=1e-5)
+    inputs, targets = first_batch(make_dataset(a, faces[1], warped, 64, 64, 2, True, seed=3))
+    np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
+    change = np.abs(inputs["face_in_a"][0] - source[0, ..., :3])
+    assert change.mean() > 0.01          # the input moved ...
+    assert change.mean() < 0.2           # ... but it is still the same face
+
+
+def test_augmentation_is_shared_by_input_and_target(faces):
+    from phazer.data.pipeline import make_dataset
+
+    spec = training(warp=False, color_clahe_chance=0)   # colour + affine + flip, no warp
+    inputs, targets = first_batch(make_dataset(*faces, spec, 64, 64, 4, False, seed=5))
+    np.testing.assert_allclose(inputs["face_in_a"], targets["face_out_a"], atol=1e-5)
+
+
+def test_seed_repeats_and_batches_differ(faces):
+    from phazer.data.pipeline import make_dataset
+
+    batches = iter(make_dataset(*faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    first, second = next(batches), next(batches)
+    again = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    np.testing.assert_array_equal(first[0]["face_in_a"].numpy(), again[0]["face_in_a"])
+    np.testing.assert_array_equal(first[1]["face_out_b"].numpy(), again[1]["face_out_b"])
+    assert not np.allclose(first[0]["face_in_a"], second[0]["face_in_a"])
+
+
+def test_coverage_crop_matches_load_faces(faces):
+    from phazer.data.pipeline import load_faces, make_dataset
+
+    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
+    spec = training(coverage=62.5, **NO_AUGMENTATION, warp=False)
+    inputs, targets = first_batch(make_dataset(a, faces[1], spec, 40, 40, 1, False, seed=0))
+    expected = load_faces(a.files, 40, coverage=62.5)[0]
+    assert np.abs(targets["face_out_a"][0] - expected).mean() < 0.02
+    assert np.abs(inputs["face_in_a"][0] - expected).mean() < 0.02
+
+
+def test_augment_false_gives_plain_crops(faces):
+    from phazer.data.pipeline import load_faces, make_dataset
+
+    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
+    inputs, targets = first_batch(make_dataset(a, faces[1], TrainingSpec(), 64, 64, 1, False,
+                                               seed=0, augment=False))
+    expected = load_faces(a.files, 64)[0]
+    np.testing.assert_allclose(inputs["face_in_a"][0], expected, atol=1e-5)
+    np.testing.assert_allclose(targets["face_out_a"][0], expected, atol=1e-5)
+
+
+def _mixed_folder(folder: Path) -> FaceFolder:
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    rgb = (rng.random((40, 40, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).save(folder / "rgb.jpg", quality=95)
+    Image.fromarray(rgb[..., 0]).save(folder / "grey.png")
+    rgba = np.concatenate([rgb, np.full((40, 40, 1), 128, np.uint8)], axis=-1)
+    Image.fromarray(rgba, "RGBA").save(folder / "half.png")
+    Image.fromarray(rgb).resize((80, 80)).save(folder / "big.png")
+    return scan_faces(folder, min_images=4)
+
+
+@pytest.mark.parametrize("cache_bytes", [0, 1 << 30])
+def test_any_image_kind_and_size_decodes(tmp_path, cache_bytes):
+    from phazer.data.pipeline import make_dataset
+
+    mixed = _mixed_folder(tmp_path / "mixed")
+    assert mixed.size == 40 and len(mixed) == 4
+    spec = training(**NO_AUGMENTATION, warp=False)
+    dataset = make_dataset(mixed, mixed, spec, 32, 40, 4, True, seed=0, cache_bytes=cache_bytes)
+    inputs, targets = first_batch(dataset)
+    masks = targets["mask_out_a"].reshape(4, -1)
+    means = sorted(np.round(masks.mean(axis=1), 2))
+    assert means == [0.5, 1.0, 1.0, 1.0]   # the half-transparent PNG; opaque without alpha
+    assert inputs["face_in_a"].shape == (4, 32, 32, 3)
+
+
+def test_working_size():
+    from phazer.data.pipeline import working_size
+
+    assert working_size(256, 64, 128, 100.0) == 128
+    assert working_size(256, 64, 128, 62.5) == 205
+    assert working_size(96, 64, 128, 62.5) == 96    # never larger than the files
+    assert working_size(0, 64, 64, 100.0) == 64

@@ -1,0 +1,192 @@
+"""Importing a train.ini's training options into the spec's `training:` section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from phazer.faceswap_import import import_faceswap
+from phazer.faceswap_import.options import TRAINING_OPTION_FACTS
+from phazer.issues import CODES
+from phazer.spec.faceswap_names import TRAINING_OPTIONS, UNSUPPORTED_TRAINING_OPTIONS
+from phazer.spec.models import ModelSpec
+from phazer.spec.training import TrainingSpec
+
+DATA = Path(__file__).parent / "data" / "faceswap-presets"
+INI = DATA / "example-train.ini"
+
+
+def edit_ini(tmp_path: Path, replace: dict[str, str], drop: tuple[str, ...] = (),
+             rename: dict[str, str] | None = None) -> Path:
+    """The example train.ini with ``key = value`` lines replaced or removed, sections renamed."""
+    lines = []
+    for line in INI.read_text().splitlines():
+        key = line.split("=", 1)[0].strip()
+        if key in drop:
+            continue
+        if "=" in line and key in replace:
+            line = f"{key} = {replace[key]}"
+        if line.startswith("[") and rename and line.strip("[] ") in rename:
+            line = f"[{rename[line.strip('[] ')]}]"
+        lines.append(line)
+    path = tmp_path / "train.ini"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def issues_by(result, code: str) -> dict:
+    return {i.path: i for i in result.issues if i.code == code}
+
+
+def test_tables_agree():
+    assert set(TRAINING_OPTION_FACTS) == set(TRAINING_OPTIONS) | set(UNSUPPORTED_TRAINING_OPTIONS)
+    for code in ("PHZ408", "PHZ409"):
+        assert code in CODES
+
+
+def test_faceswap_defaults_are_phazer_defaults():
+    defaults = ModelSpec().training
+    simple = {key: path for key, path in TRAINING_OPTIONS.items() if path != "training.losses"}
+    for (section, option), path in simple.items():
+        value: object = ModelSpec()
+        for part in path.split("."):
+            value = getattr(value, part)
+        assert TRAINING_OPTION_FACTS[(section, option)].default == value, path
+    facts = {option: fact.default for (_, option), fact in TRAINING_OPTION_FACTS.items()}
+    assert [(t.function, t.weight) for t in defaults.losses] == [
+        (facts["loss_function"], 1.0), (facts["loss_function_2"], facts["loss_weight_2"] / 100)]
+
+
+def test_example_ini_gives_the_default_training():
+    result = import_faceswap(INI)
+    assert result.spec is not None
+    assert result.spec.training == TrainingSpec()
+
+
+def test_values_are_carried(tmp_path):
+    path = edit_ini(tmp_path, {
+        "loss_function": "mae", "loss_function_2": "ms_ssim", "loss_weight_2": "50",
+        "loss_function_3": "ffl", "loss_weight_3": "25", "loss_function_4": "laploss",
+        "loss_weight_4": "0", "mask_loss_function": "mae", "penalized_mask_loss": "False",
+        "optimizer": "adamw", "learning_rate": "3.5e-05", "epsilon_exponent": "-5",
+        "gradient_clipping": "norm", "clipping_value": "0.5", "weight_decay": "0.01",
+        "ada_amsgrad": "True", "coverage": "87.5", "mixed_precision": "True",
+        "rotation_range": "15", "zoom_amount": "0", "flip_chance": "0", "color_ab": "12",
+        "color_clahe_chance": "25", "preview_images": "8"})
+    result = import_faceswap(path)
+    training = result.spec.training
+    assert [(t.function, t.weight) for t in training.losses] == [
+        ("mae", 1.0), ("ms_ssim", 0.5), ("ffl", 0.25)]
+    assert (training.mask_loss, training.penalized_mask_loss) == ("mae", False)
+    opt = training.optimizer
+    assert (opt.type, opt.learning_rate, opt.epsilon_exponent, opt.clipping,
+            opt.clipping_value, opt.weight_decay, opt.amsgrad) == (
+        "adamw", 3.5e-5, -5, "norm", 0.5, 0.01, True)
+    assert (training.coverage, training.mixed_precision, training.preview_images) == (
+        87.5, True, 8)
+    aug = training.augmentation
+    assert (aug.rotation_range, aug.zoom_amount, aug.flip_chance, aug.color_ab,
+            aug.color_clahe_chance) == (15, 0, 0, 12, 25)
+    # the multipliers are dropped only while penalized mask loss would use them
+    assert not issues_by(result, "PHZ408")
+
+
+def test_losses_phazer_lacks_are_dropped_with_a_warning(tmp_path):
+    path = edit_ini(tmp_path, {"loss_function_3": "lpips_alex", "loss_weight_3": "25"})
+    result = import_faceswap(path)
+    assert [t.function for t in result.spec.training.losses] == ["ssim", "mse"]
+    warning = issues_by(result, "PHZ409")["global.loss.loss_function_3"]
+    assert warning.severity == "warning" and "lpips_alex" in warning.message
+    assert warning.line == INI.read_text().splitlines().index("loss_function_3 = none") + 1
+
+
+def test_a_loss_named_twice_is_merged(tmp_path):
+    path = edit_ini(tmp_path, {"loss_function_2": "ssim", "loss_weight_2": "50",
+                               "loss_function_3": "mse", "loss_weight_3": "100"})
+    losses = import_faceswap(path).spec.training.losses
+    assert [(t.function, t.weight) for t in losses] == [("ssim", 1.5), ("mse", 1.0)]
+
+
+def test_optimizer_names_and_their_options(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"optimizer": "rms-prop"}))
+    assert result.spec.training.optimizer.type == "rmsprop"
+    dropped = issues_by(result, "PHZ404")
+    assert {"global.optimizer.ada_beta_1", "global.optimizer.ada_beta_2",
+            "global.optimizer.ada_amsgrad"} <= set(dropped)
+    assert "not used by the 'rmsprop' optimizer" in dropped["global.optimizer.ada_beta_1"].message
+
+
+def test_lion_options_missing_or_not_used(tmp_path):
+    path = edit_ini(tmp_path, {"optimizer": "lion"}, drop=("epsilon_exponent", "ada_amsgrad"))
+    result = import_faceswap(path)
+    assert result.spec.training.optimizer.type == "lion"
+    assert result.spec.training.optimizer.beta_2 == 0.999  # faceswap's value is kept
+    missing = issues_by(result, "PHZ407")
+    assert "global.optimizer.epsilon_exponent" not in missing  # dropped anyway: not reported
+
+
+def test_adabelief_is_rejected(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"optimizer": "adabelief"}))
+    assert result.spec is None
+    errors = [i for i in result.issues if i.severity == "error"]
+    assert [(i.code, i.path) for i in errors] == [("PHZ405", "global.optimizer.optimizer")]
+    assert "AdaBelief" in errors[0].message and "adam" in errors[0].hint
+
+
+def test_bad_values_are_reported_at_their_line(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"loss_weight_2": "lots",
+                                                 "flip_chance": "often"}))
+    assert result.spec is None
+    errors = {i.path: i for i in result.issues if i.severity == "error"}
+    assert set(errors) == {"global.loss.loss_weight_2", "trainer.augmentation.flip_chance"}
+    assert all(i.code == "PHZ406" and i.line for i in errors.values())
+
+
+def test_values_out_of_phazers_range_name_the_option(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"coverage": "50.0",
+                                                 "loss_weight_2": "20000"}))
+    errors = {i.path: i for i in result.issues if i.severity == "error"}
+    assert set(errors) == {"global.coverage", "global.loss.loss_function"}
+    assert "training.coverage" in errors["global.coverage"].message
+    assert "training.losses" in errors["global.loss.loss_function"].message
+
+
+def test_older_faceswap_sections_are_read(tmp_path):
+    text = INI.read_text()
+    optimizer = text.split("[global.optimizer]\n")[1].split("[model.phaze_a]")[0]
+    text = text.replace(f"[global.optimizer]\n{optimizer}", "").replace(
+        "[global]\n", f"[global]\n{optimizer}").replace(
+        "[trainer.augmentation]", "[trainer.original]")
+    assert "[global.optimizer]" not in text
+    text = text.replace("learning_rate = 5e-05", "learning_rate = 2e-05").replace(
+        "flip_chance = 50", "flip_chance = 40")
+    path = tmp_path / "old-train.ini"
+    path.write_text(text)
+    result = import_faceswap(path)
+    assert result.spec.training.optimizer.learning_rate == 2e-5
+    assert result.spec.training.augmentation.flip_chance == 40
+    assert not issues_by(result, "PHZ407")
+
+
+def test_missing_training_sections_use_faceswap_defaults(tmp_path):
+    keys = [line.split("=")[0].strip() for line in
+            INI.read_text().split("[trainer.augmentation]")[1].split("[trainer.loader]")[0]
+            .splitlines() if "=" in line]
+    result = import_faceswap(edit_ini(tmp_path, {}, drop=tuple(keys)))
+    missing = issues_by(result, "PHZ407")
+    assert "trainer.augmentation.flip_chance" in missing
+    assert "50" in missing["trainer.augmentation.flip_chance"].message
+    assert result.spec.training.augmentation == TrainingSpec().augmentation
+
+
+def test_presets_carry_no_training_options():
+    result = import_faceswap(DATA / "model_phaze_a_original_preset.json")
+    assert result.spec.training == TrainingSpec()
+    assert not any(i.path.startswith(("global", "trainer")) for i in result.issues)
+
+
+@pytest.mark.parametrize("multiplier", ["eye_multiplier", "mouth_multiplier"])
+def test_multipliers_of_one_are_not_reported(tmp_path, multiplier):
+    result = import_faceswap(edit_ini(tmp_path, {multiplier: "1"}))
+    assert f"global.loss.{multiplier}" not in issues_by(result, "PHZ408")
