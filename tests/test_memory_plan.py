@@ -217,6 +217,25 @@ def test_summary_json_fills_the_memory_object(capsys):
     assert memory["max_batch_size"] >= 4 and memory["device"] == "gpu"
 
 
+def test_summary_estimates_the_specs_own_training_settings(capsys):
+    training = ["--set", "training.batch_size=8", "--set", "training.mixed_precision=true",
+                "--set", "training.optimizer={type: sgd, momentum: 0.9}"]
+    assert main(["summary", TINY, "--json", *training]) == 0
+    memory = json.loads(capsys.readouterr().out)["memory"]
+    assert (memory["batch_size"], memory["precision"]) == (8, "mixed_float16")
+    assert (memory["optimizer"], memory["optimizer_slots"]) == ("sgd", 1)
+    expected = estimate_memory(_model(TINY, training[1::2]),
+                               MemorySettings(batch_size=8, precision="mixed_float16",
+                                              optimizer="sgd", momentum=0.9))
+    assert memory["total"] == expected.total
+    # the command line wins over the spec
+    assert main(["summary", TINY, "--json", *training, "--batch-size", "2",
+                 "--precision", "float32", "--optimizer", "adam"]) == 0
+    memory = json.loads(capsys.readouterr().out)["memory"]
+    assert (memory["batch_size"], memory["precision"]) == (2, "float32")
+    assert (memory["optimizer"], memory["optimizer_slots"]) == ("adam", 2)
+
+
 def test_summary_table_and_warning(capsys):
     assert main(["summary", "original", "--gpu-memory", "1GiB"]) == 0
     out = capsys.readouterr().out

@@ -35,8 +35,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--layers", action="store_true", help="also print every layer")
     parser.add_argument("--keras", action="store_true",
                         help="also build the Keras model and report its parameter count")
-    parser.add_argument("--batch-size", type=positive_int, default=16, metavar="N",
-                        help="batch size per side for the memory figures (default 16)")
+    parser.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
+                        help="batch size per side for the memory figures (default: the "
+                             "spec's training.batch_size)")
     add_set_option(parser)
     add_memory_options(parser)
     parser.set_defaults(func=run)
@@ -182,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     keras_params = None
     if args.keras:
         keras_params, seconds = _keras_params(summary)
-    memory = build_memory_report(args, summary.model)
+    memory = build_memory_report(args, summary.model, summary.report.loaded.spec.training)
     if memory.measured is not None and "error" in memory.measured:
         stderr_console().print(f"--measure failed: {memory.measured['error']}")
     summary.report.issues.extend(memory.issues())

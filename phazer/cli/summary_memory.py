@@ -13,8 +13,9 @@ from rich.table import Table
 from phazer.ir.model import ModelIR
 from phazer.plan.budget import format_bytes, parse_size
 from phazer.plan.memory_report import MemoryReport, dominant_text, memory_report
-from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings
+from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings, training_settings
 from phazer.plan.optimizer_state import OPTIMIZER_NAMES
+from phazer.spec.training import TrainingSpec
 
 
 def size_argument(text: str) -> int:
@@ -38,15 +39,18 @@ def _fraction(text: str) -> float:
 def add_memory_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose what the memory estimate is for."""
     group = parser.add_argument_group("memory estimate")
-    group.add_argument("--precision", choices=PRECISIONS, default="float32",
-                       help="dtype policy of the training step (default float32)")
-    group.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default="adam",
-                       help="optimizer, for its slots per weight (default adam)")
-    group.add_argument("--momentum", type=_fraction, default=0.0, metavar="M",
-                       help="SGD or RMSprop momentum; non-zero adds a slot (default 0)")
-    group.add_argument("--centered", action="store_true",
+    group.add_argument("--precision", choices=PRECISIONS, default=None,
+                       help="dtype policy of the training step (default: mixed_float16 when "
+                            "the spec's training.mixed_precision is on, else float32)")
+    group.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default=None,
+                       help="optimizer, for its slots per weight (default: the spec's "
+                            "training.optimizer.type)")
+    group.add_argument("--momentum", type=_fraction, default=None, metavar="M",
+                       help="SGD or RMSprop momentum; non-zero adds a slot (default: the "
+                            "spec's)")
+    group.add_argument("--centered", action="store_true", default=None,
                        help="RMSprop's centered variant (one more slot)")
-    group.add_argument("--amsgrad", action="store_true",
+    group.add_argument("--amsgrad", action="store_true", default=None,
                        help="Adam / AdamW's AMSGrad variant (one more slot)")
     group.add_argument("--device", choices=DEVICES, default=None,
                        help="device the estimate is for (default gpu; with --measure, the "
@@ -61,16 +65,21 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
                        help="training steps --measure runs (default 2; the first compiles)")
 
 
-def memory_settings(args: argparse.Namespace, device: str | None = None) -> MemorySettings:
-    """The estimate's settings from the command line (``device`` overrides --device)."""
-    return MemorySettings(batch_size=args.batch_size, precision=args.precision,
-                          optimizer=args.optimizer, device=device or args.device or "gpu",
-                          momentum=args.momentum, centered=args.centered,
-                          amsgrad=args.amsgrad)
+def memory_settings(args: argparse.Namespace, training: TrainingSpec,
+                    device: str | None = None) -> MemorySettings:
+    """The estimate's settings: the spec's ``training:`` section, then the command line.
+
+    ``device`` overrides --device (the device a measurement ran on).
+    """
+    return training_settings(training, batch_size=args.batch_size, precision=args.precision,
+                             optimizer=args.optimizer, device=device or args.device or "gpu",
+                             momentum=args.momentum, centered=args.centered,
+                             amsgrad=args.amsgrad)
 
 
-def build_memory_report(args: argparse.Namespace, model: ModelIR) -> MemoryReport:
-    """Estimate (and with --measure, measure) as the command line asks.
+def build_memory_report(args: argparse.Namespace, model: ModelIR,
+                        training: TrainingSpec) -> MemoryReport:
+    """Estimate (and with --measure, measure) as the spec and the command line ask.
 
     A failed measurement is reported as ``{"error": message}`` in the report's ``measured``.
     """
@@ -80,14 +89,16 @@ def build_memory_report(args: argparse.Namespace, model: ModelIR) -> MemoryRepor
         from phazer.probe import ProbeError, measure_memory  # spawns a TensorFlow process
 
         try:
-            measurement = measure_memory(args.spec, args.overrides, memory_settings(args),
+            measurement = measure_memory(args.spec, args.overrides,
+                                         memory_settings(args, training),
                                          steps=args.measure_steps)
         except ProbeError as exc:
             measured = {"error": str(exc)}
         else:
             measured = measurement.to_json()
             device = args.device or measurement.device.split(":")[0].lower()
-    return memory_report(model, memory_settings(args, device), args.gpu_memory, measured)
+    return memory_report(model, memory_settings(args, training, device), args.gpu_memory,
+                         measured)
 
 
 def memory_table(report: MemoryReport) -> Table:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from phazer.plan.optimizer_state import optimizer_slots
 
@@ -77,3 +77,23 @@ class MemorySettings:
         CPU their operands and temporaries are float32 whatever the policy.
         """
         return self.activation_bytes
+
+
+def training_settings(training: Any, **overrides: Any) -> MemorySettings:
+    """The settings a spec's ``training:`` section trains with, then ``overrides``.
+
+    Args:
+        training: a :class:`phazer.spec.training.TrainingSpec` (its batch size, mixed
+            precision and optimizer with the options that add slots).
+        **overrides: fields of :class:`MemorySettings` to set instead; None values are
+            ignored, so command-line options that were not given can be passed as they are.
+    """
+    optimizer = training.optimizer
+    settings = MemorySettings(
+        batch_size=training.batch_size,
+        precision="mixed_float16" if training.mixed_precision else "float32",
+        optimizer=optimizer.type,
+        momentum=getattr(optimizer, "momentum", 0.0),
+        centered=getattr(optimizer, "centered", False),
+        amsgrad=getattr(optimizer, "amsgrad", False))
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
