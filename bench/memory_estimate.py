@@ -9,6 +9,7 @@ within [1.00, 1.10], mixed_bfloat16 (batch 1 and 4) within [1.00, 1.15].
     python bench/memory_estimate.py                      # the full run (long: tens of minutes)
     python bench/memory_estimate.py --presets original lightweight --batch-sizes 1 4
     python bench/memory_estimate.py --precisions mixed_bfloat16 --batch-sizes 1 4
+    python bench/memory_estimate.py --markdown bench/results/memory-*.json   # the docs' table
 
 A preset is skipped when its Keras Applications encoder's activations are unknown to the
 plan, or when its estimate exceeds ``--max-memory`` (default: 75% of the available RAM).
@@ -75,6 +76,31 @@ def _case(name: str, batch: int, precision: str, steps: int, limit: int) -> dict
             "seconds": round(time.perf_counter() - start, 1)}
 
 
+def markdown_table(reports: list[dict]) -> str:
+    """One row per preset and batch size, one estimate/measured/ratio group per precision."""
+    rows: dict[tuple[str, int], dict[str, dict]] = {}
+    precisions: list[str] = []
+    for report in reports:
+        for case in report["cases"]:
+            if "ratio" not in case:
+                continue
+            rows.setdefault((case["preset"], case["batch_size"]), {})[case["precision"]] = case
+            if case["precision"] not in precisions:
+                precisions.append(case["precision"])
+    header = "| preset | batch |" + "".join(f" {p} estimate | measured | ratio |"
+                                            for p in precisions)
+    lines = [header, "|---|---:|" + "---:|---:|---:|" * len(precisions)]
+    for (preset, batch), by_precision in rows.items():
+        cells = []
+        for precision in precisions:
+            case = by_precision.get(precision)
+            cells += ([f"{case['estimate'] / 2**20:,.0f} MiB",
+                       f"{case['measured'] / 2**20:,.0f} MiB", f"{case['ratio']:.3f}"]
+                      if case else ["", "", ""])
+        lines.append(f"| {preset} | {batch} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=list(PRESETS))
@@ -87,7 +113,12 @@ def main() -> None:
     parser.add_argument("--max-memory", type=parse_size, default=None, metavar="SIZE",
                         help="skip cases whose estimate exceeds this (default 75%% of the "
                              "available RAM)")
+    parser.add_argument("--markdown", nargs="+", type=Path, metavar="RESULTS",
+                        help="print a Markdown table of saved results instead of measuring")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table([json.loads(path.read_text()) for path in args.markdown]))
+        return
     limit = args.max_memory or int(0.75 * _available_ram())
     cases = []
     for precision in args.precisions:

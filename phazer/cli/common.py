@@ -29,6 +29,17 @@ def stderr_console() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_set_option(parser: argparse.ArgumentParser) -> None:
     """Add the repeatable ``--set path.to.field=value`` override option."""
     parser.add_argument("--set", dest="overrides", action="append", default=[],

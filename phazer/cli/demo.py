@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from phazer.cli.common import stderr_console, stdout_console
+from phazer.cli.common import positive_int, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.train import positive, quiet_tensorflow, report_input_error
+from phazer.cli.train import quiet_tensorflow, report_input_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "(default: ./phazer-demo; a previous demo there is replaced)")
     parser.add_argument("--minutes", type=float, default=None, metavar="N",
                         help="training time limit in minutes (default: 3)")
-    parser.add_argument("--iterations", type=positive, default=None, metavar="N",
+    parser.add_argument("--iterations", type=positive_int, default=None, metavar="N",
                         help="most iterations to train (default: 1500)")
     parser.add_argument("--preset", default=None, metavar="SPEC",
                         help="the spec to train: a preset name or file (default: demo, a "

@@ -13,7 +13,13 @@ import time
 from rich.table import Table
 
 from phazer.blocks import derive
-from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
+from phazer.cli.common import (
+    add_set_option,
+    positive_int,
+    print_issues,
+    stderr_console,
+    stdout_console,
+)
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.summary_memory import add_memory_options, build_memory_report, memory_table
 from phazer.compiler import compile_model_ir
@@ -41,17 +47,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_set_option(parser)
     add_memory_options(parser)
     parser.set_defaults(func=run)
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -9,24 +9,19 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
+from phazer.cli.common import (
+    add_set_option,
+    positive_int,
+    print_issues,
+    stderr_console,
+    stdout_console,
+)
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from phazer.train.session import TrainInputError
-
-
-def positive(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,9 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="folder of side B's aligned faces (the faces to swap in)")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="where the model is saved; an existing model there is resumed")
-    parser.add_argument("--batch-size", type=positive, metavar="N",
+    parser.add_argument("--batch-size", type=positive_int, metavar="N",
                         help="faces per side per iteration (default: training.batch_size)")
-    parser.add_argument("--iterations", type=positive, metavar="N",
+    parser.add_argument("--iterations", type=positive_int, metavar="N",
                         help="iterations to train in this session (default: until Ctrl-C)")
     add_set_option(parser)
     parser.add_argument("--freeze-weights", action="store_true",
