@@ -9,7 +9,9 @@ What it writes:
     docs/errors.md           one entry per registered issue code. The heading (code, title) and
                              severity line are generated; the text under them is written by hand
                              and kept. A code without text gets a skeleton marked TODO_MARKER,
-                             which the docs test rejects until someone writes it.
+                             which the docs test rejects until someone writes it. Every
+                             ``$ phazer ...`` example block is rerun and its output rewritten
+                             (scripts/doc_examples.py).
     docs/cli.md              one section per command. The synopsis and options table are
                              generated from the argument parser; the examples under them are
                              written by hand and kept.
@@ -40,6 +42,7 @@ if str(REPO) not in sys.path:
 from rich.console import Console  # noqa: E402
 
 from phazer.cli.main import COMMANDS, build_parser  # noqa: E402
+from scripts.doc_examples import render_examples  # noqa: E402
 from phazer.fileio import atomic_write_text  # noqa: E402
 from phazer.issues import CODES, CodeInfo  # noqa: E402
 from phazer.spec.faceswap_names import (  # noqa: E402
@@ -534,7 +537,7 @@ def generated_files() -> dict[Path, str]:
     files = {
         SCHEMA_JSON: schema_text(),
         SPEC_REFERENCE_MD: render_spec_reference(),
-        ERRORS_MD: render_errors(_read(ERRORS_MD)),
+        ERRORS_MD: render_examples(render_errors(_read(ERRORS_MD))),
         CLI_MD: render_cli(_read(CLI_MD)),
     }
     if FILTER_CURVE_MD.exists():

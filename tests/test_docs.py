@@ -21,6 +21,7 @@ def _load_gen_docs():
 
 
 gen_docs = _load_gen_docs()
+from scripts.doc_examples import abridge  # noqa: E402  (on the path once gen_docs is loaded)
 
 
 def read(name: str) -> str:
@@ -34,6 +35,19 @@ def test_spec_reference_is_in_sync():
 def test_errors_md_is_in_sync():
     text = read("errors.md")
     assert text == gen_docs.render_errors(text), FIX
+
+
+def test_errors_md_examples_show_what_phazer_prints_now():
+    text = read("errors.md")
+    assert text.count("$ phazer ") >= 20
+    assert text == gen_docs.render_examples(text), FIX
+
+
+def test_an_abridged_example_keeps_the_issue_lines_of_its_code():
+    output = ["model original", "│ table │", "  warning[PHZ330] batch 16 needs more",
+              "  hint: the largest batch size that fits is 7", "other.yaml:1:1 x",
+              "  info[PHZ207] something else", "  hint: unrelated"]
+    assert abridge(output, "PHZ330") == output[2:4]
 
 
 def test_every_registered_code_is_explained():
