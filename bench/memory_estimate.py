@@ -10,9 +10,15 @@ within [1.00, 1.10], mixed_bfloat16 (batch 1 and 4) within [1.00, 1.15].
     python bench/memory_estimate.py --presets original lightweight --batch-sizes 1 4
     python bench/memory_estimate.py --precisions mixed_bfloat16 --batch-sizes 1 4
     python bench/memory_estimate.py --markdown bench/results/memory-*.json   # the docs' table
+    python bench/memory_estimate.py --keras-apps --batch-sizes 1 4   # Keras encoders
 
-A preset is skipped when its Keras Applications encoder's activations are unknown to the
-plan, or when its estimate exceeds ``--max-memory`` (default: 75% of the available RAM).
+``--keras-apps`` measures, instead of the presets, ``original`` with its encoder replaced by
+Keras Applications encoders (:data:`KERAS_APP_CASES`), plus the ``stojo`` and ``sym384``
+presets: their internal activations come from the generated table's layer walk, which has
+no band of its own in the issue; the ratios are reported as measured.
+
+A case is skipped when its Keras Applications encoder has no memory figures in the table, or
+when its estimate exceeds ``--max-memory`` (default: 75% of the available RAM).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +45,24 @@ PRESETS = ("original", "lightweight", "iae", "dfaker", "dfl-h128", "dfl-sae-df",
            "stojo", "sym384")
 BANDS = {"float32": (1.00, 1.10), "mixed_bfloat16": (1.00, 1.15),
          "mixed_float16": (1.00, 1.15)}
+# (encoder, input size in px): original's other sub-models behind a Keras Applications encoder
+KERAS_APP_CASES = (("efficientnet_b0", 64), ("efficientnet_b0", 128),
+                   ("efficientnet_v2_b0", 128), ("mobilenet_v2", 128), ("resnet50", 128),
+                   ("densenet121", 128), ("convnext_tiny", 128), ("vgg16", 64))
+
+
+def keras_app_specs(folder: Path) -> dict[str, str]:
+    """Case name -> spec file, one per :data:`KERAS_APP_CASES` entry (written to ``folder``)."""
+    from phazer.catalog.encoders import ENCODERS
+
+    specs = {}
+    for encoder, size in KERAS_APP_CASES:
+        scaling = 100 * size / ENCODERS[encoder].default_size
+        path = folder / f"original-{encoder}-{size}.yaml"
+        path.write_text(f"extends: original\nencoder:\n  type: {encoder}\n"
+                        f"  scaling: {scaling:.4f}\n  imagenet_weights: false\n")
+        specs[f"original+{encoder}@{size}"] = str(path)
+    return {**specs, "stojo": "stojo", "sym384": "sym384"}
 
 
 def _available_ram() -> int:
@@ -49,9 +74,10 @@ def _available_ram() -> int:
     return 8 * GIB
 
 
-def _case(name: str, batch: int, precision: str, steps: int, limit: int) -> dict:
+def _case(name: str, reference: str, batch: int, precision: str, steps: int,
+          limit: int) -> dict:
     settings = MemorySettings(batch_size=batch, precision=precision, device="cpu")
-    model = compile_model_ir(load_spec(name).spec)
+    model = compile_model_ir(load_spec(reference).spec)
     row: dict = {"preset": name, "batch_size": batch, "precision": precision}
     if not_counted_ops(model):
         return {**row, "skipped": "Keras Applications encoder: activations unknown to the plan"}
@@ -62,7 +88,7 @@ def _case(name: str, batch: int, precision: str, steps: int, limit: int) -> dict
                                   f"{limit / GIB:.1f} GiB this run may use"}
     start = time.perf_counter()
     try:
-        measured = measure_memory(name, [], settings, steps=steps)
+        measured = measure_memory(reference, [], settings, steps=steps)
     except ProbeError as exc:
         return {**row, "skipped": f"measurement failed: {str(exc).splitlines()[0]}"}
     low, high = BANDS[precision]
@@ -101,6 +127,19 @@ def markdown_table(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _measure_all(specs: dict[str, str], args: argparse.Namespace, limit: int) -> list[dict]:
+    cases = []
+    for precision in args.precisions:
+        sizes = args.batch_sizes or ([1, 4, 16] if precision == "float32" else [1, 4])
+        for name, reference in specs.items():
+            for batch in sizes:
+                print(f"{name} batch {batch} {precision} ...", file=sys.stderr, flush=True)
+                cases.append(_case(name, reference, batch, precision, args.steps, limit))
+                print(f"  {json.dumps(cases[-1].get('ratio', cases[-1].get('skipped')))}",
+                      file=sys.stderr, flush=True)
+    return cases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=list(PRESETS))
@@ -113,6 +152,8 @@ def main() -> None:
     parser.add_argument("--max-memory", type=parse_size, default=None, metavar="SIZE",
                         help="skip cases whose estimate exceeds this (default 75%% of the "
                              "available RAM)")
+    parser.add_argument("--keras-apps", action="store_true",
+                        help="measure Keras Applications encoders instead of the presets")
     parser.add_argument("--markdown", nargs="+", type=Path, metavar="RESULTS",
                         help="print a Markdown table of saved results instead of measuring")
     args = parser.parse_args()
@@ -120,15 +161,10 @@ def main() -> None:
         print(markdown_table([json.loads(path.read_text()) for path in args.markdown]))
         return
     limit = args.max_memory or int(0.75 * _available_ram())
-    cases = []
-    for precision in args.precisions:
-        sizes = args.batch_sizes or ([1, 4, 16] if precision == "float32" else [1, 4])
-        for name in args.presets:
-            for batch in sizes:
-                print(f"{name} batch {batch} {precision} ...", file=sys.stderr, flush=True)
-                cases.append(_case(name, batch, precision, args.steps, limit))
-                print(f"  {json.dumps(cases[-1].get('ratio', cases[-1].get('skipped')))}",
-                      file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="phazer-bench-") as folder:
+        specs = (keras_app_specs(Path(folder)) if args.keras_apps
+                 else {name: name for name in args.presets})
+        cases = _measure_all(specs, args, limit)
     measured = [c for c in cases if "ratio" in c]
     report = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),

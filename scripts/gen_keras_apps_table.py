@@ -62,6 +62,8 @@ sys.path.insert(0, str(REPO))
 
 from phazer.catalog.encoders import ENCODERS, EncoderInfo  # noqa: E402
 from phazer.catalog.keras_apps import KERAS_ARGUMENTS, TABLE_FILE, variant_key  # noqa: E402
+from scripts.keras_app_memory import FIGURES as MEMORY_FIGURES  # noqa: E402
+from scripts.keras_app_memory import graph_memory  # noqa: E402
 
 TABLE_PATH = REPO / "phazer" / "catalog" / TABLE_FILE
 FORMAT = 1
@@ -379,24 +381,25 @@ def task_dynamic(name: str, combos: list[dict[str, Any]], sizes: list[int],
         key, kwargs = variant_key(combo), constructor_kwargs(info, combo)
         model, marks = build(info, kwargs, None)
         signature = _signature(model)
-        if signature not in references:
+        borrowed = signature in references
+        if not borrowed:
             references[signature] = _trace_sizes(name, info, kwargs, model, marks, sizes,
                                                  per_size)
-            flops = {size: graph_flops(model, shapes)
-                     for size, shapes in references[signature].items()}
+            per_shapes = references[signature]
         else:
             symbolic = node_shapes(model)
-            flops = {size: graph_flops(model, {i: _splice(symbolic[i], shapes[i])
-                                               for i in shapes})
-                     for size, shapes in references[signature].items()}
-            if key in full_checks:
-                for size in references[signature]:
-                    out, shapes = trace(model, size, marks)
-                    if out[0] != per_size[size]["out"] or graph_flops(model, shapes) \
-                            != flops[size]:
-                        raise RuntimeError(f"{name} {key} at {size}px: full trace disagrees")
+            per_shapes = {size: {i: _splice(symbolic[i], shapes[i]) for i in shapes}
+                          for size, shapes in references[signature].items()}
+        flops = {size: graph_flops(model, shapes) for size, shapes in per_shapes.items()}
+        memory = {size: graph_memory(model, shapes) for size, shapes in per_shapes.items()}
+        if borrowed and key in full_checks:
+            for size in references[signature]:
+                out, shapes = trace(model, size, marks)
+                if out[0] != per_size[size]["out"] or graph_flops(model, shapes) != flops[size] \
+                        or graph_memory(model, shapes) != memory[size]:
+                    raise RuntimeError(f"{name} {key} at {size}px: full trace disagrees")
         results[key] = {"params": count_params(model), "channels": model.output.shape[-1],
-                        "flops": flops}
+                        "flops": flops, "memory": memory}
     return {"encoder": name, "sizes": per_size, "variants": results,
             "references": len(references), "seconds": time.perf_counter() - start}
 
@@ -421,8 +424,10 @@ def task_fixed(name: str, sizes: list[int]) -> dict[str, Any]:
         out = tuple(model.output.shape[1:])
         if out[0] != out[1]:
             raise RuntimeError(f"{name} at {size}px: non-square output {out}")
+        shapes = node_shapes(model)
         per_size[size] = {"out": out[0], "channels": out[2],
-                          "flops": graph_flops(model, node_shapes(model))}
+                          "flops": graph_flops(model, shapes),
+                          "memory": graph_memory(model, shapes)}
         params[size] = count_params(model)
     return {"encoder": name, "sizes": per_size, "params": params,
             "seconds": time.perf_counter() - start}
@@ -443,8 +448,9 @@ def task_verify(name: str, combo: dict[str, Any], size: int) -> dict[str, Any]:
     if refused is not None:
         result["refused"] = refused
     else:
+        shapes = node_shapes(model)
         result.update(params=count_params(model), shape=list(model.output.shape[1:]),
-                      flops=graph_flops(model, node_shapes(model)))
+                      flops=graph_flops(model, shapes), memory=graph_memory(model, shapes))
     result["seconds"] = time.perf_counter() - start
     return result
 
@@ -534,7 +540,8 @@ def assemble(results: list[dict[str, Any]]) -> dict[str, Any]:
             for key, figures in result.get("variants", {}).items():
                 entry_variants[key] = {
                     "params": figures["params"], "channels": figures["channels"],
-                    "flops": [figures["flops"].get(size) for size in sizes]}
+                    "flops": [figures["flops"].get(size) for size in sizes],
+                    "memory": [figures["memory"].get(size) for size in sizes]}
         if info.family in PER_SIZE_FAMILIES:
             params = {tuple(p) for r in by_name[name] for p in r["params"].values()}
             channels = {f["channels"] for f in per_size.values() if "out" in f}
@@ -542,7 +549,8 @@ def assemble(results: list[dict[str, Any]]) -> dict[str, Any]:
                 raise RuntimeError(f"{name}: parameters or channels depend on the input size")
             entry_variants[""] = {
                 "params": list(params.pop()), "channels": channels.pop(),
-                "flops": [per_size[size].get("flops") for size in sizes]}
+                "flops": [per_size[size].get("flops") for size in sizes],
+                "memory": [per_size[size].get("memory") for size in sizes]}
         grid = option_grid(info)
         encoders[name] = {
             "keras_name": info.keras_name,
@@ -564,6 +572,9 @@ def assemble(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {"format": FORMAT, "keras_version": importlib.metadata.version("keras"),
             "generator": "scripts/gen_keras_apps_table.py",
             "flops": "forward FLOPs per example; multiply-add = 2 (see the generator's docstring)",
+            "memory": "per size: elements per example kept and handled inside the encoder by a "
+                      "training step: " + ", ".join(MEMORY_FIGURES)
+                      + " (see scripts/keras_app_memory.py)",
             "encoders": encoders}
 
 
@@ -580,7 +591,7 @@ def check_verification(table: Mapping[str, Any], results: list[dict[str, Any]]) 
         variant = entry["variants"][result["key"]]
         expected = {"params": variant["params"],
                     "shape": [entry["out"][index], entry["out"][index], variant["channels"]],
-                    "flops": variant["flops"][index]}
+                    "flops": variant["flops"][index], "memory": variant["memory"][index]}
         for field, value in expected.items():
             if result[field] != value:
                 problems.append(f"{where}: {field} {result[field]} != table {value}")

@@ -201,9 +201,22 @@ def test_report_json_and_issue():
     assert fits.issues() == [] and fits.to_json()["max_batch_size"] > 16
 
 
-def test_keras_application_encoders_are_flagged():
+def test_keras_application_encoders_are_flagged_approximate():
     report = memory_report(_model("stojo"), MemorySettings())
-    assert report.not_counted and "efficientnet_b4" in report.not_counted[0]
+    assert report.not_counted == ()
+    assert report.approximate and "efficientnet_b4" in report.approximate[0]
+    assert report.to_json()["approximate"] == list(report.approximate)
+    assert memory_report(_model("original"), MemorySettings()).approximate == ()
+
+
+def test_a_keras_encoder_without_table_figures_is_not_counted(monkeypatch):
+    import phazer.plan.memory_report as memory_report_module
+    import phazer.plan.memory_walk as memory_walk
+
+    monkeypatch.setattr(memory_report_module, "keras_app_memory", lambda attrs, shapes: None)
+    monkeypatch.setattr(memory_walk, "keras_app_memory", lambda attrs, shapes: None)
+    report = memory_report(_model("stojo"), MemorySettings())
+    assert report.approximate == () and "efficientnet_b4" in report.not_counted[0]
 
 
 def test_summary_json_fills_the_memory_object(capsys):

@@ -18,6 +18,9 @@ The table holds, per encoder:
   minimalistic); encoders without options have a single variant keyed ``""``;
 * ``kwargs``: extra arguments phazer passes to the Keras constructor.
 
+Each variant also has ``memory``: per size, what a training step keeps inside the encoder
+(elements per example; see ``scripts/keras_app_memory.py`` and :class:`KerasAppMemory`).
+
 FLOPs follow :mod:`phazer.ir.ops`' convention (a multiply-add counts 2; bias adds, activations,
 element-wise ops and dropout 1 per element; normalizations 5; pooling 1 per input element).
 """
@@ -57,6 +60,27 @@ class ParamFigures(NamedTuple):
         return self.trainable + self.non_trainable
 
 
+class KerasAppMemory(NamedTuple):
+    """What one training step keeps and handles inside a Keras Applications model.
+
+    Elements per example, found by walking the model's layers with the memory estimate's own
+    rules (:mod:`phazer.plan.memory_walk`); the model's input (the batch) is not included.
+
+    Attributes:
+        saved: tensors kept for the backward pass (no layout copies: the GPU convention).
+        saved_cpu: the same on XLA:CPU, without the weight-gradient copies...
+        saved_cpu_wgrad: ... which XLA:CPU keeps channels-first, apart.
+        transient: the largest output plus input gradient of one layer's backward.
+        forward: the largest output plus inputs of one layer's forward.
+    """
+
+    saved: int
+    saved_cpu: int
+    saved_cpu_wgrad: int
+    transient: int
+    forward: int
+
+
 class KerasAppFigures(NamedTuple):
     """What the plan needs to know about one Keras Applications model.
 
@@ -64,11 +88,14 @@ class KerasAppFigures(NamedTuple):
         params: trainable and non-trainable parameters.
         output_shape: ``(height, width, channels)`` of the model's output (no batch axis).
         flops: forward FLOPs per example.
+        memory: what a training step keeps inside the model, or ``None`` when the table has
+            no such figures.
     """
 
     params: ParamFigures
     output_shape: tuple[int, int, int]
     flops: int
+    memory: KerasAppMemory | None = None
 
 
 def _freeze(value: Any) -> Any:
@@ -240,8 +267,10 @@ def keras_app_figures(encoder: str, input_size: int, **options: Any) -> KerasApp
             f"Keras cannot build {encoder} at {input_size} px "
             f"({entry['refused'][str(input_size)]}); allowed sizes: {describe_sizes(allowed)}")
     trainable, non_trainable = variant["params"]
+    memory = variant.get("memory")
     return KerasAppFigures(ParamFigures(trainable, non_trainable),
-                           (side, side, variant["channels"]), variant["flops"][index])
+                           (side, side, variant["channels"]), variant["flops"][index],
+                           None if memory is None else KerasAppMemory(*memory[index]))
 
 
 def keras_app_kwargs(encoder: str, **options: Any) -> dict[str, Any]:

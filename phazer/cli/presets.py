@@ -18,7 +18,7 @@ from phazer.compiler import compile_model_ir
 from phazer.issues import Issue, SpecError
 from phazer.plan.budget import format_bytes, gpu_overhead_bytes
 from phazer.plan.memory import estimate_memory
-from phazer.plan.memory_report import not_counted_ops
+from phazer.plan.memory_report import approximate_ops, not_counted_ops
 from phazer.plan.memory_settings import MemorySettings
 from phazer.spec import ModelSpec, load_spec
 from phazer.spec.describe import (
@@ -44,6 +44,7 @@ class PresetColumn:
         justify: the cell alignment.
         wrap: the cell may wrap onto several lines when the terminal is narrow.
         truncate: the cell is cut with "…" when the terminal is narrow (one line per preset).
+        marker: a prefix for the table cell of a preset (not in the JSON), e.g. "~".
     """
 
     header: str
@@ -53,6 +54,12 @@ class PresetColumn:
     justify: str = "left"
     wrap: bool = False
     truncate: bool = False
+    marker: Callable[[str, ModelSpec], str] | None = None
+
+    def cell(self, name: str, spec: ModelSpec) -> str:
+        """The table cell of a preset."""
+        prefix = self.marker(name, spec) if self.marker else ""
+        return prefix + self.text(self.value(name, spec))
 
 
 def preset_columns() -> list[PresetColumn]:
@@ -61,7 +68,8 @@ def preset_columns() -> list[PresetColumn]:
     A column must compute a real figure: the table never shows a placeholder number. The
     estimated VRAM is the memory model's training step at batch 16 per side (float32, Adam)
     plus the fixed GPU terms (``docs/memory.md``); it is left out ("-", null) for a
-    Keras Applications encoder, whose internal activations the plan does not know.
+    Keras Applications encoder the table has no memory figures for. For the others, whose
+    internal activations are less closely checked, the table marks the figure with "~".
     """
     return [
         PresetColumn("name", "name", lambda name, spec: name),
@@ -77,7 +85,8 @@ def preset_columns() -> list[PresetColumn]:
                      justify="right"),
         PresetColumn("VRAM @16", "est_vram_batch16", lambda name, spec: plan_vram(spec),
                      lambda value: format_bytes(value) if isinstance(value, int) else "-",
-                     justify="right"),
+                     justify="right",
+                     marker=lambda name, spec: "~" if vram_is_approximate(spec) else ""),
         PresetColumn("description", "description",
                      lambda name, spec: first_sentence(spec.description),
                      lambda sentence: lead_clause(str(sentence)), truncate=True),
@@ -87,7 +96,8 @@ def preset_columns() -> list[PresetColumn]:
 def plan_vram(spec: ModelSpec, batch_size: int = 16) -> int | None:
     """GPU memory to train the spec at ``batch_size`` per side (float32, Adam), or None.
 
-    None when the plan cannot be built or holds a Keras Applications encoder.
+    None when the plan cannot be built or holds a Keras Applications encoder without memory
+    figures in the table.
     """
     if problems(spec):
         return None
@@ -96,6 +106,11 @@ def plan_vram(spec: ModelSpec, batch_size: int = 16) -> int | None:
         return None
     settings = MemorySettings(batch_size=batch_size)
     return estimate_memory(model, settings).total + gpu_overhead_bytes(model, settings)
+
+
+def vram_is_approximate(spec: ModelSpec) -> bool:
+    """The spec's VRAM figure includes a Keras Applications encoder's tabulated activations."""
+    return not problems(spec) and bool(approximate_ops(compile_model_ir(spec)))
 
 
 def plan_params(spec: ModelSpec) -> int | None:
@@ -152,7 +167,7 @@ def _table(columns: list[PresetColumn],
             reason = escape(issues[0].message) if issues else ""
             cells = [name, *("?" for _ in columns[1:-1]), f"[red]invalid:[/red] {reason}"]
         else:
-            cells = [column.text(column.value(name, spec)) for column in columns]
+            cells = [column.cell(name, spec) for column in columns]
         table.add_row(*cells)
     return table
 

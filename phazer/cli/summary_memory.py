@@ -12,7 +12,12 @@ from rich.table import Table
 
 from phazer.ir.model import ModelIR
 from phazer.plan.budget import format_bytes, parse_size
-from phazer.plan.memory_report import MemoryReport, dominant_text, memory_report
+from phazer.plan.memory_report import (
+    APPROXIMATE_NOTE,
+    MemoryReport,
+    dominant_text,
+    memory_report,
+)
 from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings, training_settings
 from phazer.plan.optimizer_state import OPTIMIZER_NAMES
 from phazer.spec.training import TrainingSpec
@@ -122,6 +127,9 @@ def memory_table(report: MemoryReport) -> Table:
     if report.not_counted:
         table.add_row("not counted", "", "internal activations of "
                       + ", ".join(report.not_counted) + " (unknown to the plan)")
+    if report.approximate:
+        table.add_row("approximate", "", "internal activations of "
+                      + ", ".join(report.approximate) + APPROXIMATE_NOTE)
     fit = report.fit
     if fit is not None:
         if fit.max_batch_size is None:

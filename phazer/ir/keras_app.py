@@ -12,7 +12,12 @@ Attributes:
 
 from __future__ import annotations
 
-from phazer.catalog.keras_apps import KerasAppFigures, KerasAppLookupError, keras_app_figures
+from phazer.catalog.keras_apps import (
+    KerasAppFigures,
+    KerasAppLookupError,
+    KerasAppMemory,
+    keras_app_figures,
+)
 from phazer.ir.ops import Attrs, IRShapeError, ParamCount, Shape, _single, op_kind
 
 OPTION_ATTRS = ("width", "depth_multiplier", "dropout", "minimalistic")
@@ -43,3 +48,8 @@ def _flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
 @op_kind("keras_app", params=_params, flops=_flops)
 def _keras_app(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _figures(attrs, ins).output_shape
+
+
+def keras_app_memory(attrs: Attrs, ins: tuple[Shape, ...]) -> KerasAppMemory | None:
+    """What a training step keeps inside a ``keras_app`` op (``None``: not tabulated)."""
+    return _figures(attrs, ins).memory

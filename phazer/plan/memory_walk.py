@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 from phazer.ir.graph import Op
+from phazer.ir.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR, TopNode, split_ref
 
 # Ops whose gradient needs their input tensor (kept from the forward pass).
@@ -119,6 +120,22 @@ def lowering_costs(op: Op, cpu: bool) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
+def inner_costs(op: Op, layouts: bool) -> tuple[int, int, int, int]:
+    """(kept as made, kept in weight-gradient layout, backward, forward) inside an op.
+
+    Elements per example. Only a Keras Applications encoder (``keras_app``) has an inside:
+    its layers keep tensors for the backward pass and handle their own temporaries, as
+    tabulated by the generator (walked with this module's rules, layer by layer). Zero for
+    every other op, and for a Keras model the table has no figures for.
+    """
+    memory = keras_app_memory(op.attrs, op.input_shapes) if op.kind == "keras_app" else None
+    if memory is None:
+        return 0, 0, 0, 0
+    if layouts:
+        return memory.saved_cpu, memory.saved_cpu_wgrad, memory.transient, memory.forward
+    return memory.saved, 0, memory.transient, memory.forward
+
+
 def _consumers(ops: tuple[Op, ...], outputs: tuple[str, ...]) -> dict[str, int]:
     count = dict.fromkeys(outputs, 1)
     for op in ops:
@@ -191,12 +208,15 @@ class _Call:
                                    if fused else frozenset({op.name}))
             saved, saved_wgrad = self._saved(op)
             extra, forward, backward = lowering_costs(op, self.layouts)
+            inner_saved, inner_wgrad, inner_backward, inner_forward = inner_costs(
+                op, self.layouts)
             out = math.prod(op.shape)
             inputs = sum(math.prod(self.ops[i].shape) for i in op.inputs)
-            steps.append(OpStep(op.name, op.kind, saved + extra, saved_wgrad,
-                                op.params.trainable, in_grad,
-                                out + (inputs if in_grad else 0) + backward,
-                                out + inputs + forward))
+            steps.append(OpStep(op.name, op.kind, saved + extra + inner_saved,
+                                saved_wgrad + inner_wgrad, op.params.trainable, in_grad,
+                                max(out + (inputs if in_grad else 0) + backward,
+                                    inner_backward),
+                                max(out + inputs + forward, inner_forward)))
         if any(self.needs_grad[name] for name in self.sub.outputs):
             for index, _ in enumerate(self.sub.outputs):
                 self.graded.add(f"{self.node.name}#{index}" if index else self.node.name)
