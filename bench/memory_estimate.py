@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -57,10 +58,10 @@ def keras_app_specs(folder: Path) -> dict[str, str]:
 
     specs = {}
     for encoder, size in KERAS_APP_CASES:
-        scaling = 100 * size / ENCODERS[encoder].default_size
+        scaling = math.ceil(100 * size / ENCODERS[encoder].default_size)  # floored to 16 px
         path = folder / f"original-{encoder}-{size}.yaml"
         path.write_text(f"extends: original\nencoder:\n  type: {encoder}\n"
-                        f"  scaling: {scaling:.4f}\n  imagenet_weights: false\n")
+                        f"  scaling: {scaling}\n  imagenet_weights: false\n")
         specs[f"original+{encoder}@{size}"] = str(path)
     return {**specs, "stojo": "stojo", "sym384": "sym384"}
 

@@ -14,8 +14,8 @@ from phazer.validation import validate_reference
 def test_tabulated_widths_are_accepted_and_known(width):
     encoder = MobileNetV2Encoder(type="mobilenet_v2", width=width)
     assert encoder.width == width
-    params, _, _ = keras_app_figures("mobilenet_v2", 64, width=encoder.width)
-    assert params.total > 0
+    figures = keras_app_figures("mobilenet_v2", 64, width=encoder.width)
+    assert figures.params.total > 0 and figures.memory is not None
 
 
 @pytest.mark.parametrize("width", [0.33, 1.01, 0.125])
