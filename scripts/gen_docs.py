@@ -42,7 +42,6 @@ if str(REPO) not in sys.path:
 from rich.console import Console  # noqa: E402
 
 from phazer.cli.main import COMMANDS, build_parser  # noqa: E402
-from scripts.doc_examples import render_examples  # noqa: E402
 from phazer.fileio import atomic_write_text  # noqa: E402
 from phazer.issues import CODES, CodeInfo  # noqa: E402
 from phazer.spec.faceswap_names import (  # noqa: E402
@@ -52,6 +51,7 @@ from phazer.spec.faceswap_names import (  # noqa: E402
 )
 from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text, spec_json_schema  # noqa: E402
 from phazer.spec.models import GROUPS  # noqa: E402
+from scripts.doc_examples import render_examples  # noqa: E402
 
 TODO_MARKER = "TODO(gen_docs)"
 DOCS = REPO / "docs"
