@@ -86,3 +86,21 @@ def test_summary_measure_fills_measured(capsys):
     assert memory["device"] == "cpu" and memory["measured"] > 0
     assert 1.00 <= memory["total"] / memory["measured"] <= 1.10
     assert memory["measurement"]["allocator_peak"] > 0
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+def test_a_keras_encoder_s_estimate_is_close_to_the_measured_step(tmp_path):
+    """Keras Applications encoders: within the band docs/memory.md quotes for them."""
+    from phazer.probe import measure_memory
+
+    spec = tmp_path / "mobilenet.yaml"
+    spec.write_text("extends: original\nencoder:\n  type: mobilenet_v2\n  scaling: 58\n"
+                    "  imagenet_weights: false\n")
+    settings = MemorySettings(batch_size=4, device="cpu")
+    model = compile_model_ir(load_spec(str(spec)).spec)
+    assert [op.input_shapes[0] for op in model.submodels["encoder"].ops
+            if op.kind == "keras_app"] == [(128, 128, 3)]
+    measured = measure_memory(str(spec), [], settings, steps=1)
+    ratio = estimate_memory(model, settings).total / measured.xla_bytes
+    assert 0.85 <= ratio <= 1.10, ratio
