@@ -19,7 +19,7 @@ from phazer.plan.memory_settings import MemorySettings
 # What the summary says of a Keras Applications encoder's figures (bench/memory_estimate.py
 # --keras-apps measures the range quoted; docs/memory.md has the table).
 APPROXIMATE_NOTE = (" from the table's layer-by-layer walk: Keras Applications encoders were "
-                    "measured at 0.86-1.05 times XLA's figure (docs/memory.md), less "
+                    "measured at 0.85-1.10 times XLA's figure (docs/memory.md), less "
                     "closely than the rest")
 
 OVER_GPU_MEMORY = register_code(
