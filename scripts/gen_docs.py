@@ -4,7 +4,8 @@
     python scripts/gen_docs.py --check  # exit 1 if anything is out of date or undocumented
 
 What it writes:
-    docs/spec-reference.md   entirely generated from the spec's JSON Schema.
+    docs/spec-reference.md   entirely generated from the spec's JSON Schema
+                             (scripts/doc_spec_reference.py).
     schemas/phazer.schema.json   the JSON Schema itself (same as `phazer schema`).
     docs/errors.md           one entry per registered issue code. The heading (code, title) and
                              severity line are generated; the text under them is written by hand
@@ -28,12 +29,10 @@ import ast
 import contextlib
 import importlib
 import io
-import json
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -44,14 +43,9 @@ from rich.console import Console  # noqa: E402
 from phazer.cli.main import COMMANDS, build_parser  # noqa: E402
 from phazer.fileio import atomic_write_text  # noqa: E402
 from phazer.issues import CODES, CodeInfo  # noqa: E402
-from phazer.spec.faceswap_names import (  # noqa: E402
-    GLOBAL_OPTIONS,
-    MODEL_OPTIONS,
-    TRAINING_OPTIONS,
-)
-from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text, spec_json_schema  # noqa: E402
-from phazer.spec.models import GROUPS  # noqa: E402
+from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text  # noqa: E402
 from scripts.doc_examples import render_examples  # noqa: E402
+from scripts.doc_spec_reference import render_spec_reference, table_cell  # noqa: E402
 
 TODO_MARKER = "TODO(gen_docs)"
 DOCS = REPO / "docs"
@@ -71,7 +65,6 @@ CODE_RANGES = {
     "PHZ4": "Importing faceswap files",
 }
 DOC_WIDTH = 72
-_MAX_TAGS_IN_HEADING = 4
 
 
 # --- issue codes ---------------------------------------------------------------------------
@@ -193,204 +186,6 @@ def undocumented_codes(text: str) -> list[str]:
     return missing
 
 
-# --- docs/spec-reference.md ----------------------------------------------------------------
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _code(value: Any) -> str:
-    return f"`{json.dumps(value, ensure_ascii=False)}`" if not isinstance(value, str) \
-        else f"`{value}`" if value else '`""`'
-
-
-def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in prop:
-        return defs[prop["$ref"].rsplit("/", 1)[-1]]
-    return prop
-
-
-def _type_text(prop: dict[str, Any]) -> str:
-    if "$ref" in prop:
-        return "mapping"
-    if "oneOf" in prop:
-        return "mapping, by `type`"
-    if "anyOf" in prop:
-        return " or ".join(_type_text(p) for p in prop["anyOf"])
-    kind = prop.get("type", "any")
-    if kind == "array":
-        return f"list of {_type_text(prop.get('items', {}))}"
-    return {"boolean": "true / false", "null": "null", "number": "number"}.get(kind, kind)
-
-
-def _allowed_text(prop: dict[str, Any]) -> str:
-    if "enum" in prop:
-        return ", ".join(_code(v) for v in prop["enum"])
-    if "const" in prop:
-        return _code(prop["const"])
-    if prop.get("type") == "array":
-        inner = _allowed_text(prop.get("items", {}))
-        return f"each: {inner}" if inner else ""
-    low = prop.get("minimum", prop.get("exclusiveMinimum"))
-    high = prop.get("maximum", prop.get("exclusiveMaximum"))
-    parts = []
-    if low is not None or high is not None:
-        left = "(" if "exclusiveMinimum" in prop else "["
-        right = ")" if "exclusiveMaximum" in prop else "]"
-        parts.append(f"{left}{_fmt(low)}, {_fmt(high)}{right}")
-    if "multipleOf" in prop:
-        parts.append(f"multiple of {prop['multipleOf']}")
-    return ", ".join(parts)
-
-
-def _fmt(value: Any) -> str:
-    return "…" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _default_text(name: str, prop: dict[str, Any], required: list[str]) -> str:
-    if "default" in prop:
-        return _code(prop["default"])
-    return "required" if name in required else "—"
-
-
-def _markdown(text: str) -> str:
-    """A docstring's reST literals (````x````) as Markdown code."""
-    return text.replace("``", "`")
-
-
-def _field_table(schema: dict[str, Any], defs: dict[str, Any],
-                 links: dict[str, str]) -> list[str]:
-    rows = ["| field | type | default | allowed | description |",
-            "|---|---|---|---|---|"]
-    required = schema.get("required", [])
-    properties = schema["properties"]
-    order = sorted(properties, key=lambda name: name != "type")  # the variant tag first
-    for name in order:
-        prop = properties[name]
-        description = prop.get("description") or _resolve(prop, defs).get("description", "")
-        if name == "type" and not description:
-            description = "Chooses this variant."
-        if not description and "oneOf" in prop:
-            description = "Chooses its variant with `type`."
-        description = _markdown(description)
-        if name in links:
-            description = f"{description} See [{name}](#{links[name]})."
-        default = "see below" if "$ref" in prop or "oneOf" in prop else _default_text(
-            name, prop, required)
-        rows.append(f"| `{name}` | {_cell(_type_text(prop))} | {_cell(default)} | "
-                    f"{_cell(_allowed_text(prop))} | {_cell(description)} |")
-    return rows
-
-
-_SPEC_INTRO = """\
-# Spec reference
-
-<!-- Generated by `python scripts/gen_docs.py` from the spec models (the same data as
-     schemas/phazer.schema.json). Do not edit by hand. -->
-
-A phazer spec is a YAML mapping. Every field is optional: a missing field takes the default
-shown here, and `phazer render SPEC` prints a spec with every default filled in. Values are
-strict: `"4"` (a quoted string) is not the integer 4, `"true"` is not `true`, and an unknown
-key is an error (with a did-you-mean hint). Options that belong to one encoder or bottleneck type
-exist only inside that type: `depth` next to `type: efficientnet_b4` is an unknown key.
-The description of each field names the faceswap Phaze-A option it carries; the table at the
-end maps every faceswap option to its field.
-
-For editor completion, point your YAML extension at `schemas/phazer.schema.json`
-(`phazer schema` writes it).
-"""
-
-
-def _variant_sections(group: str, prop: dict[str, Any], defs: dict[str, Any]) -> list[str]:
-    mapping = prop["discriminator"]["mapping"]
-    lines = [f"`{group}` has several variants, chosen by its `type`; each variant accepts "
-             "only the fields listed under it.", ""]
-    for option in prop["oneOf"]:
-        name = option["$ref"].rsplit("/", 1)[-1]
-        variant = defs[name]
-        tags = [tag for tag, ref in mapping.items() if ref.endswith(f"/{name}")]
-        title = (", ".join(f"`{tag}`" for tag in tags) if len(tags) <= _MAX_TAGS_IN_HEADING
-                 else f"{name} ({len(tags)} types)")
-        lines += [f"### {group}: {title}", "", _markdown(variant.get("description", "")), "",
-                  *_field_table(variant, defs, {}), ""]
-    return lines
-
-
-def _encoder_sizes() -> list[str]:
-    from phazer.catalog.encoders import ENCODERS
-
-    rows = ["The encoder's input size is `max(minimum, floor16(default × scaling / 100))` px; "
-            "`phazer render` shows it for a spec.", "",
-            "| encoder `type` | default size | minimum |", "|---|---|---|"]
-    for name, info in ENCODERS.items():
-        rows.append(f"| `{name}` | {info.default_size} px | {info.min_size} px |")
-    return [*rows, ""]
-
-
-def _faceswap_table() -> list[str]:
-    from phazer.catalog.encoders import ENCODERS
-
-    keras = {name for name, info in ENCODERS.items() if info.is_keras_application}
-    rows = ["| faceswap option | spec field | applies to |", "|---|---|---|"]
-    for option, (path, applies) in MODEL_OPTIONS.items():
-        if applies is None:
-            scope = "every spec"
-        elif set(applies) == keras:
-            scope = "Keras Applications encoders"
-        else:
-            scope = ", ".join(f"`{name}`" for name in sorted(applies))
-        rows.append(f"| `{option}` | `{path}` | {scope} |")
-    for (section, option), path in GLOBAL_OPTIONS.items():
-        rows.append(f"| `[{section}] {option}` | `{path}` | every spec |")
-    for (section, option), path in TRAINING_OPTIONS.items():
-        rows.append(f"| `[{section}] {option}` | `{path}` | every spec (`train.ini` only) |")
-    return rows
-
-
-def _nested_sections(prefix: str, schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
-    """A ``###`` section for each mapping (or list of mappings) inside a group."""
-    lines: list[str] = []
-    for name, prop in schema.get("properties", {}).items():
-        path = f"{prefix}.{name}"
-        if "oneOf" in prop:
-            lines += _variant_sections(path, prop, defs)
-            continue
-        items = prop.get("items", {}) if prop.get("type") == "array" else {}
-        target = prop if "$ref" in prop else items if "$ref" in items else None
-        if target is None:
-            continue
-        resolved = _resolve(target, defs)
-        title = path if target is prop else f"{path} (each entry)"
-        lines += [f"### {title}", "", _markdown(resolved.get("description", "")), "",
-                  *_field_table(resolved, defs, {}), ""]
-    return lines
-
-
-def render_spec_reference() -> str:
-    """docs/spec-reference.md, entirely generated from the JSON Schema."""
-    schema = spec_json_schema()
-    defs = schema["$defs"]
-    lines = [_SPEC_INTRO, "## Top level", ""]
-    lines += _field_table(schema, defs, {group: group for group in GROUPS})
-    lines.append("")
-    for group in GROUPS:
-        prop = schema["properties"][group]
-        lines += [f"## {group}", ""]
-        if "oneOf" in prop:
-            lines += _variant_sections(group, prop, defs)
-            if group == "encoder":
-                lines += [f"### {group}: input sizes", "", *_encoder_sizes()]
-        else:
-            target = _resolve(prop, defs)
-            lines += [_markdown(target.get("description", "")), "",
-                      *_field_table(target, defs, {}), "", *_nested_sections(group, target, defs)]
-    lines += ["## faceswap options", "",
-              "Where each of faceswap's Phaze-A options (and the architecture and training "
-              "options of its global and trainer sections) lives in a phazer spec. "
-              "`phazer import-faceswap` converts a faceswap preset or `train.ini` with this "
-              "table.", "", *_faceswap_table()]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
 # --- docs/cli.md ---------------------------------------------------------------------------
 _GENERATED_END = "<!-- end of generated text -->"
 _CLI_INTRO = """\
@@ -457,7 +252,8 @@ def _command_reference(name: str, parser: argparse.ArgumentParser) -> list[str]:
             names = ", ".join(action.option_strings) or _metavar(action)
             if action.option_strings and action.nargs != 0:
                 names += f" {_metavar(action)}"
-            lines.append(f"| `{_cell(names)}` | {_cell(_help_text(action, parser.prog))} |")
+            help_text = table_cell(_help_text(action, parser.prog))
+            lines.append(f"| `{table_cell(names)}` | {help_text} |")
         lines.append("")
     return lines
 
