@@ -31,15 +31,12 @@ How it stays fast without guessing:
    shape and FLOPs must equal the table's, which also shows that parameters do not depend on
    the input size.
 
-A run takes 7-11 minutes with 2 worker processes on 2 CPU cores (about 5.5 of them building
-the table, the rest verifying; NASNet's per-size builds and the 390 MobileNet v1 combinations
-are half of it).
+A run takes 4-11 minutes with 2 worker processes on 2 CPU cores (4 min 19 s on an idle AMD
+EPYC, most of it building the table; NASNet's per-size builds and the 390 MobileNet v1
+combinations are half of it).
 
-FLOPs per example, forward, as in ``phazer/ir/ops.py``: a multiply-add counts 2; a bias add, an
-activation (except ``linear``), an element-wise add/multiply, dropout or a layer scale 1 per
-output element; batch/layer normalization 5 per element; input normalization 2, rescaling 1 (2
-with an offset); pooling 1 per input element read; padding, cropping, reshapes and
-concatenation 0.
+FLOPs are counted by ``scripts/keras_app_flops.py`` and the memory figures by
+``scripts/keras_app_memory.py``, both from the traced shapes.
 """
 
 from __future__ import annotations
@@ -62,8 +59,9 @@ sys.path.insert(0, str(REPO))
 
 from phazer.catalog.encoders import ENCODERS, EncoderInfo  # noqa: E402
 from phazer.catalog.keras_apps import KERAS_ARGUMENTS, TABLE_FILE, variant_key  # noqa: E402
+from scripts.keras_app_flops import graph_flops  # noqa: E402
 from scripts.keras_app_memory import FIGURES as MEMORY_FIGURES  # noqa: E402
-from scripts.keras_app_memory import graph_memory  # noqa: E402
+from scripts.keras_app_memory import Shapes, graph_memory  # noqa: E402
 
 TABLE_PATH = REPO / "phazer" / "catalog" / TABLE_FILE
 FORMAT = 1
@@ -214,7 +212,6 @@ def build(info: EncoderInfo, kwargs: Mapping[str, Any],
     return model, marks
 
 
-Shapes = tuple[tuple[tuple[int | None, ...], ...], tuple[tuple[int | None, ...], ...]]
 
 
 def node_shapes(model: Any) -> dict[int, Shapes]:
@@ -268,57 +265,6 @@ def trace(model: Any, size: int,
 
     output = model._run_through_graph(keras.KerasTensor((1, size, size, 3)), operation_fn)
     return tuple(output.shape[1:]), shapes
-
-
-def op_flops(op: Any, ins: Sequence[tuple[int, ...]], outs: Sequence[tuple[int, ...]]) -> int:
-    """Forward FLOPs per example of one operation (see the module docstring)."""
-    keras = _keras()
-    name = type(op).__name__
-    out = math.prod(outs[0][1:])
-    inp = math.prod(ins[0][1:]) if ins else 0
-    bias = out if getattr(op, "use_bias", False) else 0
-    if isinstance(op, keras.Sequential):
-        total, x = 0, keras.KerasTensor(ins[0])
-        for layer in op.layers:
-            y = layer.compute_output_spec(x)
-            total += op_flops(layer, (tuple(x.shape),), (tuple(y.shape),))
-            x = y
-        return total
-    if name == "Conv2D":
-        taps = math.prod(op.kernel_size) * ins[0][-1] // op.groups
-        return 2 * taps * out + bias
-    if name == "DepthwiseConv2D":
-        return 2 * math.prod(op.kernel_size) * out + bias
-    if name == "SeparableConv2D":
-        middle = math.prod(outs[0][1:-1]) * ins[0][-1] * op.depth_multiplier
-        return (2 * math.prod(op.kernel_size) * middle
-                + 2 * ins[0][-1] * op.depth_multiplier * out + bias)
-    if name == "Dense":
-        return 2 * ins[0][-1] * out + bias
-    if name in ("BatchNormalization", "LayerNormalization"):
-        return 5 * out
-    if name == "Normalization":
-        return 2 * out
-    if name == "Rescaling":
-        return (2 if op.offset else 1) * out
-    if name == "Activation":
-        return 0 if op.activation.__name__ == "linear" else out
-    if name in ("ReLU", "Add", "Multiply", "Subtract", "Dropout", "LayerScale"):
-        return out
-    if name == "CustomScaleLayer":
-        return 2 * out
-    if name in ("MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                "GlobalMaxPooling2D"):
-        return inp
-    if name in ("ZeroPadding2D", "Cropping2D", "Reshape", "Concatenate", "Flatten"):
-        return 0
-    raise NotImplementedError(f"no FLOP rule for {type(op).__module__}.{name} ({op.name})")
-
-
-def graph_flops(model: Any, shapes: Mapping[int, Shapes]) -> int:
-    """Forward FLOPs per example of a whole graph, given every operation's shapes."""
-    ops = model.operations
-    return sum(op_flops(ops[i], ins, outs) for i, (ins, outs) in shapes.items())
 
 
 def count_params(model: Any) -> list[int]:
