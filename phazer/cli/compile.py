@@ -7,6 +7,7 @@ from pathlib import Path
 
 from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.plan.summary import summarize
 
 
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if not summary.ok:
         return EXIT_INVALID
 
+    quiet_tensorflow()
     from phazer.emit import EmitError, WeightsUnavailableError, emit_model
 
     try:

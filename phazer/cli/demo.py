@@ -10,7 +10,8 @@ from rich.table import Table
 
 from phazer.cli.common import positive_int, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.train import quiet_tensorflow, report_input_error
+from phazer.cli.tensorflow_import import quiet_tensorflow
+from phazer.cli.train import report_input_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

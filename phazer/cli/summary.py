@@ -22,6 +22,7 @@ from phazer.cli.common import (
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.summary_memory import add_memory_options, build_memory_report, memory_table
+from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.compiler import compile_model_ir
 from phazer.diagram.text import routing_text
 from phazer.plan.figures import ModelFigures
@@ -153,6 +154,7 @@ def _keras_params(summary: Summary) -> tuple[int, float]:
     Pre-trained weights are not loaded: they do not change the count and may not be
     available offline.
     """
+    quiet_tensorflow()
     from phazer.emit import emit_model  # imports TensorFlow: only on request
 
     spec = summary.report.loaded.spec

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.train import quiet_tensorflow
+from phazer.cli.tensorflow_import import quiet_tensorflow
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

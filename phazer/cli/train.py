@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from phazer.cli.common import (
     stdout_console,
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.cli.tensorflow_import import quiet_tensorflow
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -106,12 +106,3 @@ def report_input_error(errors: Console, command: str, exc: TrainInputError) -> N
         errors.print(f"  {escape(line)}", highlight=False)
     if exc.hint:
         errors.print(f"  hint: {escape(exc.hint)}", highlight=False)
-
-
-def quiet_tensorflow() -> None:
-    """Hide TensorFlow's C++ log messages (unless the user set TF_CPP_MIN_LOG_LEVEL).
-
-    Real failures also raise in Python; what this hides is noise such as a grappler pass that
-    gives up on a residual block's graph and logs an "error" although training is unaffected.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
