@@ -18,6 +18,9 @@ by the batch size and the bytes per element):
   input gradients) or forward (its output, its inputs) runs, with the temporaries of XLA:CPU's
   lowering (:func:`lowering_costs`).
 
+A Keras Applications encoder is one op here; what its own layers keep and handle comes from
+the generated table, which walked those layers with these same rules (:func:`inner_costs`).
+
 Nothing here imports TensorFlow.
 """
 
