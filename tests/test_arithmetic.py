@@ -301,7 +301,7 @@ def test_upscale_hybrid_layers() -> None:
 def test_norm_registry_in_the_decoder() -> None:
     for norm, kind, params in [("batch", "batch_norm", 4 * 64), ("layer", "layer_norm", 128),
                                ("rms", "rms_norm", 64), ("group", "group_norm", 128),
-                               ("instance", "instance_norm", 128)]:
+                               ("instance", "instance_norm", 2)]:
         spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 1},
                     decoder={"norm": norm, "max_filters": 64, "min_filters": 64})
         ir = build_decoder(spec, "decoder_a", (32, 32, 64))

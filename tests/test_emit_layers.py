@@ -59,8 +59,24 @@ def test_adain_normalises_then_applies_the_style() -> None:
     np.testing.assert_allclose(out.std(axis=(1, 2)), gamma, rtol=1e-3)
 
 
+def test_instance_norm_normalises_each_example_over_all_its_values() -> None:
+    """faceswap's InstanceNormalization (axis=None): whole-example statistics, 2 weights."""
+    from phazer.emit import InstanceNormalization
+
+    x = _images(2, 4, 4, 3) * np.array([1.0, 10.0, 100.0], "float32") + 7
+    layer = InstanceNormalization(epsilon=1e-3)
+    out = _np(layer(x))
+    flat = x.reshape(2, -1)
+    expected = (flat - flat.mean(axis=1, keepdims=True)) / (flat.std(axis=1, keepdims=True)
+                                                             + 1e-3)
+    np.testing.assert_allclose(out.reshape(2, -1), expected, rtol=1e-4, atol=1e-4)
+    # the channels keep their relative scale: not a per-channel normalisation
+    assert out[..., 2].std() > 10 * out[..., 0].std()
+    assert [tuple(w.shape) for w in layer.weights] == [(1,), (1,)]
+
+
 @pytest.mark.parametrize("layer_name", ["PixelShuffle", "ResizeImages", "ReflectionPadding2D",
-                                        "AdaIN"])
+                                        "AdaIN", "InstanceNormalization"])
 def test_layer_config_round_trips(layer_name: str) -> None:
     import phazer.emit as emit
 

@@ -24,11 +24,17 @@ from phazer.emit.initializers import (
     ConvolutionAware,
     get_initializer,
 )
-from phazer.emit.layers import AdaIN, PixelShuffle, ReflectionPadding2D, ResizeImages
+from phazer.emit.layers import (
+    AdaIN,
+    InstanceNormalization,
+    PixelShuffle,
+    ReflectionPadding2D,
+    ResizeImages,
+)
 from phazer.emit.model import emit_model, emit_submodel
 from phazer.emit.ops import EMITTERS, Emitter, build_layer
 
 __all__ = ["EMITTERS", "ICNR", "INITIALIZER_NAMES", "AdaIN", "ConvolutionAware", "EmitError",
-           "Emitter", "PixelShuffle", "ReflectionPadding2D", "ResizeImages",
-           "WeightsUnavailableError", "build_layer", "emit_model", "emit_submodel",
+           "Emitter", "InstanceNormalization", "PixelShuffle", "ReflectionPadding2D",
+           "ResizeImages", "WeightsUnavailableError", "build_layer", "emit_model", "emit_submodel",
            "get_initializer"]

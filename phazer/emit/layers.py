@@ -173,3 +173,47 @@ class AdaIN(keras.layers.Layer):
         """The layer's constructor arguments."""
         return {**super().get_config(), "epsilon": self.epsilon}
 
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class InstanceNormalization(keras.layers.Layer):
+    """faceswap's instance normalization: each example normalised over all its values.
+
+    As faceswap's ``InstanceNormalization`` with its default ``axis=None`` (the layer Phaze-A
+    uses for ``dec_norm`` and ``bottleneck_norm`` = ``instance``): the mean and standard
+    deviation are taken over every non-batch axis of one example, the result is
+    ``(x - mean) / (std + epsilon)``, then scaled and shifted by a single learned ``gamma``
+    and ``beta`` (two weights in all). Statistics are computed in float32.
+
+    Args:
+        epsilon: added to the standard deviation.
+        **kwargs: standard layer arguments.
+    """
+
+    def __init__(self, epsilon: float = 1e-3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape: Any) -> None:
+        """Create the scalar ``gamma`` and ``beta``."""
+        self.gamma = self.add_weight(shape=(1,), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(1,), initializer="zeros", name="beta")
+
+    def call(self, inputs: Any) -> Any:
+        """Apply the layer."""
+        x = ops.cast(inputs, "float32")
+        axes = tuple(range(1, len(inputs.shape)))
+        mean = ops.mean(x, axis=axes, keepdims=True)
+        std = ops.sqrt(ops.var(x, axis=axes, keepdims=True))
+        normed = (x - mean) / (std + self.epsilon)
+        gamma = ops.cast(self.gamma, "float32")
+        beta = ops.cast(self.beta, "float32")
+        return ops.cast(normed * gamma + beta, inputs.dtype)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The output shape for an input shape."""
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """The layer's constructor arguments."""
+        return {**super().get_config(), "epsilon": self.epsilon}

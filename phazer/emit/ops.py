@@ -21,6 +21,7 @@ from phazer.emit.errors import EmitError
 from phazer.emit.initializers import get_initializer
 from phazer.emit.layers import (
     AdaIN,
+    InstanceNormalization,
     PixelShuffle,
     ReflectionPadding2D,
     ResizeImages,
@@ -151,9 +152,8 @@ EMITTERS: dict[str, Emitter] = {
                                                           **_base(op))),
     "rms_norm": Emitter(lambda op: L.RMSNormalization(**_given(op, epsilon="epsilon"),
                                                       **_base(op))),
-    # groups=-1: one group per channel, i.e. instance normalization (gamma + beta: 2 per channel)
-    "instance_norm": Emitter(lambda op: L.GroupNormalization(
-        groups=-1, **_given(op, epsilon="epsilon"), **_base(op))),
+    "instance_norm": Emitter(lambda op: InstanceNormalization(**_given(op, epsilon="epsilon"),
+                                                              **_base(op))),
     "group_norm": Emitter(lambda op: L.GroupNormalization(
         groups=_attr(op, "groups"), **_given(op, epsilon="epsilon"), **_base(op))),
     "adain": Emitter(lambda op: AdaIN(**_given(op, epsilon="epsilon"), **_base(op)),

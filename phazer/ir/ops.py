@@ -340,7 +340,14 @@ def _norm_params(per_channel: int, frozen_per_channel: int = 0) -> ParamsFn:
 op_kind("batch_norm", params=_norm_params(2, 2), flops=_per_element(5))(_identity)
 op_kind("layer_norm", params=_norm_params(2), flops=_per_element(5))(_identity)
 op_kind("rms_norm", params=_norm_params(1), flops=_per_element(4))(_identity)
-op_kind("instance_norm", params=_norm_params(2), flops=_per_element(5))(_identity)
+
+
+def _instance_norm_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    # faceswap's InstanceNormalization (axis=None): one scalar gamma and one scalar beta
+    return ParamCount(2)
+
+
+op_kind("instance_norm", params=_instance_norm_params, flops=_per_element(5))(_identity)
 
 
 @op_kind("group_norm", params=_norm_params(2), flops=_per_element(5))
