@@ -27,7 +27,7 @@ from phazer.compiler import compile_model_ir
 from phazer.diagram.text import routing_text
 from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
-from phazer.spec.models import ModelSpec
+from phazer.spec.models import ModelSpec, without_pretrained
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -158,10 +158,8 @@ def _keras_params(summary: Summary) -> tuple[int, float]:
     from phazer.emit import emit_model  # imports TensorFlow: only on request
 
     spec = summary.report.loaded.spec
-    model_ir = summary.model
-    if getattr(spec.encoder, "imagenet_weights", False):
-        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
-        model_ir = compile_model_ir(spec.model_copy(update={"encoder": encoder}))
+    plain = without_pretrained(spec)
+    model_ir = summary.model if plain is spec else compile_model_ir(plain)
     start = time.perf_counter()
     model = emit_model(model_ir)
     return int(model.count_params()), time.perf_counter() - start

@@ -41,16 +41,13 @@ def run(request: dict) -> dict:
     from phazer.compiler import compile_model_ir
     from phazer.emit import emit_model
     from phazer.spec import load_spec
+    from phazer.spec.models import without_pretrained
 
     keras.mixed_precision.set_global_policy(request["precision"])
-    overrides = list(request.get("overrides") or [])
-    spec = load_spec(request["reference"], overrides).spec
-    if getattr(spec.encoder, "imagenet_weights", False) or getattr(spec.encoder, "weights_file",
-                                                                    None):
-        # the weights' values do not change a step's memory, and ImageNet weights may not be
-        # on this machine: measure with the encoder's own initialisation
-        spec = load_spec(request["reference"], [*overrides, "encoder.imagenet_weights=false",
-                                                "encoder.weights_file=null"]).spec
+    # the weights' values do not change a step's memory, and ImageNet weights may not be on
+    # this machine: measure with the encoder's own initialisation
+    spec = without_pretrained(load_spec(request["reference"],
+                                        request.get("overrides") or []).spec)
     model = emit_model(compile_model_ir(spec))
     model.compile(optimizer=_optimizer(keras, request), loss="mae", jit_compile=True)
     batch = request["batch_size"]

@@ -204,3 +204,15 @@ class ModelSpec(StrictModel):
 # The top-level groups in file order; used by the dumper and the docs.
 GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc", "decoder",
                            "weights", "convolutions", "training")
+
+
+def without_pretrained(spec: ModelSpec) -> ModelSpec:
+    """The spec with ImageNet weights off, for builds whose weight values do not matter.
+
+    A model whose saved weights are loaded anyway, a parameter count or a memory measurement
+    needs neither the download nor the cached weights file.
+    """
+    if getattr(spec.encoder, "imagenet_weights", False):
+        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
+        return spec.model_copy(update={"encoder": encoder})
+    return spec

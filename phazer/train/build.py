@@ -17,6 +17,7 @@ from phazer.compiler import compile_model_ir
 from phazer.emit import emit_model
 from phazer.ir.model import ModelIR
 from phazer.spec import ModelSpec
+from phazer.spec.models import without_pretrained
 from phazer.train.modeldir import ModelDir, ModelDirError
 
 KERAS_ENCODER = "keras_encoder"
@@ -35,17 +36,6 @@ def build_model(model_ir: ModelIR, mixed_precision: bool = False) -> keras.Model
         return emit_model(model_ir)
     finally:
         keras.config.set_dtype_policy(previous)
-
-
-def without_pretrained(spec: ModelSpec) -> ModelSpec:
-    """The spec with ImageNet weights off: for a model whose saved weights are loaded anyway.
-
-    Building it then needs neither the download nor the cached weights file.
-    """
-    if getattr(spec.encoder, "imagenet_weights", False):
-        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
-        return spec.model_copy(update={"encoder": encoder})
-    return spec
 
 
 def find_submodel(model: keras.Model, name: str) -> keras.layers.Layer | None:

@@ -24,13 +24,13 @@ from phazer.data.pipeline import make_dataset
 from phazer.issues import Issue
 from phazer.plan.summary import summarize
 from phazer.spec import ModelSpec
+from phazer.spec.models import without_pretrained
 from phazer.spec.resume import format_diff, model_defining_diff
 from phazer.train.build import (
     LoadWeightsError,
     build_model,
     freeze_submodels,
     load_submodels,
-    without_pretrained,
 )
 from phazer.train.checkpoint import read_optimizer_arrays, restore_optimizer
 from phazer.train.journal import commit, text_writer

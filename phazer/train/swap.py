@@ -21,7 +21,8 @@ from phazer.compiler import compile_model_ir
 from phazer.data.folders import DataError, scan_faces
 from phazer.data.pipeline import load_faces
 from phazer.spec import ModelSpec
-from phazer.train.build import build_model, without_pretrained
+from phazer.spec.models import without_pretrained
+from phazer.train.build import build_model
 from phazer.train.modeldir import ModelDir, ModelDirError
 from phazer.train.previews import predict_both
 
