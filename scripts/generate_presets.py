@@ -8,7 +8,7 @@ hand-written comments and descriptions; their *values* must stay what the import
     python scripts/generate_presets.py --check         # compare shipped presets with the importer
     python scripts/generate_presets.py --out /tmp/raw  # write raw imports somewhere else
 
-Presets whose encoder phazer cannot build (the CLIP ``clipfaker*`` presets) are skipped.
+Presets whose encoder phazer cannot build are skipped (none today).
 """
 
 from __future__ import annotations

@@ -22,6 +22,14 @@ CLIP = DATA / "model_phaze_a_clipfaker256_preset.json"
 INI = DATA / "example-train.ini"
 
 
+def rejected_preset(folder: Path) -> Path:
+    """A preset faceswap accepts and phazer rejects: an even output kernel."""
+    data = json.loads(STOJO.read_text()) | {"dec_output_kernel": 4}
+    path = folder / "even_kernel.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
 def run(*args: str | Path) -> int:
     return main(["import-faceswap", *(str(a) for a in args)])
 
@@ -66,19 +74,26 @@ def test_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
 
 
-def test_clip_preset_exits_1_and_writes_nothing(tmp_path, capsys):
-    out = tmp_path / "clip.yaml"
-    assert run(CLIP, "-o", out) == 1
+def test_rejected_preset_exits_1_and_writes_nothing(tmp_path, capsys):
+    source = rejected_preset(tmp_path)
+    out = tmp_path / "spec.yaml"
+    assert run(source, "-o", out) == 1
     printed = capsys.readouterr().out
-    assert "error[PHZ405]" in printed and "CLIP" in printed
+    assert "error[PHZ405]" in printed and "dec_output_kernel" in printed
     assert "nothing written" in printed
-    assert list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_clip_preset_imports(tmp_path):
+    out = tmp_path / "clip.yaml"
+    assert run(CLIP, "-o", out) == 0
+    assert values(out) == values("clipfaker256")
 
 
 def test_error_keeps_an_existing_file_even_with_force(tmp_path):
     out = tmp_path / "spec.yaml"
     out.write_text("keep me\n")
-    assert run(CLIP, "-o", out, "--force") == 1
+    assert run(rejected_preset(tmp_path), "-o", out, "--force") == 1
     assert out.read_text() == "keep me\n"
 
 
@@ -182,8 +197,8 @@ def test_python_m_phazer_import_faceswap(tmp_path):
     again = _subprocess(STOJO, "-o", "stojo.yaml", cwd=tmp_path)
     assert again.returncode == 1 and "already exists" in again.stdout
 
-    clip = _subprocess(CLIP, "-o", "clip.yaml", cwd=tmp_path)
-    assert clip.returncode == 1 and not (tmp_path / "clip.yaml").exists()
+    bad = _subprocess(rejected_preset(tmp_path), "-o", "bad.yaml", cwd=tmp_path)
+    assert bad.returncode == 1 and not (tmp_path / "bad.yaml").exists()
 
     usage = _subprocess(cwd=tmp_path)
     assert usage.returncode == 2 and "usage:" in usage.stderr

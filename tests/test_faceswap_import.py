@@ -27,9 +27,10 @@ from phazer.spec.presets import preset_names, preset_path
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "faceswap-presets"
 INI = DATA / "example-train.ini"
-BUILT_IN = ["original", "lightweight", "iae", "dfaker", "dfl-h128", "dfl-sae-df", "dfl-sae-liae",
-            "dfl-saehd-df", "dfl-saehd-liae", "dny256", "dny512", "dny1024", "stojo", "sym384"]
 CLIP = ["clipfaker128", "clipfaker256", "clipfaker448"]
+BUILT_IN = ["original", "lightweight", "iae", "dfaker", "dfl-h128", "dfl-sae-df", "dfl-sae-liae",
+            "dfl-saehd-df", "dfl-saehd-liae", "dny256", "dny512", "dny1024", "stojo", "sym384",
+            *CLIP]
 MOBILENET_OPTIONS = {"mobilenet_width", "mobilenet_depth", "mobilenet_dropout",
                      "mobilenet_minimalistic"}
 FS_ORIGINAL_OPTIONS = {"fs_original_depth", "fs_original_min_filters",
@@ -189,14 +190,21 @@ def test_fs_original_preset_drops_enc_load_weights():
 
 
 @pytest.mark.parametrize("name", CLIP)
-def test_clip_presets_are_rejected(name):
+def test_clip_presets_import(name):
     result = import_faceswap(preset_file(name))
-    assert result.spec is None
-    errors = [i for i in result.issues if i.severity == "error"]
-    assert [i.code for i in errors] == ["PHZ405"]
-    assert errors[0].path == "enc_architecture"
-    assert "clipv_farl-b-16-64" in errors[0].message and "CLIP" in errors[0].message
-    assert errors[0].line == 8
+    assert result.spec is not None, result.issues
+    assert not [i for i in result.issues if i.severity == "error"]
+    assert result.spec.encoder.type == "clipv_farl-b-16-64"
+    assert result.spec.encoder.pretrained is True   # faceswap's enc_load_weights
+    dropped = by_path(result.issues, "PHZ404")
+    assert set(dropped) >= FS_ORIGINAL_OPTIONS | MOBILENET_OPTIONS
+    assert "enc_load_weights" not in dropped
+
+
+def test_enc_scaling_zero_is_accepted(tmp_path):
+    result = import_faceswap(write_json(tmp_path, stojo_options() | {
+        "enc_architecture": "fs_original", "enc_scaling": 0}))
+    assert result.spec is not None and result.spec.encoder.scaling == 0
 
 
 # --- train.ini -----------------------------------------------------------------------------
@@ -328,12 +336,12 @@ def test_even_output_kernel_is_rejected(tmp_path):
 
 
 def test_several_problems_are_reported_at_once(tmp_path):
-    path = edit_ini(tmp_path, {"dec_output_kernel": "4", "enc_scaling": "0",
-                               "learn_mask": "perhaps"})
+    path = edit_ini(tmp_path, {"dec_output_kernel": "4", "enc_architecture": "mobilenet",
+                               "mobilenet_dropout": "1.5", "learn_mask": "perhaps"})
     result = import_faceswap(path)
     assert sorted(codes(result.issues, "error")) == ["PHZ405", "PHZ405", "PHZ406"]
     paths = {i.path for i in result.issues if i.severity == "error"}
-    assert paths == {"dec_output_kernel", "enc_scaling", "global.loss.learn_mask"}
+    assert paths == {"dec_output_kernel", "mobilenet_dropout", "global.loss.learn_mask"}
 
 
 # --- preset JSON variations ----------------------------------------------------------------
@@ -394,11 +402,12 @@ def test_json_unknown_and_missing_options(tmp_path):
 
 
 def test_out_of_range_value_is_rejected(tmp_path):
-    result = import_faceswap(write_json(tmp_path, stojo_options() | {"enc_scaling": 0}))
+    data = stojo_options() | {"enc_architecture": "mobilenet", "mobilenet_dropout": 1.5}
+    result = import_faceswap(write_json(tmp_path, data))
     assert result.spec is None
     issue = next(i for i in result.issues if i.severity == "error")
-    assert issue.code == "PHZ405" and issue.path == "enc_scaling"
-    assert "enc_scaling = 0" in issue.message and "[1, 200]" in issue.message
+    assert issue.code == "PHZ405" and issue.path == "mobilenet_dropout"
+    assert "mobilenet_dropout = 1.5" in issue.message
 
 
 def test_bad_sub_model_in_list_is_rejected_by_name(tmp_path):

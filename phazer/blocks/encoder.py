@@ -7,6 +7,8 @@
   last level whose second conv is a 4x4 'valid' conv; LeakyReLU(0.2) throughout.
 * Keras Applications: the input-scaling op (a ``rescale``) for encoders that expect 0-255 or
   -1..1 pixels, then one opaque ``keras_app`` op.
+* CLIP / FaRL (``clipv_*``): the vision transformer of :mod:`phazer.blocks.vit`, op by op;
+  its pretrained weights, when asked for, are loaded by the emitter from ``weights_file``.
 
 The bottleneck ends the encoder when ``bottleneck.in_encoder`` is set.
 """
@@ -17,9 +19,10 @@ from phazer.blocks.arithmetic import encoder_input_px, keras_app_attrs, keras_ap
 from phazer.blocks.bottleneck import add_bottleneck
 from phazer.blocks.conv import ConvSettings, conv_block
 from phazer.blocks.limits import require_buildable
+from phazer.blocks.vit import vision_transformer
 from phazer.catalog.encoders import ENCODERS
-from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
-from phazer.spec.encoders import FsOriginalEncoder
+from phazer.ir.graph import PretrainedWeights, SubModelBuilder, SubModelIR, Tensor
+from phazer.spec.encoders import ClipEncoder, FsOriginalEncoder
 from phazer.spec.models import ModelSpec
 
 PIXEL_SCALING: dict[str, tuple[float, float] | None] = {
@@ -80,10 +83,18 @@ def build_encoder(spec: ModelSpec) -> SubModelIR:
     px = encoder_input_px(spec)
     b = SubModelBuilder("encoder")
     x = b.input((px, px, 3), name="face_in")
+    pretrained = None
     if isinstance(spec.encoder, FsOriginalEncoder):
         x = fs_encoder(b, x, spec.encoder, ConvSettings.from_spec(spec.convolutions))
+    elif isinstance(spec.encoder, ClipEncoder):
+        vit = ENCODERS[spec.encoder.type].vit
+        assert vit is not None
+        x = vision_transformer(b, x, vit)
+        if spec.encoder.pretrained:
+            pretrained = PretrainedWeights("clip_vit", spec.encoder.type,
+                                           spec.encoder.weights_file)
     else:
         x = keras_encoder(b, x, spec, px)
     if spec.bottleneck.in_encoder:
         x = add_bottleneck(b, x, spec.bottleneck)
-    return b.build(x)
+    return b.build(x, pretrained)

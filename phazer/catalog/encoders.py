@@ -16,6 +16,47 @@ PixelRange = Literal["0_1", "0_255", "-1_1"]
 
 
 @dataclass(frozen=True)
+class ViTFacts:
+    """The shape of a CLIP vision transformer (faceswap's ``clipv_*`` encoders).
+
+    Attributes:
+        width: the token width (attention heads = width / 64).
+        layers: residual attention blocks.
+        patch: the patch size (the first conv's kernel and stride).
+        output: the size of the projected embedding, the encoder's flat output.
+        weights_name: the name in faceswap's weights file ``CLIPv_<weights_name>_v1.h5``.
+    """
+
+    width: int
+    layers: int
+    patch: int
+    output: int
+    weights_name: str
+
+    @property
+    def heads(self) -> int:
+        """Attention heads (64 channels each)."""
+        return self.width // 64
+
+    def grid(self, px: int) -> int:
+        """Patches along each side of a ``px`` input (a 'valid' patch conv floors)."""
+        return px // self.patch
+
+    def tokens(self, px: int) -> int:
+        """Tokens per image: the patch grid plus the class token."""
+        return self.grid(px) ** 2 + 1
+
+    @property
+    def weights_file_name(self) -> str:
+        """The file faceswap ships the pretrained weights as."""
+        return f"CLIPv_{self.weights_name}_v1.h5"
+
+
+CLIP_LAYER_PREFIX = "visual"
+"""Layer-name prefix of a CLIP encoder's layers (faceswap names the model ``visual``)."""
+
+
+@dataclass(frozen=True)
 class EncoderInfo:
     """Facts about one encoder architecture.
 
@@ -28,6 +69,7 @@ class EncoderInfo:
         pixel_range: the pixel range the encoder expects its input in.
         weights_need_default_size: ImageNet weights only load at ``default_size`` (NASNet).
         color_order: the channel order faceswap feeds it ("bgr" for fs_original and VGG).
+        vit: the vision transformer's shape, for the CLIP encoders (None otherwise).
     """
 
     name: str
@@ -38,6 +80,12 @@ class EncoderInfo:
     pixel_range: PixelRange = "0_1"
     weights_need_default_size: bool = False
     color_order: Literal["rgb", "bgr"] = "rgb"
+    vit: ViTFacts | None = None
+
+    @property
+    def is_clip(self) -> bool:
+        """Whether this is one of faceswap's CLIP / FaRL vision transformers."""
+        return self.vit is not None
 
     @property
     def is_keras_application(self) -> bool:
@@ -89,14 +137,18 @@ ENCODERS: dict[str, EncoderInfo] = _table(
     EncoderInfo("vgg16", "vgg", "VGG16", 224, pixel_range="0_255", color_order="bgr"),
     EncoderInfo("vgg19", "vgg", "VGG19", 224, pixel_range="0_255", color_order="bgr"),
     EncoderInfo("xception", "xception", "Xception", 299, min_size=71, pixel_range="-1_1"),
+    *(EncoderInfo(f"clipv_{name}", "clip", "", size, vit=ViTFacts(*shape))
+      for name, size, shape in (
+          ("vit-b-16", 224, (768, 12, 16, 512, "ViT-B-16")),
+          ("vit-b-32", 224, (768, 12, 32, 512, "ViT-B-32")),
+          ("vit-l-14", 224, (1024, 24, 14, 768, "ViT-L-14")),
+          ("vit-l-14-336px", 336, (1024, 24, 14, 768, "ViT-L-14-336px")),
+          ("farl-b-16-16", 224, (768, 12, 16, 512, "FaRL-B-16-16")),
+          ("farl-b-16-64", 224, (768, 12, 16, 512, "FaRL-B-16-64")))),
 )
 
-# Encoders faceswap offers that phazer does not build (yet): the CLIP vision transformers.
-UNSUPPORTED_ENCODERS: dict[str, str] = {
-    name: "CLIP vision encoders are not supported by phazer yet"
-    for name in ("clipv_vit-b-16", "clipv_vit-b-32", "clipv_vit-l-14", "clipv_vit-l-14-336px",
-                 "clipv_farl-b-16-16", "clipv_farl-b-16-64")
-}
+# Encoders faceswap offers that phazer does not build, with the reason (none today).
+UNSUPPORTED_ENCODERS: dict[str, str] = {}
 
 
 def encoder_info(name: str) -> EncoderInfo:

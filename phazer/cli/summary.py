@@ -13,6 +13,7 @@ import time
 from rich.table import Table
 
 from phazer.blocks import derive
+from phazer.catalog.encoders import ENCODERS
 from phazer.cli.common import (
     add_set_option,
     positive_int,
@@ -113,8 +114,13 @@ def filters_table(spec: ModelSpec, figures: ModelFigures) -> Table:
     table.add_column(style="bold")
     table.add_column()
     encoder = figures.submodel("encoder")
+    vit = ENCODERS[spec.encoder.type].vit
     convs = [str(lay.output_shape[-1]) for lay in encoder.layers if lay.kind == "conv2d"]
-    if convs:
+    if vit is not None:
+        grid = vit.grid(dv.encoder_input_px)
+        table.add_row("encoder transformer", f"{vit.layers} blocks of width {vit.width} "
+                      f"({vit.heads} heads), {vit.patch}px patches: {grid}x{grid} + 1 tokens")
+    elif convs:
         table.add_row("encoder convs", ", ".join(convs))
     table.add_row("encoder input", f"{dv.encoder_input_px}px")
     if dv.fc_nodes:

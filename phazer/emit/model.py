@@ -12,6 +12,7 @@ import keras
 
 from phazer.emit.errors import EmitError
 from phazer.emit.ops import EMITTERS, build_layer
+from phazer.emit.pretrained import load_pretrained
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, split_ref
 
@@ -33,11 +34,17 @@ def emit_submodel(ir: SubModelIR) -> keras.Model:
             continue
         layer = build_layer(op)
         inputs = [tensors[name] for name in op.inputs]
-        takes_list = EMITTERS[op.kind].takes_list
-        tensors[op.name] = layer(inputs if takes_list else _one_or_list(inputs))
-    return keras.Model(inputs=_one_or_list([tensors[name] for name in ir.inputs]),
-                       outputs=_one_or_list([tensors[name] for name in ir.outputs]),
-                       name=ir.name)
+        emitter = EMITTERS[op.kind]
+        if emitter.self_attention:
+            tensors[op.name] = layer(inputs[0], inputs[0])
+        else:
+            tensors[op.name] = layer(inputs if emitter.takes_list else _one_or_list(inputs))
+    model = keras.Model(inputs=_one_or_list([tensors[name] for name in ir.inputs]),
+                        outputs=_one_or_list([tensors[name] for name in ir.outputs]),
+                        name=ir.name)
+    if ir.pretrained is not None:
+        load_pretrained(model, ir.pretrained)
+    return model
 
 
 def _layer_name(node_name: str) -> str:

@@ -26,6 +26,7 @@ from phazer.emit.layers import (
     ReflectionPadding2D,
     ResizeImages,
 )
+from phazer.emit.vit_layers import ClassToken, PositionEmbedding, QuickGELU, TakeToken
 from phazer.ir.graph import Op
 from phazer.ir.ops import OP_ATTRS, reflect_same_padding
 
@@ -42,10 +43,13 @@ class Emitter:
         factory: builds the layer for an op.
         takes_list: the layer is called on the list of the op's inputs (merges, AdaIN);
             otherwise on its single input.
+        self_attention: the layer is called as ``layer(x, x)`` (query and value are its one
+            input).
     """
 
     factory: LayerFactory
     takes_list: bool = False
+    self_attention: bool = False
 
 
 def _attr(op: Op, key: str, default: Any = _UNSET) -> Any:
@@ -112,6 +116,10 @@ def _reflection_pad_same(op: Op) -> keras.layers.Layer:
                                 reflect_same_padding(width, kernel, stride)), **_base(op))
 
 
+def _attention(op: Op) -> keras.layers.Layer:
+    return L.MultiHeadAttention(_attr(op, "heads"), _attr(op, "key_dim"), **_base(op))
+
+
 def _max_pool(op: Op) -> keras.layers.Layer:
     pool = _attr(op, "pool", 2)
     return L.MaxPooling2D(pool, strides=_attr(op, "strides", pool),
@@ -159,6 +167,11 @@ EMITTERS: dict[str, Emitter] = {
     "adain": Emitter(lambda op: AdaIN(**_given(op, epsilon="epsilon"), **_base(op)),
                      takes_list=True),
     "keras_app": Emitter(build_keras_app),
+    "class_token": Emitter(lambda op: ClassToken(**_base(op))),
+    "position_embedding": Emitter(lambda op: PositionEmbedding(**_base(op))),
+    "multi_head_attention": Emitter(_attention, self_attention=True),
+    "quick_gelu": Emitter(lambda op: QuickGELU(**_base(op))),
+    "take_token": Emitter(lambda op: TakeToken(_attr(op, "index", 0), **_base(op))),
 }
 
 

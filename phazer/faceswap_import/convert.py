@@ -36,7 +36,12 @@ from phazer.issues import (
     Issue,
     Severity,
 )
-from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS, PHAZE_A_SECTION
+from phazer.spec.faceswap_names import (
+    GLOBAL_OPTIONS,
+    MODEL_OPTIONS,
+    PHAZE_A_SECTION,
+    option_path,
+)
 from phazer.spec.models import ModelSpec
 from phazer.spec.schema_errors import validation_issues
 from phazer.spec.yaml_source import SourceMap
@@ -122,7 +127,7 @@ def convert_options(fs_file: FaceswapFile) -> ConvertedOptions:
                     f"{option} is not in the file; faceswap's default "
                     f"{_show(fact.default_value())} is used"))
                 result.values[option] = fact.default_value()
-                result.paths[option] = MODEL_OPTIONS[option][0]
+                result.paths[option] = option_path(option, encoder)
             continue
         value = _read_option(fs_file, option, fs_file.options[option], fact, result)
         if value is None:
@@ -135,7 +140,7 @@ def convert_options(fs_file: FaceswapFile) -> ConvertedOptions:
         if applies is None:
             continue  # the encoder itself is rejected below; its options say nothing more
         result.values[option] = value
-        result.paths[option] = MODEL_OPTIONS[option][0]
+        result.paths[option] = option_path(option, encoder)
     if fs_file.kind == "ini":
         _convert_globals(fs_file, result)
     return result

@@ -24,14 +24,15 @@ from phazer.spec.faceswap_names import (
 
 _KERAS_ENCODERS = frozenset(name for name, info in ENCODERS.items()
                             if info.is_keras_application)
+_CLIP_ENCODERS = frozenset(name for name, info in ENCODERS.items() if info.is_clip)
 
 # Short remarks shown in the table's last column.
 _NOTES: dict[str, str] = {
-    "enc_architecture": "CLIP encoders (`clipv_*`) are rejected: phazer cannot build them yet",
-    "enc_load_weights": "phazer's own default is `false`; an import keeps faceswap's value",
+    "enc_load_weights": "phazer's own default is `false`; an import keeps faceswap's value; "
+                        "`encoder.pretrained` for the CLIP encoders (`clipv_*`)",
     "bottleneck_size": "dropped unless `bottleneck_type` is `dense`",
     "dec_output_kernel": "phazer requires an odd kernel; faceswap accepts even ones",
-    "enc_scaling": "faceswap's slider starts at 0; phazer requires at least 1",
+    "enc_scaling": "0 (faceswap's lowest) gives the encoder's minimum input size",
     "mobilenet_dropout": "faceswap's slider goes to 2.0; phazer requires a rate below 1",
     "freeze_layers": "comma-separated text or a list in faceswap; a list in phazer",
     "load_layers": "comma-separated text or a list in faceswap; a list in phazer",
@@ -64,6 +65,8 @@ def _applies_text(option: str) -> str:
         return "all"
     if applies_to == _KERAS_ENCODERS:
         return "Keras encoders"
+    if applies_to == _KERAS_ENCODERS | _CLIP_ENCODERS:
+        return "Keras and CLIP encoders"
     return ", ".join(f"`{name}`" for name in sorted(applies_to))
 
 

@@ -53,13 +53,32 @@ class Op:
 
 
 @dataclass(frozen=True)
+class PretrainedWeights:
+    """Weights to load into a sub-model once it is emitted.
+
+    Attributes:
+        format: how the file is read (a key of the emitter's weight loaders, e.g. "clip_vit").
+        encoder: the encoder whose weights they are (``clipv_farl-b-16-64``, ...).
+        file: the local weights file (None: the user has not said where it is).
+    """
+
+    format: str
+    encoder: str
+    file: str | None
+
+
+@dataclass(frozen=True)
 class SubModelIR:
-    """A sub-model (encoder, fc_a, decoder_both, ...) as a graph of ops in build order."""
+    """A sub-model (encoder, fc_a, decoder_both, ...) as a graph of ops in build order.
+
+    ``pretrained`` names weights the emitter loads into the built sub-model (None: random).
+    """
 
     name: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     ops: tuple[Op, ...]
+    pretrained: PretrainedWeights | None = None
 
     @property
     def input_shapes(self) -> tuple[Shape, ...]:
@@ -148,8 +167,9 @@ class SubModelBuilder:
                             tuple(shape), params, flops))
         return Tensor(layer, tuple(shape))
 
-    def build(self, outputs: Tensor | Sequence[Tensor]) -> SubModelIR:
-        """Finish the sub-model with the given outputs."""
+    def build(self, outputs: Tensor | Sequence[Tensor],
+              pretrained: PretrainedWeights | None = None) -> SubModelIR:
+        """Finish the sub-model with the given outputs (and weights to load into it)."""
         outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
         return SubModelIR(self.name, tuple(self._inputs), tuple(t.op for t in outputs),
-                          tuple(self._ops))
+                          tuple(self._ops), pretrained)

@@ -7,7 +7,10 @@ FLOP convention (per example, forward): a multiply-add counts 2; a bias add, an 
 an element-wise add/multiply, a dropout or noise mask counts 1 per output element; a
 normalization counts 5 per element (mean, variance, subtract, divide, scale-and-shift);
 bilinear resizing counts 4 per output element, nearest-neighbour 0; pooling counts one per
-input element read. These are the conventions of ``docs/summary.md``.
+input element read; a Dense layer on a sequence of tokens counts once per token; attention
+counts its four projections, the two batched matmuls (QK^T and the weighted sum of V), the
+1/sqrt(d) scaling of the queries and 3 per softmax score. These are the conventions of
+``docs/summary.md``.
 """
 
 from __future__ import annotations
@@ -98,6 +101,12 @@ OP_ATTRS: dict[str, frozenset[str]] = {
     "instance_norm": frozenset({"epsilon"}),
     "group_norm": frozenset({"groups", "epsilon"}),
     "adain": frozenset({"epsilon"}),
+    # vision transformers (tokens are rank-2 tensors: (tokens, width))
+    "class_token": frozenset(),                        # prepend one learned token
+    "position_embedding": frozenset(),                 # add a learned (tokens, width) table
+    "multi_head_attention": frozenset({"heads", "key_dim"}),   # self-attention, with biases
+    "quick_gelu": frozenset(),                         # x * sigmoid(1.702 x)
+    "take_token": frozenset({"index"}),                # (tokens, width) -> (width,)
     "keras_app": frozenset({"encoder", "input_size", "width", "depth_multiplier", "dropout",
                             "minimalistic", "imagenet_weights", "weights_file"}),
 }
@@ -212,7 +221,8 @@ def _dense_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCoun
 
 def _dense_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     bias = attrs.get("use_bias", True)
-    return 2 * ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0)
+    per_row = 2 * ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0)
+    return per_row * math.prod(ins[0][:-1])
 
 
 @op_kind("dense", params=_dense_params, flops=_dense_flops)
@@ -367,3 +377,73 @@ def _adain(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     if gamma[-1] != features[-1] or beta[-1] != features[-1]:
         raise IRShapeError(f"AdaIN style {gamma}/{beta} does not match features {features}")
     return features
+
+
+# --- vision transformers ---------------------------------------------------------------------
+def _tokens(ins: tuple[Shape, ...]) -> Shape:
+    shape = _single(ins, 2)
+    return shape
+
+
+def _class_token_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    return ParamCount(ins[0][-1])
+
+
+@op_kind("class_token", params=_class_token_params)
+def _class_token(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    tokens, width = _tokens(ins)
+    return (tokens + 1, width)
+
+
+def _position_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    return ParamCount(math.prod(ins[0]))
+
+
+@op_kind("position_embedding", params=_position_params, flops=_per_element(1))
+def _position_embedding(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return _tokens(ins)
+
+
+def _attention_dims(attrs: Attrs, ins: tuple[Shape, ...]) -> tuple[int, int, int, int]:
+    tokens, width = _tokens(ins)
+    return tokens, width, attrs["heads"], attrs["key_dim"]
+
+
+def _attention_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    _, width, heads, key_dim = _attention_dims(attrs, ins)
+    inner = heads * key_dim
+    return ParamCount(3 * (width * inner + inner) + inner * width + width)
+
+
+def _attention_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    tokens, width, heads, key_dim = _attention_dims(attrs, ins)
+    inner = heads * key_dim
+    projections = 3 * tokens * (2 * width * inner + inner) + tokens * (2 * inner * width + width)
+    matmuls = 2 * (2 * heads * tokens * tokens * key_dim)
+    return projections + matmuls + tokens * inner + 3 * heads * tokens * tokens
+
+
+@op_kind("multi_head_attention", params=_attention_params, flops=_attention_flops)
+def _multi_head_attention(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    return _tokens(ins)
+
+
+op_kind("quick_gelu", flops=_per_element(1))(_identity)
+
+
+@op_kind("take_token")
+def _take_token(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
+    tokens, width = _tokens(ins)
+    index = attrs.get("index", 0)
+    if not 0 <= index < tokens:
+        raise IRShapeError(f"token {index} does not exist in {tokens} tokens")
+    return (width,)
+
+
+def attention_elements(op_attrs: Attrs, in_shape: Shape) -> tuple[int, int]:
+    """(per-head score elements heads x tokens^2, projected elements tokens x heads x key_dim).
+
+    Per example: what the memory estimate needs to size attention's intermediate tensors.
+    """
+    tokens, _, heads, key_dim = _attention_dims(op_attrs, (in_shape,))
+    return heads * tokens * tokens, tokens * heads * key_dim

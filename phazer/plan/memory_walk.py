@@ -32,22 +32,23 @@ from dataclasses import dataclass
 from phazer.ir.graph import Op
 from phazer.ir.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR, TopNode, split_ref
+from phazer.ir.ops import attention_elements
 
 # Ops whose gradient needs their input tensor (kept from the forward pass).
 SAVES_INPUT = frozenset({
     "conv2d", "conv2d_transpose", "dense", "leaky_relu", "activation", "multiply",
     "batch_norm", "layer_norm", "rms_norm", "instance_norm", "group_norm", "adain",
-    "max_pool2d", "global_max_pool", "keras_app"})
+    "max_pool2d", "global_max_pool", "keras_app", "multi_head_attention", "quick_gelu"})
 # Single-input element-wise or layout ops XLA fuses into their consumers: a tensor one of
 # them needs is recomputed from the start of the fused chain, so the chain's start is kept.
 FUSIBLE = frozenset({
     "leaky_relu", "activation", "pixel_shuffle", "reshape", "flatten", "dropout",
     "spatial_dropout", "gaussian_noise", "rescale", "upsampling2d", "resize_images",
-    "reflection_pad", "reflection_pad_same"})
+    "reflection_pad", "reflection_pad_same", "quick_gelu", "position_embedding"})
 # Ops whose output is the same buffer as their input (XLA bitcasts).
 VIEWS = frozenset({"reshape", "flatten"})
 # Ops with weights whose backward reads the weights again (for the input gradient).
-KERNEL_OPS = frozenset({"conv2d", "conv2d_transpose", "dense"})
+KERNEL_OPS = frozenset({"conv2d", "conv2d_transpose", "dense", "multi_head_attention"})
 
 
 @dataclass(frozen=True)
@@ -126,17 +127,35 @@ def lowering_costs(op: Op, cpu: bool) -> tuple[int, int, int]:
 def inner_costs(op: Op, layouts: bool) -> tuple[int, int, int, int]:
     """(kept as made, kept in weight-gradient layout, backward, forward) inside an op.
 
-    Elements per example. Only a Keras Applications encoder (``keras_app``) has an inside:
-    its layers keep tensors for the backward pass and handle their own temporaries, as
-    tabulated by the generator (walked with this module's rules, layer by layer). Zero for
-    every other op, and for a Keras model the table has no figures for.
+    Elements per example. A Keras Applications encoder (``keras_app``) has an inside: its
+    layers keep tensors for the backward pass and handle their own temporaries, as tabulated
+    by the generator (walked with this module's rules, layer by layer). Attention has one too
+    (:func:`attention_costs`). Zero for every other op, and for a Keras model the table has
+    no figures for.
     """
+    if op.kind == "multi_head_attention":
+        return attention_costs(op)
     memory = keras_app_memory(op.attrs, op.input_shapes) if op.kind == "keras_app" else None
     if memory is None:
         return 0, 0, 0, 0
     if layouts:
         return memory.saved_cpu, memory.saved_cpu_wgrad, memory.transient, memory.forward
     return memory.saved, 0, memory.transient, memory.forward
+
+
+def attention_costs(op: Op) -> tuple[int, int, int, int]:
+    """(kept, kept in weight-gradient layout, backward, forward) inside self-attention.
+
+    The backward pass needs the projected queries, keys and values (for the two matmuls'
+    gradients), the softmax probabilities (heads x tokens^2 per example: the score tensors
+    that make attention's memory grow with the square of the token count) and the weighted
+    sum of the values (the output projection's weight gradient). While the forward pass runs,
+    the raw scores and the probabilities are alive together; while the backward pass runs,
+    the gradients of the probabilities and of the scores, and of Q, K and V.
+    """
+    scores, projected = attention_elements(op.attrs, op.input_shapes[0])
+    kept = 3 * projected + scores + projected
+    return kept, 0, 2 * scores + 3 * projected, 2 * scores + 3 * projected
 
 
 def _consumers(ops: tuple[Op, ...], outputs: tuple[str, ...]) -> dict[str, int]:

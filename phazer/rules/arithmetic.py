@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from phazer.blocks import derive, problems
 from phazer.blocks.arithmetic import Derived
+from phazer.blocks.norms import GROUP_NORM_GROUPS, group_count
+from phazer.blocks.upscalers import upscaler
 from phazer.catalog.encoders import ENCODERS
 from phazer.issues import (
     CAP_SLOPE_SIGN,
@@ -20,11 +22,15 @@ from phazer.issues import (
     FC_FILTERS_RESCALED,
     FC_RESIDUAL_SKIPPED,
     HUGE_LAYER,
+    INPUT_RAISED_TO_MIN,
+    NORM_CHANNELS,
+    POSITIONS_RESAMPLED,
     RISING_DECODER_FILTERS,
     WEIGHTS_FORCE_SIZE,
     Issue,
 )
 from phazer.rules import RuleContext, rule
+from phazer.spec.models import ModelSpec
 
 HUGE_LAYER_PARAMS = 1_000_000_000
 
@@ -71,7 +77,7 @@ def _keras_input_problem(context: RuleContext) -> Issue | None:
 
 
 @rule("arithmetic", "PHZ301", "PHZ302", "PHZ303", "PHZ304", "PHZ305", "PHZ306", "PHZ307",
-      "PHZ308", "PHZ309", "PHZ310", "PHZ311", "PHZ312")
+      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314")
 def buildable(context: RuleContext) -> Iterator[Issue]:
     """Every reason the spec cannot be built, each naming the fields involved."""
     keras_issue = _keras_input_problem(context)
@@ -90,14 +96,12 @@ def silent_adjustments(context: RuleContext) -> Iterator[Issue]:
     if problems(context.spec):
         return
     spec, dv = context.spec, _derived(context)
-    for path, given, scaled in dv.fc_filters.changes:
+    ff = dv.fc_filters
+    for path, given, scaled in ff.changes:
         yield Issue(FC_FILTERS_RESCALED, "info", path,
-                    f"{path} {given} is lowered to {scaled}: the {dv.fc_dim}x{dv.fc_dim} FC "
-                    f"output cannot double up to {spec.output_size}px, so it is re-tiled to "
-                    f"{dv.retile_dim}x{dv.retile_dim}, which needs multiples of "
-                    f"{dv.fc_filters.multiple}",
-                    "choose fc.dimensions x 2^fc.upsamples that doubles up to output_size "
-                    "to keep your filter counts")
+                    f"{path} {given} is lowered to {scaled}, a multiple of {ff.multiple} "
+                    f"({ff.rescale_dim}^2), as faceswap builds it: {_rescale_why(spec, dv)}",
+                    _rescale_hint(dv))
     if dv.retile is not None:
         before, after = dv.retile
         where = ("at the end of the FC models" if dv.fc_upscales
@@ -117,7 +121,37 @@ def silent_adjustments(context: RuleContext) -> Iterator[Issue]:
                     "placed in the FC models (as faceswap does)", "")
 
 
-@rule("arithmetic", "PHZ322", "PHZ323", "PHZ325")
+def _rescale_why(spec: ModelSpec, dv: Derived) -> str:
+    ff, d = dv.fc_filters, dv.fc_dim
+    if ff.rescale_size == d:
+        return (f"the {d}x{d} FC output cannot double up to {spec.output_size}px, so it is "
+                f"re-tiled to {dv.retile_dim}x{dv.retile_dim}")
+    real = (f"re-tiled to {dv.retile_dim}x{dv.retile_dim}" if dv.retile is not None
+            else "which doubles up without re-tiling")
+    return (f"faceswap's rescaling takes the FC size as fc.dimensions x (fc.upsamples + 1) "
+            f"= {ff.rescale_size}px, which cannot double up to {spec.output_size}px (the real "
+            f"FC output is {d}x{d}, {real})")
+
+
+def _rescale_hint(dv: Derived) -> str:
+    ff = dv.fc_filters
+    if ff.rescale_size == dv.fc_dim:
+        return ("choose fc.dimensions x 2^fc.upsamples that doubles up to output_size, or "
+                f"write multiples of {ff.multiple}, to keep your filter counts")
+    return ("with 2+ upsamples faceswap rescales by fc.dimensions x (fc.upsamples + 1): "
+            f"write multiples of {ff.multiple}, or choose fc.dimensions and fc.upsamples for "
+            "which that size doubles up to output_size, to keep your filter counts")
+
+
+def _group_norm_layout(channels: list[int]) -> str:
+    parts = []
+    for c in channels:
+        groups = group_count(c)
+        parts.append(f"{c} channels in {groups} groups of {c // groups}")
+    return "; ".join(parts)
+
+
+@rule("arithmetic", "PHZ308", "PHZ322", "PHZ323", "PHZ325")
 def surprising_settings(context: RuleContext) -> Iterator[Issue]:
     """Settings that build, but probably not as the user expects."""
     spec = context.spec
@@ -128,6 +162,20 @@ def surprising_settings(context: RuleContext) -> Iterator[Issue]:
                     f"{dec.max_filters}: the filters rise towards the output "
                     f"({list(_derived(context).decoder_filters)})",
                     "swap the two values if you meant the usual falling curve")
+    if dec.norm == "group":
+        channels = sorted({upscaler(dec.upscaler).channels(f)
+                           for f in _derived(context).decoder_filters})
+        odd = [c for c in channels if c % GROUP_NORM_GROUPS]
+        if odd:
+            yield Issue(NORM_CHANNELS, "warning", "decoder.norm",
+                        f"group norm normalizes in {GROUP_NORM_GROUPS} groups, which needs "
+                        f"channels that are multiples of {GROUP_NORM_GROUPS}, but upscales "
+                        f"output {odd} (filters {list(_derived(context).decoder_filters)}): "
+                        f"phazer uses fewer groups there ({_group_norm_layout(odd)}); the "
+                        "parameters are the same as faceswap's (2 per channel)",
+                        f"make every value of the decoder filter curve a multiple of "
+                        f"{GROUP_NORM_GROUPS} (check with `phazer curve`) for "
+                        f"{GROUP_NORM_GROUPS} groups everywhere")
     if dec.slope_mode != "full" and dec.slope < 0:
         yield Issue(CAP_SLOPE_SIGN, "warning", "decoder.slope",
                     f"slope {dec.slope} in {dec.slope_mode} mode is used as {-dec.slope}: "
@@ -139,6 +187,32 @@ def surprising_settings(context: RuleContext) -> Iterator[Issue]:
                     f"{spec.encoder.type}'s ImageNet weights need its {info.default_size}px "
                     f"input, so encoder.scaling {spec.encoder.scaling} is ignored",
                     "set encoder.scaling to 100, or imagenet_weights to false")
+
+
+@rule("arithmetic", "PHZ326", "PHZ327")
+def encoder_input_notes(context: RuleContext) -> Iterator[Issue]:
+    """What the encoder's input size becomes when the scaling alone does not decide it."""
+    spec = context.spec
+    info = ENCODERS[spec.encoder.type]
+    scaled = int(info.default_size * spec.encoder.scaling / 100) // 16 * 16
+    px = _derived(context).encoder_input_px
+    if scaled < info.min_size and px == info.min_size:
+        yield Issue(INPUT_RAISED_TO_MIN, "info", "encoder.scaling",
+                    f"encoder.scaling {spec.encoder.scaling}% of {info.default_size}px gives "
+                    f"{scaled}px, below {spec.encoder.type}'s minimum input: the input is "
+                    f"{info.min_size}px (as in faceswap)",
+                    f"write the scaling that gives {info.min_size}px to say so, e.g. "
+                    f"{-(-info.min_size * 100 // info.default_size)}")
+    if info.vit is not None and getattr(spec.encoder, "pretrained", False) \
+            and px != info.default_size:
+        vit = info.vit
+        yield Issue(POSITIONS_RESAMPLED, "info", "encoder.scaling",
+                    f"{spec.encoder.type}'s pretrained positional embedding covers a "
+                    f"{vit.grid(info.default_size)}x{vit.grid(info.default_size)} patch grid "
+                    f"({info.default_size}px); at {px}px it is resampled (bicubic, class token "
+                    f"kept) to {vit.grid(px)}x{vit.grid(px)} when the weights are loaded "
+                    "(faceswap leaves it at random values)",
+                    f"use encoder.scaling 100 for the native {info.default_size}px grid")
 
 
 @rule("arithmetic", "PHZ313")

@@ -197,7 +197,8 @@ def weight_names_exist(context: RuleContext) -> Iterator[Issue]:
     """PHZ206/PHZ208: weights.freeze / weights.load only name sub-models this routing builds."""
     spec: ModelSpec = context.spec
     valid = submodel_names(context.graph)
-    keras = ENCODERS[spec.encoder.type].is_keras_application
+    info = ENCODERS[spec.encoder.type]
+    keras = info.is_keras_application or info.is_clip  # CLIP: its transformer, as in faceswap
     for field in ("freeze", "load"):
         for index, name in enumerate(getattr(spec.weights, field)):
             path = f"weights.{field}.{index}"
@@ -260,6 +261,15 @@ def settings_without_effect(context: RuleContext) -> Iterator[Issue]:
                          f"({fc.max_filters}) as the guide documents (faceswap itself would "
                          "use min_filters and then fail to reshape)",
                          "set fc.min_filters equal to fc.max_filters, or fc.depth >= 2")
+    if (routing.gblock and gfc.depth == 1 and gfc.min_nodes != gfc.max_nodes
+            and _is_set(gfc, "max_nodes")):
+        yield _no_effect("gblock_fc.max_nodes",
+                         f"gblock_fc.max_nodes ({gfc.max_nodes}) is not used: with "
+                         "gblock_fc.depth 1 the fc_gblock model's only Dense layer has "
+                         f"gblock_fc.min_nodes ({gfc.min_nodes}, rounded down to 8) nodes, "
+                         "as faceswap builds it",
+                         "set gblock_fc.max_nodes equal to gblock_fc.min_nodes, or "
+                         "gblock_fc.depth >= 2")
     yield from _slopes_without_effect(spec)
     if routing.gblock and (gfc.depth, gfc.min_nodes, gfc.max_nodes) != (
             GBLOCK_STYLE_DEPTH, GBLOCK_STYLE_NODES, GBLOCK_STYLE_NODES):

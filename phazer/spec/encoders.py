@@ -29,11 +29,16 @@ KerasEncoderName = Literal[
     "vgg16", "vgg19", "xception",
 ]
 
+ClipEncoderName = Literal[
+    "clipv_vit-b-16", "clipv_vit-b-32", "clipv_vit-l-14", "clipv_vit-l-14-336px",
+    "clipv_farl-b-16-16", "clipv_farl-b-16-64",
+]
+
 Scaling = Annotated[int, Field(
-    ge=1, le=200,
+    ge=0, le=200,
     description="Input size as a percentage of the encoder's default size; the result is "
-                "rounded down to a multiple of 16 px and raised to the encoder's minimum "
-                "(faceswap: enc_scaling).")]
+                "rounded down to a multiple of 16 px and raised to the encoder's minimum, "
+                "so 0 gives the minimum (faceswap: enc_scaling).")]
 
 
 class _EncoderBase(StrictModel):
@@ -119,11 +124,26 @@ class MobileNetV3Encoder(_KerasEncoderBase):
                                "hard-swish or 5x5 convs (faceswap: mobilenet_minimalistic).")
 
 
+class ClipEncoder(_EncoderBase):
+    """One of faceswap's CLIP / FaRL vision transformers (``clipv_*``)."""
+
+    type: ClipEncoderName
+    pretrained: bool = Field(
+        False,
+        description="Start from the pretrained CLIP/FaRL weights (faceswap: enc_load_weights). "
+                    "phazer never downloads: `weights_file` must point at faceswap's "
+                    "`CLIPv_<name>_v1.h5`. At another input size than the native one, the "
+                    "positional embedding is resampled (bicubic) to the new patch grid.")
+    weights_file: str | None = Field(
+        None, description="Local path of faceswap's CLIPv_<name>_v1.h5 weights file.")
+
+
 EncoderSpec = Annotated[
     Union[FsOriginalEncoder, KerasEncoder, MobileNetV1Encoder, MobileNetV2Encoder,  # noqa: UP007
-          MobileNetV3Encoder],
+          MobileNetV3Encoder, ClipEncoder],
     Field(discriminator="type"),
 ]
 
 ENCODER_VARIANTS: tuple[type[_EncoderBase], ...] = (
-    FsOriginalEncoder, KerasEncoder, MobileNetV1Encoder, MobileNetV2Encoder, MobileNetV3Encoder)
+    FsOriginalEncoder, KerasEncoder, MobileNetV1Encoder, MobileNetV2Encoder, MobileNetV3Encoder,
+    ClipEncoder)

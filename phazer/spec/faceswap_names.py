@@ -10,6 +10,7 @@ from __future__ import annotations
 from phazer.catalog.encoders import ENCODERS
 
 _KERAS = frozenset(name for name, info in ENCODERS.items() if info.is_keras_application)
+_CLIP = frozenset(name for name, info in ENCODERS.items() if info.is_clip)
 _MOBILENET_ALL = frozenset({"mobilenet", "mobilenet_v2", "mobilenet_v3_small",
                             "mobilenet_v3_large"})
 _MOBILENET_V3 = frozenset({"mobilenet_v3_small", "mobilenet_v3_large"})
@@ -24,7 +25,7 @@ MODEL_OPTIONS: dict[str, tuple[str, frozenset[str] | None]] = {
     "split_decoders": ("routing.split_decoders", None),
     "enc_architecture": ("encoder.type", None),
     "enc_scaling": ("encoder.scaling", None),
-    "enc_load_weights": ("encoder.imagenet_weights", _KERAS),
+    "enc_load_weights": ("encoder.imagenet_weights", _KERAS | _CLIP),
     "bottleneck_type": ("bottleneck.type", None),
     "bottleneck_norm": ("bottleneck.norm", None),
     "bottleneck_size": ("bottleneck.size", None),  # dense only; see importer
@@ -119,6 +120,20 @@ UNSUPPORTED_TRAINING_OPTIONS: dict[tuple[str, str], str] = {
 }
 
 PHAZE_A_SECTION = "model.phaze_a"
+
+# Options whose spec path depends on the encoder: option -> {encoder: path}.
+ENCODER_PATHS: dict[str, dict[str, str]] = {
+    "enc_load_weights": dict.fromkeys(sorted(_CLIP), "encoder.pretrained"),
+}
+
+
+def option_path(option: str, encoder: str) -> str:
+    """The spec path of a faceswap Phaze-A option for a given encoder.
+
+    Raises:
+        KeyError: the option is not one of the 48 Phaze-A options.
+    """
+    return ENCODER_PATHS.get(option, {}).get(encoder, MODEL_OPTIONS[option][0])
 
 
 def spec_path(option: str) -> str:

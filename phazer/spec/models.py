@@ -165,7 +165,7 @@ class WeightsSpec(StrictModel):
     freeze: list[SubModelName] = Field(
         default_factory=lambda: ["keras_encoder"],
         description="Sub-models to freeze; `keras_encoder` is only the Keras Applications part "
-                    "of the encoder (faceswap: freeze_layers).")
+                    "of the encoder, or its CLIP transformer (faceswap: freeze_layers).")
     load: list[LoadableName] = Field(
         default_factory=lambda: ["encoder"],
         description="Sub-models to load from another model dir (faceswap: load_layers).")
@@ -207,12 +207,13 @@ GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc"
 
 
 def without_pretrained(spec: ModelSpec) -> ModelSpec:
-    """The spec with ImageNet weights off, for builds whose weight values do not matter.
+    """The spec with pretrained (ImageNet, CLIP) weights off, for builds whose weight values do not matter.
 
     A model whose saved weights are loaded anyway, a parameter count or a memory measurement
     needs neither the download nor the cached weights file.
     """
-    if getattr(spec.encoder, "imagenet_weights", False):
-        encoder = spec.encoder.model_copy(update={"imagenet_weights": False})
-        return spec.model_copy(update={"encoder": encoder})
+    for field in ("imagenet_weights", "pretrained"):
+        if getattr(spec.encoder, field, False):
+            encoder = spec.encoder.model_copy(update={field: False})
+            return spec.model_copy(update={"encoder": encoder})
     return spec

@@ -30,6 +30,7 @@ RESUME_RULES: dict[str, bool] = {
     "weights.freeze": True,
     "weights.load": True,
     "encoder.imagenet_weights": True,
+    "encoder.pretrained": True,
     "encoder.weights_file": True,
     # how the model is fitted ...
     "training": True,

@@ -2,7 +2,8 @@
 
 Sub-models are found by their faceswap names (``encoder``, ``fc_both``, ``decoder_a``, ...) as
 the nested models :func:`phazer.emit.emit_model` builds; ``keras_encoder`` is the Keras
-Applications model inside ``encoder``.
+Applications model inside ``encoder``, or the CLIP transformer's ``visual_*`` layers (faceswap's
+``visual`` model) of a CLIP encoder.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import keras
 
+from phazer.catalog.encoders import CLIP_LAYER_PREFIX
 from phazer.compiler import compile_model_ir
 from phazer.emit import emit_model
 from phazer.ir.model import ModelIR
@@ -38,15 +40,41 @@ def build_model(model_ir: ModelIR, mixed_precision: bool = False) -> keras.Model
         keras.config.set_dtype_policy(previous)
 
 
-def find_submodel(model: keras.Model, name: str) -> keras.layers.Layer | None:
+class LayerGroup:
+    """Several layers handled as one sub-model: their weights in order, one trainable switch."""
+
+    def __init__(self, layers: list[keras.layers.Layer]) -> None:
+        self.layers = layers
+
+    @property
+    def weights(self) -> list:
+        """Every weight of the layers, in layer order."""
+        return [weight for layer in self.layers for weight in layer.weights]
+
+    @property
+    def trainable(self) -> bool:
+        """Whether every layer trains."""
+        return all(layer.trainable for layer in self.layers)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for layer in self.layers:
+            layer.trainable = value
+
+
+def find_submodel(model: keras.Model, name: str) -> keras.layers.Layer | LayerGroup | None:
     """A sub-model by name (None when this model has no such sub-model)."""
     if name == KERAS_ENCODER:
         encoder = find_submodel(model, "encoder")
         if encoder is None:
             return None
-        nested = [layer for layer in getattr(encoder, "layers", [])
-                  if isinstance(layer, keras.Model)]
-        return nested[0] if nested else None
+        inner = getattr(encoder, "layers", [])
+        nested = [layer for layer in inner if isinstance(layer, keras.Model)]
+        if nested:
+            return nested[0]
+        transformer = [layer for layer in inner
+                       if layer.name.startswith(f"{CLIP_LAYER_PREFIX}_")]
+        return LayerGroup(transformer) if transformer else None
     try:
         return model.get_layer(name)
     except ValueError:
