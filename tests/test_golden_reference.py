@@ -1,4 +1,4 @@
-"""Golden parity: phazer's plan equals faceswap's Phaze-A figures for every non-CLIP case.
+"""Golden parity: phazer's plan equals faceswap's Phaze-A figures for every reference case.
 
 The expected figures come from ``tests/data/phaze-a/reference.json`` (read off models built by
 faceswap itself); the specs come from importing faceswap's own preset files.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from phazer.catalog.encoders import ENCODERS
 from phazer.compiler import compile_model_ir
 from phazer.faceswap_import import import_faceswap
 from phazer.plan.figures import model_figures
@@ -21,8 +22,7 @@ from phazer.plan.figures import model_figures
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = json.loads((DATA / "phaze-a" / "reference.json").read_text())
-CASES = {c["name"]: c for c in REFERENCE["cases"]
-         if not c["config"]["enc_architecture"].startswith("clipv_")}
+CASES = {c["name"]: c for c in REFERENCE["cases"]}
 
 
 def _keras_table_available() -> bool:
@@ -52,7 +52,8 @@ def _drop_batch(shapes):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_plan_matches_faceswap(name):
     case = CASES[name]
-    if case["config"]["enc_architecture"] != "fs_original" and not _keras_table_available():
+    keras_app = ENCODERS[case["config"]["enc_architecture"]].is_keras_application
+    if keras_app and not _keras_table_available():
         pytest.skip("the Keras Applications table is not generated")
     expected = case["result"]
     figures = model_figures(compile_model_ir(_spec_for(case)))
@@ -73,7 +74,11 @@ def test_plan_matches_faceswap(name):
         expected["model_output_shapes"]) // len(figures.sides)] == outputs
 
 
-@pytest.mark.parametrize("name", ["original", "dfl-sae-liae"])
+def test_every_faceswap_preset_and_mask_variant_is_covered():
+    assert len(CASES) == 20  # 17 presets + 3 learn_mask variants
+
+
+@pytest.mark.parametrize("name", ["original", "dfl-sae-liae", "clipfaker128"])
 def test_import_then_summary_json_cli(tmp_path, name):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     out = tmp_path / f"{name}.yaml"
