@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         model = emit_model(summary.model)
     except WeightsUnavailableError as exc:
         errors.print(f"phazer compile: error: {exc}\n  hint: or build with random weights: "
-                     "--set encoder.imagenet_weights=false")
+                     "--set encoder.imagenet_weights=false (encoder.pretrained=false for a "
+                     "CLIP encoder)")
         return EXIT_INVALID
     except EmitError as exc:
         errors.print(f"phazer compile: error: {exc}")

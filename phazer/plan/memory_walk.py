@@ -68,6 +68,8 @@ class OpStep:
         transient: elements of the output and input gradients while its backward runs.
         forward: elements alive only while its forward runs (its output, and the
             temporaries of its lowering; see :func:`lowering_costs`).
+        on_tokens: the op reads a sequence of tokens (a rank-2 input per example: the
+            Dense and attention layers of a vision transformer).
     """
 
     name: str
@@ -78,6 +80,7 @@ class OpStep:
     input_grad: bool
     transient: int
     forward: int
+    on_tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,8 @@ class _Call:
                                 saved_wgrad + inner_wgrad, op.params.trainable, in_grad,
                                 max(out + (inputs if in_grad else 0) + backward,
                                     inner_backward),
-                                max(out + inputs + forward, inner_forward)))
+                                max(out + inputs + forward, inner_forward),
+                                len(op.input_shapes[0]) == 2))
         if any(self.needs_grad[name] for name in self.sub.outputs):
             for index, _ in enumerate(self.sub.outputs):
                 self.graded.add(f"{self.node.name}#{index}" if index else self.node.name)

@@ -155,7 +155,8 @@ def _build(model_ir: Any, mixed_precision: bool) -> Any:
         return build_model(model_ir, mixed_precision)
     except WeightsUnavailableError as exc:
         raise TrainInputError(str(exc), "or train from random weights: --set "
-                              "encoder.imagenet_weights=false") from None
+                              "encoder.imagenet_weights=false (encoder.pretrained=false for "
+                              "a CLIP encoder)") from None
     except EmitError as exc:
         raise TrainInputError(str(exc)) from None
 
