@@ -151,7 +151,8 @@ TOO_MANY_FC_UPSCALES = register_code(
     "PHZ306", "error", "more upscales moved into the FC than the decoder has")
 MASK_WITH_FC_UPSCALES = register_code(
     "PHZ307", "error", "learn_mask combined with upscales in the FC")
-NORM_CHANNELS = register_code("PHZ308", "error", "normalization needs divisible channels")
+NORM_CHANNELS = register_code(
+    "PHZ308", "warning", "group norm on channels not a multiple of 32: fewer groups used")
 HYBRID_ODD_FILTERS = register_code(
     "PHZ309", "error", "upscale_hybrid with odd filters cannot feed residual blocks")
 ENCODER_TOO_DEEP = register_code("PHZ310", "error", "encoder too deep for its input size")

@@ -35,20 +35,22 @@ def flagged(spec: ModelSpec, field: str) -> bool:
 
 
 # --- worked examples --------------------------------------------------------------------------
-def test_guide_rescale_1280_to_1278() -> None:
-    """Guide: output 192, FC dimensions 8, 1280 filters -> 1278 (81,792 nodes); its summary
-    shows fc_a (16, 16, 1278) with one upsample."""
+def test_guide_rescale_1280_is_1152_as_faceswap_builds_it() -> None:
+    """Guide: output 192, FC dimensions 8, 1280 filters, one upsample. The guide says 1278
+    (81,792 nodes, fc_a (16, 16, 1278)); faceswap's code rounds down to multiples of
+    s^2 = 144 (s = 12) and builds 1152 (73,728 nodes), which phazer follows."""
     spec = make(output_size=192, fc={"dimensions": 8, "upsamples": 1, "min_filters": 1280,
                                      "max_filters": 1280, "upsampler": "upsample2d"})
     dv = derive(spec)
-    assert dv.fc_filters.max_filters == 1278
-    assert dv.fc_nodes == (81_792,)
-    assert dv.fc_output_shape == (16, 16, 1278)
-    assert dv.fc_filters.changes == (("fc.max_filters", 1280, 1278),)
-    assert dv.retile == ((16, 16, 1278), (12, 12, 2272))
+    assert dv.fc_filters.max_filters == 1152
+    assert dv.fc_filters.multiple == 144
+    assert dv.fc_nodes == (73_728,)
+    assert dv.fc_output_shape == (16, 16, 1152)
+    assert dv.fc_filters.changes == (("fc.max_filters", 1280, 1152),)
+    assert dv.retile == ((16, 16, 1152), (12, 12, 2048))
     assert problems(spec) == []
     fc = build_fc(spec, "fc_a", dv.encoder_output_shape)
-    assert fc.output_shapes == ((16, 16, 1278),)
+    assert fc.output_shapes == ((16, 16, 1152),)
     decoder = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
     assert decoder.output_shapes == ((192, 192, 3),)
 
@@ -97,20 +99,54 @@ def test_curve_single_point_floors_and_rising_cap_max() -> None:
     assert filter_curve(256, 512, 3, 0.5, "cap_min") == [256, 512, 512]
 
 
-# --- faceswap bugs phazer does not copy -------------------------------------------------------
+# --- where phazer and faceswap's code part ways -------------------------------------------------
 def test_depth_one_uses_max_filters() -> None:
     spec = make(fc={"depth": 1, "dimensions": 4, "min_filters": 256, "max_filters": 1024})
     assert derive(spec).fc_nodes == (16 * 1024,)
     assert problems(spec) == []
 
 
-def test_rescaling_uses_two_to_the_upsamples() -> None:
-    """dim 4 with 2 upsamples is 16 px, which doubles to 128: no rescaling (faceswap's
-    dim * (upsamples + 1) = 12 would rescale)."""
+def test_rescaling_uses_faceswaps_fc_size() -> None:
+    """dim 4 with 2 upsamples is 16 px, which doubles to 128 (no re-tiling), but faceswap's
+    rescaling takes the FC size as dim * (upsamples + 1) = 12 px, which re-tiles to 8: every
+    count becomes a multiple of 64 (1000 -> 960, 500 -> 448)."""
     spec = make(output_size=128, fc={"dimensions": 4, "upsamples": 2, "max_filters": 1000,
+                                     "upsampler": "subpixel", "upsample_filters": 500})
+    dv = derive(spec)
+    assert dv.fc_dim == 16 and dv.retile is None
+    assert (dv.fc_filters.rescale_size, dv.fc_filters.rescale_dim) == (12, 8)
+    assert dv.fc_filters.changes == (("fc.max_filters", 1000, 960),
+                                     ("fc.upsample_filters", 500, 448))
+    assert dv.fc_output_shape == (16, 16, 448)
+    assert problems(spec) == []
+
+
+def test_rescaling_with_min_above_max_filters() -> None:
+    """random_031 of the edge cases: output 160, dim 4, 2 upsamples (faceswap's FC size 12,
+    s = 10: multiples of 100), min 512 > max 256: Dense 8000 -> 3200, reshape 4x4x200,
+    upsample filters 500; the real 16x16 output re-tiles to 10x10."""
+    spec = make(output_size=160, fc={"depth": 2, "dimensions": 4, "upsamples": 2,
+                                     "min_filters": 512, "max_filters": 256, "slope": -0.8,
+                                     "upsampler": "upscale_fast", "upsample_filters": 512})
+    dv = derive(spec)
+    assert dv.fc_filters.multiple == 100
+    assert dv.fc_nodes == (8000, 3200)
+    assert dv.fc_reshape == (4, 4, 200)
+    assert dv.fc_output_shape == (16, 16, 500)
+    assert dv.retile == ((16, 16, 500), (10, 10, 1280))
+    assert problems(spec) == []
+
+
+def test_rescaling_that_leaves_a_retile_not_dividing() -> None:
+    """dim 5, 2 upsamples, output 240: faceswap's FC size 15 doubles up, so nothing is
+    rescaled, but the real 20x20 output re-tiles to 15x15, which 512 channels cannot fill;
+    the hint asks for a multiple of 9."""
+    spec = make(output_size=240, fc={"dimensions": 5, "upsamples": 2, "max_filters": 512,
                                      "upsampler": "upsample2d"})
     dv = derive(spec)
-    assert dv.fc_dim == 16 and dv.retile is None and dv.fc_filters.changes == ()
+    assert dv.fc_filters.changes == () and dv.retile_dim == 15
+    (found,) = [p for p in problems(spec) if p.code == "PHZ305"]
+    assert "multiple of 9" in found.hint
 
 
 def test_skip_last_residual_applies_to_each_part() -> None:
@@ -121,9 +157,16 @@ def test_skip_last_residual_applies_to_each_part() -> None:
     assert dv.residual_upscales == (True, False, True, True, True, False)
 
 
-def test_gblock_depth_one_uses_max_nodes() -> None:
-    spec = make(gblock_fc={"depth": 1, "min_nodes": 128, "max_nodes": 500})
-    assert derive(spec).gblock_fc_nodes == (496,)
+@pytest.mark.parametrize(("min_nodes", "max_nodes", "expected"), [
+    (128, 256, (128,)),   # random_022 of the edge cases
+    (512, 128, (512,)),   # random_051: min above max
+    (500, 128, (496,)),   # floored to 8
+])
+def test_gblock_depth_one_uses_min_nodes(min_nodes: int, max_nodes: int,
+                                         expected: tuple[int, ...]) -> None:
+    """As faceswap: fc_gblock's one-point curve is its start, min_nodes floored to 8."""
+    spec = make(gblock_fc={"depth": 1, "min_nodes": min_nodes, "max_nodes": max_nodes})
+    assert derive(spec).gblock_fc_nodes == expected
 
 
 # --- cannot-build conditions ------------------------------------------------------------------
@@ -187,9 +230,25 @@ def test_fc_output_larger_than_output() -> None:
     assert flagged(spec, "fc.upsamples")
 
 
-def test_group_norm_channels() -> None:
-    assert flagged(make(decoder={"norm": "group", "max_filters": 520}), "decoder.norm")
-    assert not flagged(make(decoder={"norm": "group"}), "decoder.norm")
+@pytest.mark.parametrize(("channels", "groups"), [
+    (512, 32), (64, 32), (304, 19), (240, 30), (520, 26), (24, 24), (16, 16), (8, 8)])
+def test_group_count(channels: int, groups: int) -> None:
+    """The largest group count <= 32 that divides the channels."""
+    from phazer.blocks.norms import group_count
+
+    assert group_count(channels) == groups
+
+
+def test_group_norm_on_any_channel_count_builds() -> None:
+    """faceswap builds group norm on 304 channels (random_016) with 2 params per channel."""
+    spec = make(decoder={"norm": "group", "max_filters": 520})
+    assert not flagged(spec, "decoder.norm")
+    dv = derive(spec)
+    ir = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
+    norms = [(op.shape[-1], op.attr("groups"), op.params.total) for op in ir.ops
+             if op.kind == "group_norm"]
+    assert norms == [(c, {520: 26, 256: 32, 136: 17, 64: 32}[c], 2 * c)
+                     for c in dv.decoder_filters]
 
 
 def test_hybrid_odd_filters_before_residual_blocks() -> None:

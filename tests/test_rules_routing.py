@@ -262,6 +262,18 @@ def test_phz207_gblock_style_mlp_is_fixed() -> None:
     assert issues(make(GBLOCK_EXAMPLE, gblock_fc={"depth": 3}), "PHZ207") == []
 
 
+def test_phz207_gblock_depth_one_ignores_max_nodes() -> None:
+    """As faceswap, fc_gblock's one Dense layer takes min_nodes (random_022: 128, not 256)."""
+    spec = make(GBLOCK_EXAMPLE, gblock_fc={"depth": 1, "min_nodes": 128, "max_nodes": 256})
+    found = [i for i in issues(spec, "PHZ207") if i.path == "gblock_fc.max_nodes"]
+    assert len(found) == 1
+    assert "gblock_fc.min_nodes (128" in found[0].message
+    equal = make(GBLOCK_EXAMPLE, gblock_fc={"depth": 1, "min_nodes": 256, "max_nodes": 256})
+    assert "gblock_fc.max_nodes" not in no_effect_paths(equal)
+    assert "gblock_fc.max_nodes" not in no_effect_paths(
+        make(GBLOCK_EXAMPLE, gblock_fc={"depth": 2, "min_nodes": 128, "max_nodes": 256}))
+
+
 # --- faceswap's presets and the validator -----------------------------------------------------
 
 @pytest.mark.parametrize("case", json.loads(REFERENCE.read_text())["cases"],

@@ -111,6 +111,11 @@ class FCFilters:
             upsample2d).
         multiple: every rescaled count is a multiple of this (1: no rescaling).
         changes: ``(spec path, given, rescaled)`` for every count the rescaling changed.
+        rescale_size: the FC size the rescaling assumes, faceswap's
+            ``dimensions * (upsamples + 1)`` (the real FC output is ``dimensions *
+            2**upsamples``; the two agree for 0 or 1 upsample).
+        rescale_dim: ``scale_dim(output_size, rescale_size)``; the rescaling happens when it
+            differs from ``rescale_size``, and ``multiple`` is its square.
     """
 
     min_filters: int | None
@@ -118,6 +123,8 @@ class FCFilters:
     upsample_filters: int | None
     multiple: int = 1
     changes: tuple[tuple[str, int, int], ...] = ()
+    rescale_size: int = 0
+    rescale_dim: int = 0
 
 
 @dataclass(frozen=True)
@@ -186,16 +193,19 @@ def retile_multiple(fc_dim: int, retile_dim: int) -> int:
 
 
 def fc_filters(spec: ModelSpec) -> FCFilters:
-    """The FC filter counts in use, rescaled so the FC output re-tiles to the output size.
+    """The FC filter counts in use, rescaled for the output size as faceswap does.
 
-    When ``d = dimensions * 2**upsamples`` cannot be doubled up to the output size, the decoder
-    re-tiles d x d x C to s x s x (d^2 C / s^2); each count is lowered to the nearest multiple
-    of ``s^2 / gcd(s^2, d^2)`` so that this divides (1280 -> 1278 for output 192, dim 8, one
-    upsample; 1024 -> 1000 for output 80, dim 4, one upsample).
+    faceswap takes the FC size as ``final = dimensions * (upsamples + 1)`` (not the real
+    ``dimensions * 2**upsamples``; the same for 0 or 1 upsample) and ``s = scale_dim(
+    output_size, final)``; when ``s != final`` every FC filter count is rounded down to a
+    multiple of ``s^2`` (1280 -> 1152 for output 192, dim 8, one upsample; 1024 -> 1000 for
+    output 80, dim 4, one upsample). The re-tiling of the real FC output is checked
+    separately (:func:`phazer.blocks.limits.problems`).
     """
     fc = spec.fc
-    d = fc.dimensions * 2 ** fc.upsamples
-    multiple = retile_multiple(d, scale_dim(spec.output_size, d))
+    final = fc.dimensions * (fc.upsamples + 1)
+    s = scale_dim(spec.output_size, final)
+    multiple = 1 if s == final else s * s
     used = {"fc.max_filters": fc.max_filters}
     if fc.depth >= 2:
         used["fc.min_filters"] = fc.min_filters
@@ -205,7 +215,7 @@ def fc_filters(spec: ModelSpec) -> FCFilters:
     changes = tuple((path, used[path], scaled[path]) for path in used
                     if scaled[path] != used[path])
     return FCFilters(scaled.get("fc.min_filters"), scaled["fc.max_filters"],
-                     scaled.get("fc.upsample_filters"), multiple, changes)
+                     scaled.get("fc.upsample_filters"), multiple, changes, final, s)
 
 
 def fc_node_curve(spec: ModelSpec, filters: FCFilters) -> tuple[int, ...]:
@@ -224,10 +234,13 @@ def fc_node_curve(spec: ModelSpec, filters: FCFilters) -> tuple[int, ...]:
 
 
 def gblock_node_curve(spec: ModelSpec) -> tuple[int, ...]:
-    """Nodes of the fc_gblock Dense layers (max nodes when there is one layer)."""
+    """Nodes of the fc_gblock Dense layers: the curve from min to max nodes.
+
+    As faceswap: with one layer the single value is the curve's start, ``min_nodes``
+    (floored to 8), also when it is above ``max_nodes``.
+    """
     g = spec.gblock_fc
-    start = g.max_nodes if g.depth == 1 else g.min_nodes
-    return tuple(filter_curve(start, g.max_nodes, g.depth, g.slope))
+    return tuple(filter_curve(g.min_nodes, g.max_nodes, g.depth, g.slope))
 
 
 def residual_flags(spec: ModelSpec, total: int, in_fc: int) -> tuple[bool, ...]:

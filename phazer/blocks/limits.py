@@ -13,7 +13,6 @@ import math
 from typing import NamedTuple
 
 from phazer.blocks.arithmetic import Derived, derive, retile_multiple
-from phazer.blocks.norms import norm_info
 from phazer.blocks.upscalers import upscaler
 from phazer.ir.ops import Shape
 from phazer.issues import (
@@ -24,7 +23,6 @@ from phazer.issues import (
     FC_TOO_LARGE,
     HYBRID_ODD_FILTERS,
     MASK_WITH_FC_UPSCALES,
-    NORM_CHANNELS,
     REFLECT_TOO_SMALL,
     RETILE_NOT_DIVIDING,
     TOO_MANY_FC_UPSCALES,
@@ -50,6 +48,27 @@ def _lower_multiple(value: int, step: int) -> int:
     return max(value // step * step, step)
 
 
+def _rescale_sizes(dv: Derived) -> str:
+    """The FC size(s) that must double up to the output to avoid any rescaling."""
+    ff = dv.fc_filters
+    if ff.rescale_size == dv.fc_dim:
+        return f"fc.dimensions x 2^fc.upsamples (now {dv.fc_dim}px)"
+    return (f"both fc.dimensions x 2^fc.upsamples (now {dv.fc_dim}px) and faceswap's "
+            f"fc.dimensions x (fc.upsamples + 1) (now {ff.rescale_size}px)")
+
+
+def _rescale_reason(spec: ModelSpec, dv: Derived) -> str:
+    """Why the FC filter counts are rescaled (faceswap's rule, see ``fc_filters``)."""
+    ff, d = dv.fc_filters, dv.fc_dim
+    s, final = ff.rescale_dim, ff.rescale_size
+    if final == d:
+        return (f"the {d}x{d} FC output cannot double up to {spec.output_size}px and is "
+                f"re-tiled to {s}x{s}")
+    return (f"faceswap sizes the FC output as fc.dimensions x (fc.upsamples + 1) = {final}px "
+            f"for this rescaling (the real output is {d}px), which cannot double up to "
+            f"{spec.output_size}px and would re-tile to {s}x{s}")
+
+
 def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     fc, out = spec.fc, []
     d, s, ff = dv.fc_dim, dv.retile_dim, dv.fc_filters
@@ -62,12 +81,12 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     for path, given, scaled in ff.changes:
         if scaled == 0:
             out.append(Problem(
-                FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: the "
-                               f"{d}x{d} FC output is re-tiled to {s}x{s}, which needs "
-                               f"multiples of {ff.multiple}",
+                FC_FILTERS_ZERO, (path, *_FC_SIZE), f"{path} {given} is rescaled to 0: "
+                               f"{_rescale_reason(spec, dv)}, so FC filter counts are rounded "
+                               f"down to multiples of {ff.multiple}",
                                f"use at least {ff.multiple} filters, or choose fc.dimensions "
-                               f"x 2^fc.upsamples (now {d}px) so that it doubles up to "
-                               f"{spec.output_size}px"))
+                               f"and fc.upsamples so that {_rescale_sizes(dv)} doubles up "
+                               f"to {spec.output_size}px"))
     area = fc.dimensions ** 2
     if fc.depth >= 1 and ff.max_filters and area * ff.max_filters % 8:
         step = math.lcm(8 // math.gcd(8, area), ff.multiple)
@@ -99,8 +118,8 @@ def _fc_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
                                f" values do not divide by {s * s})",
                                f"the FC output channels (fc.upsample_filters, or "
                                f"fc.max_filters without learned upsamples) must be a multiple "
-                               f"of {retile_multiple(d, s)} (and even for upscale_hybrid), "
-                               f"or pick another fc.upsampler"))
+                               f"of {math.lcm(retile_multiple(d, s), ff.multiple)} (and even "
+                               f"for upscale_hybrid), or pick another fc.upsampler"))
     return out
 
 
@@ -117,21 +136,7 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
                            "cannot be combined with upscales in the FC models (faceswap "
                            "always fails to build this)", "set decoder.upscales_in_fc to 0 "
                            "or turn learn_mask off"))
-    info = norm_info(dec.norm)
     channels = [upscaler(dec.upscaler).channels(f) for f in dv.decoder_filters]
-    if info is not None and info.channel_multiple > 1:
-        bad = sorted({c for c in channels if c % info.channel_multiple})
-        if bad:
-            out.append(Problem(
-                NORM_CHANNELS, ("decoder.norm", "decoder.min_filters", "decoder.max_filters",
-                                "decoder.slope"),
-                               f"{dec.norm} norm needs channels divisible by "
-                               f"{info.channel_multiple}, but upscales output {bad} (filters "
-                               f"{list(dv.decoder_filters)})",
-                               f"every value of the filter curve must be a multiple of "
-                               f"{info.channel_multiple}: adjust min/max filters and the "
-                               f"slope (check with `phazer curve`), or use another "
-                               f"decoder.norm"))
     odd = sorted({f for f, c, res in zip(dv.decoder_filters, channels, dv.residual_upscales,
                                          strict=True) if res and c != f})
     if odd:

@@ -21,12 +21,13 @@ class NormInfo:
     Attributes:
         kind: the IR op kind.
         attrs: the op's attrs.
-        channel_multiple: channels must be a multiple of this (group norm's group count).
+        groups: group norm's group count (faceswap's 32); the op gets
+            :func:`group_count` of it for its input channels.
     """
 
     kind: str
     attrs: Mapping[str, Any] = field(default_factory=dict)
-    channel_multiple: int = 1
+    groups: int | None = None
 
 
 GROUP_NORM_GROUPS = 32
@@ -35,8 +36,7 @@ GROUP_NORM_GROUPS = 32
 NORMS: dict[str, NormInfo | None] = {
     "none": None,
     "batch": NormInfo("batch_norm", {"epsilon": 1e-3}),
-    "group": NormInfo("group_norm", {"groups": GROUP_NORM_GROUPS, "epsilon": 1e-6},
-                      channel_multiple=GROUP_NORM_GROUPS),
+    "group": NormInfo("group_norm", {"epsilon": 1e-6}, groups=GROUP_NORM_GROUPS),
     "instance": NormInfo("instance_norm", {"epsilon": 1e-3}),
     "layer": NormInfo("layer_norm", {"epsilon": 1e-3}),
     "rms": NormInfo("rms_norm", {"epsilon": 1e-8}),
@@ -57,9 +57,23 @@ def norm_info(name: str) -> NormInfo | None:
                          f"{', '.join(NORMS)}") from None
 
 
+def group_count(channels: int, groups: int = GROUP_NORM_GROUPS) -> int:
+    """The group count of a group norm over ``channels``: the largest <= ``groups`` dividing it.
+
+    ``groups`` itself for a multiple of it (faceswap's 32 groups); otherwise the largest
+    smaller count that splits the channels evenly (304 -> 19 groups of 16, 240 -> 30 groups
+    of 8, 24 -> 24 groups of 1). faceswap builds such layers too, with the same 2
+    parameters (gamma, beta) per channel.
+    """
+    return next(g for g in range(min(groups, channels), 0, -1) if channels % g == 0)
+
+
 def apply_norm(b: SubModelBuilder, x: Tensor, name: str, stem: str = "norm") -> Tensor:
     """Append the normalization ``name`` (nothing for "none")."""
     info = norm_info(name)
     if info is None:
         return x
-    return b.add(info.kind, x, name=f"{stem}_{name}", **dict(info.attrs))
+    attrs = dict(info.attrs)
+    if info.groups is not None:
+        attrs["groups"] = group_count(x.shape[-1], info.groups)
+    return b.add(info.kind, x, name=f"{stem}_{name}", **attrs)

@@ -22,7 +22,8 @@ def plan_notes(spec: ModelSpec) -> list[str]:
         notes.append(f"fc Dense nodes {', '.join(str(n) for n in dv.fc_nodes)}, reshaped to "
                      f"{_shape(dv.fc_reshape)}")
     for path, given, scaled in dv.fc_filters.changes:
-        notes.append(f"{path} {given} is used as {scaled} (re-tiling for the output size)")
+        notes.append(f"{path} {given} is used as {scaled} (rescaled for the output size, "
+                     "as faceswap does)")
     notes.append(f"fc output {_shape(dv.fc_output_shape)}; decoder input "
                  f"{_shape(dv.decoder_input_shape)}")
     if dv.retile is not None:
