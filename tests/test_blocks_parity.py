@@ -45,6 +45,8 @@ KINDS = {
     "KResizeImages": "resize_images", "Conv2DTranspose": "conv2d_transpose",
     "GaussianNoise": "gaussian_noise", "AdaInstanceNormalization": "adain",
     "GlobalMaxPooling2D": "global_max_pool", "Concatenate": "concatenate",
+    "GlobalAveragePooling2D": "global_avg_pool", "GroupNormalization": "group_norm",
+    "LayerNormalization": "layer_norm", "RMSNormalization": "rms_norm",
 }
 INITIALIZERS = {"HeUniform": "he_uniform", "GlorotUniform": "glorot_uniform",
                 "HeNormal": "he_normal", "VarianceScaling": "variance_scaling_0.2"}
