@@ -33,3 +33,17 @@ def test_summary_cli_json_imports_no_tensorflow():
                   "sys.exit(code)")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["total_params"] == 217_495_042
+
+
+def test_summarizing_a_clip_encoder_preset_imports_no_tensorflow():
+    result = _run("import sys, json; from phazer.plan.summary import summarize; "
+                  "from phazer.plan.memory import estimate_memory; "
+                  "from phazer.plan.memory_settings import MemorySettings; "
+                  "s = summarize('clipfaker448'); "
+                  "memory = estimate_memory(s.model, MemorySettings(batch_size=4)); "
+                  "print(json.dumps([s.figures.total_params, memory.total > 0, "
+                  "[m for m in ('tensorflow', 'keras', 'h5py') if m in sys.modules]]))")
+    assert result.returncode == 0, result.stderr
+    total, has_memory, loaded = json.loads(result.stdout)
+    assert total == 285_805_830  # faceswap's figure (tests/data/phaze-a/reference.json)
+    assert has_memory and loaded == []

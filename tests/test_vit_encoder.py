@@ -97,12 +97,9 @@ def test_attention_flops_and_memory_grow_with_the_square_of_the_tokens() -> None
     from phazer.plan.memory_walk import attention_costs
 
     def attention(px: int):
-        spec = ModelSpec.model_validate({"encoder": {"type": "clipv_vit-b-16", "scaling": 100},
-                                         "bottleneck": {"type": "flatten"}})
         b = SubModelBuilder("e")
-        vision_transformer(b, b.input((px, px, 3)), ENCODERS[spec.encoder.type].vit)
-        return next(op for op in b.build(b.input((1,))).ops
-                    if op.kind == "multi_head_attention")
+        out = vision_transformer(b, b.input((px, px, 3)), ENCODERS["clipv_vit-b-16"].vit)
+        return next(op for op in b.build(out).ops if op.kind == "multi_head_attention")
 
     small, large = attention(64), attention(224)   # 17 and 197 tokens, 12 heads of 64
     for op, tokens in ((small, 17), (large, 197)):
@@ -223,3 +220,17 @@ def test_missing_or_mismatched_weights_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(PretrainedWeightsError, match="garbage.h5"):
         emit_submodel(_tiny_vit(32, PretrainedWeights("clip_vit", "clipv_vit-b-16",
                                                       str(garbage))))
+
+
+@pytest.mark.keras
+def test_a_vit_encoder_round_trips_a_keras_file_in_safe_mode(tmp_path: Path) -> None:
+    keras = pytest.importorskip("keras")
+    from phazer.emit import emit_submodel
+
+    model = emit_submodel(_tiny_vit(32))
+    path = tmp_path / "vit.keras"
+    model.save(path)
+    again = keras.saving.load_model(path, safe_mode=True)
+    x = np.random.default_rng(1).random((2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again(x)),
+                               keras.ops.convert_to_numpy(model(x)), rtol=1e-5, atol=1e-6)
