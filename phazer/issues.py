@@ -160,6 +160,8 @@ REFLECT_TOO_SMALL = register_code("PHZ311", "error", "reflect padding on a map t
 ENCODER_INPUT_SIZE = register_code(
     "PHZ312", "error", "input size the Keras encoder cannot take")
 HUGE_LAYER = register_code("PHZ313", "warning", "a single layer holds over a billion parameters")
+POOLING_FLAT_FEATURES = register_code(
+    "PHZ314", "error", "pooling bottleneck on an encoder output without height and width")
 FC_FILTERS_RESCALED = register_code(
     "PHZ320", "info", "FC filters lowered so the output can re-tile to the output size")
 DECODER_RETILED = register_code(
@@ -172,6 +174,10 @@ FC_RESIDUAL_SKIPPED = register_code(
     "PHZ324", "info", "skip_last_residual also drops the residual of the last FC upscale")
 WEIGHTS_FORCE_SIZE = register_code(
     "PHZ325", "info", "ImageNet weights force the encoder's default input size")
+INPUT_RAISED_TO_MIN = register_code(
+    "PHZ326", "info", "encoder.scaling gives less than the encoder's minimum input: raised")
+POSITIONS_RESAMPLED = register_code(
+    "PHZ327", "info", "CLIP positional embedding resampled to the input's patch grid")
 # --- importing faceswap files --------------------------------------------------------------
 FS_UNREADABLE = register_code("PHZ401", "error", "faceswap file missing, unreadable or malformed")
 FS_NOT_PHAZE_A = register_code("PHZ402", "error", "file holds no Phaze-A options")

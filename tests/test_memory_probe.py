@@ -104,3 +104,19 @@ def test_a_keras_encoder_s_estimate_is_close_to_the_measured_step(tmp_path):
     measured = measure_memory(str(spec), [], settings, steps=1)
     ratio = estimate_memory(model, settings).total / measured.xla_bytes
     assert 0.85 <= ratio <= 1.10, ratio
+
+
+@pytest.mark.keras
+@pytest.mark.slow
+def test_a_clip_encoder_s_estimate_is_close_to_the_measured_step(tmp_path):
+    """A vision transformer (attention's kept scores, no kernel copies): docs/memory.md's band."""
+    from phazer.probe import measure_memory
+
+    spec = tmp_path / "vit.yaml"
+    spec.write_text("extends: original\nencoder:\n  type: clipv_vit-b-32\n  scaling: 58\n")
+    settings = MemorySettings(batch_size=4, device="cpu")
+    model = compile_model_ir(load_spec(str(spec)).spec)
+    assert model.submodels["encoder"].input_shapes == ((128, 128, 3),)
+    measured = measure_memory(str(spec), [], settings, steps=1)
+    ratio = estimate_memory(model, settings).total / measured.xla_bytes
+    assert 0.95 <= ratio <= 1.05, ratio

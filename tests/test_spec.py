@@ -13,8 +13,7 @@ from pydantic import ValidationError
 
 from phazer.catalog.encoders import ENCODERS
 from phazer.issues import SpecError
-from phazer.spec import schema_errors
-from phazer.spec import load_spec
+from phazer.spec import load_spec, schema_errors
 from phazer.spec.encoders import FsOriginalEncoder, KerasEncoder
 from phazer.spec.loader import load_raw
 from phazer.spec.models import (

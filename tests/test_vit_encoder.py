@@ -207,7 +207,7 @@ def test_missing_or_mismatched_weights_are_clear_errors(tmp_path: Path) -> None:
     from phazer.emit.pretrained import PretrainedWeightsError
 
     missing = tmp_path / "nowhere.h5"
-    with pytest.raises(WeightsUnavailableError, match="nowhere.h5"):
+    with pytest.raises(WeightsUnavailableError, match=r"nowhere\.h5"):
         emit_submodel(_tiny_vit(32, PretrainedWeights("clip_vit", "clipv_vit-b-16",
                                                       str(missing))))
     other = tmp_path / "other.h5"
@@ -217,7 +217,7 @@ def test_missing_or_mismatched_weights_are_clear_errors(tmp_path: Path) -> None:
                                                       str(other))))
     garbage = tmp_path / "garbage.h5"
     garbage.write_bytes(b"not hdf5")
-    with pytest.raises(PretrainedWeightsError, match="garbage.h5"):
+    with pytest.raises(PretrainedWeightsError, match=r"garbage\.h5"):
         emit_submodel(_tiny_vit(32, PretrainedWeights("clip_vit", "clipv_vit-b-16",
                                                       str(garbage))))
 

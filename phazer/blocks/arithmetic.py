@@ -270,9 +270,12 @@ def derive(spec: ModelSpec, backbone_shape: Shape | None = None) -> Derived:
             ``keras_app`` table otherwise.
     """
     px = encoder_input_px(spec)
+    vit = ENCODERS[spec.encoder.type].vit
     if isinstance(spec.encoder, FsOriginalEncoder):
         backbone_shape = fs_encoder_shape(spec.encoder, px,
                                           spec.convolutions.reflect_padding)
+    elif vit is not None:
+        backbone_shape = (vit.output,)
     elif backbone_shape is None:
         backbone_shape = keras_app_shape(spec, px)
     fc_input = (bottleneck_size(spec.bottleneck, backbone_shape)

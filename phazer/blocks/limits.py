@@ -23,6 +23,7 @@ from phazer.issues import (
     FC_TOO_LARGE,
     HYBRID_ODD_FILTERS,
     MASK_WITH_FC_UPSCALES,
+    POOLING_FLAT_FEATURES,
     REFLECT_TOO_SMALL,
     RETILE_NOT_DIVIDING,
     TOO_MANY_FC_UPSCALES,
@@ -148,10 +149,21 @@ def _decoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     return out
 
 
+def _flat_features_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
+    """A global pooling bottleneck needs a feature map; a CLIP encoder gives a flat vector."""
+    shape, kind = dv.backbone_shape, spec.bottleneck.type
+    if shape is None or len(shape) != 1 or kind not in ("average_pooling", "max_pooling"):
+        return []
+    return [Problem(POOLING_FLAT_FEATURES, ("bottleneck.type", "encoder.type"),
+                    f"the {kind} bottleneck pools over height and width, but the "
+                    f"{spec.encoder.type} encoder outputs a flat {shape[0]}-value vector",
+                    "use bottleneck.type flatten (keeps the vector) or dense")]
+
+
 def _encoder_problems(spec: ModelSpec, dv: Derived) -> list[Problem]:
     enc, reflect = spec.encoder, spec.convolutions.reflect_padding
     if not isinstance(enc, FsOriginalEncoder):
-        return []
+        return _flat_features_problems(spec, dv)
     px, depth = dv.encoder_input_px, enc.depth
     paths = ("encoder.depth", "encoder.scaling")
     if enc.alt:

@@ -48,7 +48,7 @@ def read_h5_weights(path: Path) -> list[tuple[str, list[np.ndarray]]]:
 
     try:
         with h5py.File(path, "r") as handle:
-            group = handle["model_weights"] if "model_weights" in handle else handle
+            group = handle.get("model_weights", handle)
             if "layer_names" not in group.attrs:
                 raise PretrainedWeightsError(
                     f"{path}: not a Keras HDF5 weights file (no 'layer_names' attribute)")

@@ -1,9 +1,10 @@
-"""Keras layers of the CLIP vision transformers (the IR's ``class_token``, ``position_embedding``,
-``quick_gelu`` and ``take_token`` kinds).
+"""Keras layers of the CLIP vision transformers.
 
-Written with ``keras.ops`` only and registered serializable under the ``phazer`` package, like
-:mod:`phazer.emit.layers`. The learned embeddings start as faceswap's do: normal values scaled
-by ``width ** -0.5``; they are kept in float32 and cast to the compute dtype when used.
+They emit the IR's ``class_token``, ``position_embedding``, ``quick_gelu`` and ``take_token``
+kinds. Written with ``keras.ops`` only and registered serializable under the ``phazer``
+package, like :mod:`phazer.emit.layers`. The learned embeddings start as faceswap's do: normal
+values scaled by ``width ** -0.5``; they are kept in float32 and cast to the compute dtype when
+used.
 """
 
 from __future__ import annotations

@@ -207,7 +207,7 @@ GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc"
 
 
 def without_pretrained(spec: ModelSpec) -> ModelSpec:
-    """The spec with pretrained (ImageNet, CLIP) weights off, for builds whose weight values do not matter.
+    """The spec with pretrained (ImageNet, CLIP) weights off, for builds that ignore them.
 
     A model whose saved weights are loaded anyway, a parameter count or a memory measurement
     needs neither the download nor the cached weights file.
