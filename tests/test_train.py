@@ -64,7 +64,7 @@ def test_a_short_training_lowers_the_loss(faces, tmp_path):
     fixed = batches(prepared, 1)[0]
     trainer = prepared.trainer
     first = sum(trainer.train_step(*fixed).values())
-    for inputs, targets in batches(prepared, 25):
+    for inputs, targets in batches(prepared, 50):
         trainer.train_step(inputs, targets)
     last = sum(trainer.train_step(*fixed).values())
     assert last < 0.8 * first
