@@ -178,7 +178,9 @@ def test_gblock_example_from_the_guide() -> None:
 
 def test_split_gblock_and_shared_fc_feed_each_gblock() -> None:
     graph = build_routing_graph(make({**IAE, "gblock": True, "split_gblock": True}))
-    assert submodel_names(graph) == ["encoder", "fc_a", "fc_shared", "fc_gblock", "fc_b",
+    # faceswap's order (edge cases random_016, random_022): with a shared FC, the FC models
+    # feed a concatenation and are listed before fc_gblock
+    assert submodel_names(graph) == ["encoder", "fc_a", "fc_shared", "fc_b", "fc_gblock",
                                      "g_block_a", "g_block_b", "decoder_both"]
     table = edges(graph)
     assert table[("fc_shared", "g_block_a")] == (("a", "shared_features"),)

@@ -171,6 +171,17 @@ def _node_attributes(spec: ModelSpec, name: str, sides: Sequence[str]) -> dict[s
     return attrs
 
 
+def _node_order(spec: ModelSpec, kind: str) -> tuple[int, int]:
+    """Where a node goes in the graph's node order (ties keep the order of first use).
+
+    faceswap's model lists its sub-models by depth from the outputs, deepest first: with a
+    shared FC, the FC models feed the concatenation that joins them, so they come before the
+    G-Block's fc_gblock, which feeds the G-Block directly.
+    """
+    after_concat = kind == "fc_gblock" and spec.routing.shared_fc != "none"
+    return _STAGE[kind], int(after_concat)
+
+
 def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -> nx.DiGraph:
     """Lower the routing switches of ``spec`` to a graph of sub-model instances.
 
@@ -200,7 +211,7 @@ def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -
 
     graph = nx.DiGraph(name=spec.name, sides=side_names, learn_mask=spec.decoder.learn_mask)
     attributes = {node: _node_attributes(spec, node, side_names) for node in users}
-    for node in sorted(users, key=lambda n: _STAGE[str(attributes[n]["kind"])]):
+    for node in sorted(users, key=lambda n: _node_order(spec, str(attributes[n]["kind"]))):
         node_sides = frozenset(users[node])
         graph.add_node(node, **attributes[node], sides=node_sides, shared=len(node_sides) > 1)
 
