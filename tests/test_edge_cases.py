@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from phazer.blocks import derive, problems
 from phazer.compiler import compile_model_ir
@@ -23,21 +22,10 @@ from phazer.plan.figures import model_figures
 from phazer.rules import run_rules
 from phazer.spec.models import ModelSpec
 from tests.test_blocks_parity import build, is_keras, our_layers, ref_layers, shapes, to_spec
-from tests.test_golden_reference import _keras_table_available
+from tests.test_golden_reference import _keras_table_available, assert_matches_faceswap
 
 EDGE_CASES = Path(__file__).parent / "data" / "phaze-a" / "edge-cases.json"
 CASES = {case["name"]: case for case in json.loads(EDGE_CASES.read_text())["cases"]}
-
-
-def _spec(case: dict[str, Any]) -> ModelSpec:
-    """The case's spec; edge_enc_scaling_0 needs a spec that accepts encoder.scaling 0."""
-    try:
-        return to_spec(case)
-    except ValidationError:
-        if case["name"] != "edge_enc_scaling_0":
-            raise
-        pytest.skip("encoder.scaling 0 is not accepted by the spec yet (handled with the "
-                    "encoder work)")
 
 
 def _skip_without_table(case: dict[str, Any]) -> None:
@@ -62,23 +50,9 @@ def test_figures_match_faceswap(name: str) -> None:
     case = CASES[name]
     _skip_without_table(case)
     expected = case["result"]
-    spec = _spec(case)
+    spec = to_spec(case)
     assert problems(spec) == []
-    figures = model_figures(compile_model_ir(spec))
-    assert figures.total_params == expected["total_params"]
-    assert figures.trainable_params == expected["trainable_params"]
-    assert figures.non_trainable_params == expected["non_trainable_params"]
-    assert figures.input_shape == tuple(expected["input_shape"])
-    # the same sub-models in faceswap's order (with a shared FC, fc_gblock comes last)
-    assert [s.name for s in figures.submodels] == list(expected["sub_model_params"])
-    for sub in figures.submodels:
-        ref = expected["sub_models"][sub.name]
-        assert sub.params == ref["params"], sub.name
-        assert sub.trainable_params == ref["trainable_params"], sub.name
-        assert list(sub.input_shapes) == shapes(ref["input_shapes"]), sub.name
-        assert list(sub.output_shapes) == shapes(ref["output_shapes"]), sub.name
-        assert sub.calls == ref["times_called_in_parent"], sub.name
-    assert {figures.output_shape} == {tuple(s[1:]) for s in expected["model_output_shapes"]}
+    assert_matches_faceswap(model_figures(compile_model_ir(spec)), expected)
     assert list(derive(spec).decoder_filters) == expected["decoder_filters"]
 
 
@@ -95,7 +69,7 @@ def _dense_units(case: dict[str, Any], name: str) -> list[int]:
 ])
 def test_gblock_fc_nodes(name: str, nodes: tuple[int, ...] | None) -> None:
     case = CASES[name]
-    dv = derive(_spec(case))
+    dv = derive(to_spec(case))
     if nodes is None:
         assert "fc_gblock" not in case["result"]["sub_models"]
         return
@@ -107,7 +81,7 @@ def test_fc_rescaling_with_two_upsamples_and_min_above_max() -> None:
     """random_031: faceswap's FC size 4 x (2 + 1) = 12 re-tiles to 10 for 160 px, so every
     FC count becomes a multiple of 100; the real 16x16 output re-tiles to 10x10."""
     case = CASES["random_031"]
-    spec = _spec(case)
+    spec = to_spec(case)
     dv = derive(spec)
     assert (dv.fc_filters.rescale_size, dv.fc_filters.rescale_dim) == (12, 10)
     assert dv.fc_filters.changes == (("fc.max_filters", 256, 200), ("fc.min_filters", 512, 500),
@@ -132,7 +106,7 @@ def test_group_norm_on_channels_not_multiples_of_32() -> None:
     group norm on each with 2 params per channel. phazer uses 32, 19, 30 and 32 groups."""
     case = CASES["random_016"]
     _skip_without_table(case)
-    spec = _spec(case)
+    spec = to_spec(case)
     expected = [(tuple(layer["output_shapes"][0][0][1:])[-1], layer["params"])
                 for layer in _layers(case, "decoder_both", "GroupNormalization")]
     assert expected == [(384, 768), (304, 608), (240, 480), (192, 384)]
@@ -153,7 +127,7 @@ def test_no_arithmetic_errors(name: str) -> None:
     routing has PHZ203, which phazer keeps; only the arithmetic stage is checked)."""
     case = CASES[name]
     _skip_without_table(case)
-    errors = [i for i in run_rules(_spec(case), ["arithmetic"]) if i.severity == "error"]
+    errors = [i for i in run_rules(to_spec(case), ["arithmetic"]) if i.severity == "error"]
     assert errors == []
 
 
@@ -182,7 +156,7 @@ def _branches(spec: ModelSpec, name: str) -> bool:
 def test_layers_match_faceswap(case: dict[str, Any], name: str) -> None:
     """Layer kinds, params, output shapes and initializers of every sub-model, in graph order
     (as a multiset where parallel branches interleave)."""
-    spec = _spec(case)
+    spec = to_spec(case)
     ref = case["result"]["sub_models"][name]
     ir = build(spec, name, shapes(ref["input_shapes"]))
     if _branches(spec, name):

@@ -17,7 +17,7 @@ import pytest
 from phazer.catalog.encoders import ENCODERS
 from phazer.compiler import compile_model_ir
 from phazer.faceswap_import import import_faceswap
-from phazer.plan.figures import model_figures
+from phazer.plan.figures import ModelFigures, model_figures
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parent.parent
@@ -55,8 +55,12 @@ def test_plan_matches_faceswap(name):
     keras_app = ENCODERS[case["config"]["enc_architecture"]].is_keras_application
     if keras_app and not _keras_table_available():
         pytest.skip("the Keras Applications table is not generated")
-    expected = case["result"]
-    figures = model_figures(compile_model_ir(_spec_for(case)))
+    assert_matches_faceswap(model_figures(compile_model_ir(_spec_for(case))), case["result"])
+
+
+def assert_matches_faceswap(figures: ModelFigures, expected: dict) -> None:
+    """The plan's figures equal a faceswap-built model's: totals, sub-models in faceswap's
+    order with their params, shapes and calls, and the output shape."""
     assert figures.total_params == expected["total_params"]
     assert figures.trainable_params == expected["trainable_params"]
     assert figures.non_trainable_params == expected["non_trainable_params"]
@@ -69,9 +73,9 @@ def test_plan_matches_faceswap(name):
         assert list(sub.input_shapes) == _drop_batch(ref["input_shapes"]), sub.name
         assert list(sub.output_shapes) == _drop_batch(ref["output_shapes"]), sub.name
         assert sub.calls == ref["times_called_in_parent"], sub.name
-    outputs = [figures.output_shape] * len(figures.sides)
-    assert [tuple(s[1:]) for s in expected["model_output_shapes"]][::len(
-        expected["model_output_shapes"]) // len(figures.sides)] == outputs
+    outputs = [tuple(s[1:]) for s in expected["model_output_shapes"]]  # faces (and masks)
+    assert outputs[::len(outputs) // len(figures.sides)] == [figures.output_shape] * len(
+        figures.sides)
 
 
 def test_every_faceswap_preset_and_mask_variant_is_covered():
