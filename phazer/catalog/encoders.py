@@ -92,10 +92,13 @@ class EncoderInfo:
         """Whether this encoder comes from ``keras.applications``."""
         return bool(self.keras_name)
 
+    def scaled_size(self, scaling_percent: int) -> int:
+        """The scaling percentage of the default size, floored to 16 px (before the minimum)."""
+        return int((self.default_size * scaling_percent / 100) // 16 * 16)
+
     def input_size(self, scaling_percent: int) -> int:
         """The encoder's input size for a scaling percentage (floored to 16 px, >= min_size)."""
-        scaled = (self.default_size * scaling_percent / 100) // 16 * 16
-        return int(max(self.min_size, scaled))
+        return max(self.min_size, self.scaled_size(scaling_percent))
 
 
 def _table(*entries: EncoderInfo) -> dict[str, EncoderInfo]:

@@ -194,7 +194,7 @@ def encoder_input_notes(context: RuleContext) -> Iterator[Issue]:
     """What the encoder's input size becomes when the scaling alone does not decide it."""
     spec = context.spec
     info = ENCODERS[spec.encoder.type]
-    scaled = int(info.default_size * spec.encoder.scaling / 100) // 16 * 16
+    scaled = info.scaled_size(spec.encoder.scaling)
     px = _derived(context).encoder_input_px
     if scaled < info.min_size and px == info.min_size:
         yield Issue(INPUT_RAISED_TO_MIN, "info", "encoder.scaling",
