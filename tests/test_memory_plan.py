@@ -291,3 +291,15 @@ def test_a_failed_measurement_is_reported(capsys, monkeypatch):
     memory = json.loads(captured.out)["memory"]
     assert memory["measured"] is None and "OOM" in memory["measurement"]["error"]
     assert "--measure failed" in captured.err
+
+
+def test_every_op_kind_declares_what_its_backward_pass_keeps():
+    """An op kind is one unit: registering one without its Backward is an error."""
+    from phazer.ir.ops import OP_KINDS, Backward, op_kind
+
+    assert all(isinstance(kind.backward, Backward) for kind in OP_KINDS.values())
+    with pytest.raises(TypeError):
+        op_kind("no_backward_kind")  # type: ignore[call-arg]
+    assert "no_backward_kind" not in OP_KINDS
+    kernels = {name for name, kind in OP_KINDS.items() if kind.backward.kernel}
+    assert kernels == {"conv2d", "conv2d_transpose", "dense", "multi_head_attention"}

@@ -18,7 +18,15 @@ from phazer.catalog.keras_apps import (
     KerasAppMemory,
     keras_app_figures,
 )
-from phazer.ir.ops import Attrs, IRShapeError, ParamCount, Shape, _single, op_kind
+from phazer.ir.ops import (
+    SAVES_INPUT,
+    Attrs,
+    IRShapeError,
+    ParamCount,
+    Shape,
+    _single,
+    op_kind,
+)
 
 OPTION_ATTRS = ("width", "depth_multiplier", "dropout", "minimalistic")
 
@@ -45,7 +53,7 @@ def _flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return _figures(attrs, ins).flops
 
 
-@op_kind("keras_app", params=_params, flops=_flops)
+@op_kind("keras_app", backward=SAVES_INPUT, params=_params, flops=_flops)
 def _keras_app(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _figures(attrs, ins).output_shape
 

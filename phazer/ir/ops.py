@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 Shape = tuple[int, ...]
 Attrs = Mapping[str, Any]
@@ -51,13 +51,49 @@ FlopsFn = Callable[[Attrs, tuple[Shape, ...], Shape], int]
 
 
 @dataclass(frozen=True)
+class Backward:
+    """What a training step's backward pass needs of an op (read by the memory estimate).
+
+    Attributes:
+        saves_input: its gradient needs its input, kept from the forward pass (convolutions
+            and Dense layers for their weight gradient, activations for their derivative,
+            normalisations for their statistics, max-pooling for its argmax).
+        kernel: it has a kernel the backward pass reads again for its input gradient.
+        fuses: how XLA fuses it into its neighbours, so that a tensor it makes is recomputed
+            from the start of the fused chain instead of kept: "single" (an element-wise or
+            layout op with one input), "all" (also with several inputs: an add), "none".
+        view: whether its output is the same buffer as its input: "always" (reshape,
+            flatten), "rate_zero" (a dropout at rate 0), "never".
+    """
+
+    saves_input: bool = False
+    kernel: bool = False
+    fuses: Literal["none", "single", "all"] = "none"
+    view: Literal["never", "always", "rate_zero"] = "never"
+
+
+KEEPS_NOTHING = Backward()
+FUSED = Backward(fuses="single")
+SAVES_INPUT = Backward(saves_input=True)
+ACTIVATION = Backward(saves_input=True, fuses="single")
+KERNEL = Backward(saves_input=True, kernel=True)
+VIEW = Backward(fuses="single", view="always")
+DROPOUT = Backward(fuses="single", view="rate_zero")
+
+
+@dataclass(frozen=True)
 class OpKind:
-    """An op kind: its name, the attrs it accepts and its three inference functions."""
+    """An op kind: its attrs, its three inference functions and what its backward needs.
+
+    Its Keras layer is in ``phazer/emit/ops.py`` (the only place that imports Keras); a test
+    fails when a kind lacks it.
+    """
 
     name: str
     infer: InferFn
     params: ParamsFn
     flops: FlopsFn
+    backward: Backward
     attrs: frozenset[str] = frozenset()
 
 
@@ -125,17 +161,20 @@ def _per_element(cost: int) -> FlopsFn:
 _FREE = _per_element(0)
 
 
-def op_kind(name: str, params: ParamsFn = _no_params, flops: FlopsFn = _FREE,
-            attrs: frozenset[str] | None = None) -> Callable[[InferFn], InferFn]:
+def op_kind(name: str, *, backward: Backward, params: ParamsFn = _no_params,
+            flops: FlopsFn = _FREE, attrs: frozenset[str] | None = None
+            ) -> Callable[[InferFn], InferFn]:
     """Register an op kind whose decorated function infers the output shape.
 
-    ``attrs`` defaults to the kind's entry in :data:`OP_ATTRS` (empty when absent).
+    ``backward`` is required: a kind cannot be added without saying what the memory estimate
+    must keep for it. ``attrs`` defaults to the kind's entry in :data:`OP_ATTRS` (empty when
+    absent).
     """
     attrs = OP_ATTRS.get(name, frozenset()) if attrs is None else attrs
     def decorate(infer: InferFn) -> InferFn:
         if name in OP_KINDS:
             raise ValueError(f"op kind {name!r} registered twice")
-        OP_KINDS[name] = OpKind(name, infer, params, flops, attrs)
+        OP_KINDS[name] = OpKind(name, infer, params, flops, backward, attrs)
         return infer
     return decorate
 
@@ -159,17 +198,17 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: str) -> int:
 
 
 # --- structure --------------------------------------------------------------------------
-@op_kind("input")
+@op_kind("input", backward=KEEPS_NOTHING)
 def _input(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return tuple(attrs["shape"])
 
 
-@op_kind("flatten")
+@op_kind("flatten", backward=VIEW)
 def _flatten(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (math.prod(_single(ins)),)
 
 
-@op_kind("reshape")
+@op_kind("reshape", backward=VIEW)
 def _reshape(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     shape, target = _single(ins), tuple(attrs["target_shape"])
     if math.prod(shape) != math.prod(target):
@@ -178,7 +217,7 @@ def _reshape(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return target
 
 
-@op_kind("concatenate", flops=_per_element(0))
+@op_kind("concatenate", backward=KEEPS_NOTHING, flops=_per_element(0))
 def _concatenate(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     if len(ins) < 2:
         raise IRShapeError("concatenate needs at least 2 inputs")
@@ -193,12 +232,12 @@ def _same_shapes(ins: tuple[Shape, ...]) -> Shape:
     return ins[0]
 
 
-@op_kind("add", flops=_per_element(1))
+@op_kind("add", backward=Backward(fuses="all"), flops=_per_element(1))
 def _add(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _same_shapes(ins)
 
 
-@op_kind("multiply", flops=_per_element(1))
+@op_kind("multiply", backward=SAVES_INPUT, flops=_per_element(1))
 def _multiply(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _same_shapes(ins)
 
@@ -208,9 +247,10 @@ def _identity(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _single(ins)
 
 
-for _name in ("leaky_relu", "activation", "dropout", "gaussian_noise", "rescale",
-              "spatial_dropout"):
-    op_kind(_name, flops=_per_element(1))(_identity)
+for _name, _backward in (("leaky_relu", ACTIVATION), ("activation", ACTIVATION),
+                         ("dropout", DROPOUT), ("spatial_dropout", DROPOUT),
+                         ("gaussian_noise", FUSED), ("rescale", FUSED)):
+    op_kind(_name, backward=_backward, flops=_per_element(1))(_identity)
 
 
 # --- dense and convolutions -----------------------------------------------------------------
@@ -225,7 +265,7 @@ def _dense_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return per_row * math.prod(ins[0][:-1])
 
 
-@op_kind("dense", params=_dense_params, flops=_dense_flops)
+@op_kind("dense", backward=KERNEL, params=_dense_params, flops=_dense_flops)
 def _dense(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     shape = _single(ins)
     return (*shape[:-1], attrs["units"])
@@ -243,7 +283,7 @@ def _conv_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return 2 * k * k * ins[0][-1] * math.prod(out) + bias
 
 
-@op_kind("conv2d", params=_conv_params, flops=_conv_flops)
+@op_kind("conv2d", backward=KERNEL, params=_conv_params, flops=_conv_flops)
 def _conv2d(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, _ = _single(ins, 3)
     k, s, pad = attrs["kernel"], attrs.get("strides", 1), attrs.get("padding", "same")
@@ -256,7 +296,7 @@ def _deconv_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return 2 * k * k * math.prod(ins[0]) * attrs["filters"] + bias
 
 
-@op_kind("conv2d_transpose", params=_conv_params, flops=_deconv_flops)
+@op_kind("conv2d_transpose", backward=KERNEL, params=_conv_params, flops=_deconv_flops)
 def _conv2d_transpose(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, _ = _single(ins, 3)
     s = attrs.get("strides", 1)
@@ -266,7 +306,7 @@ def _conv2d_transpose(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
 
 
 # --- resampling ----------------------------------------------------------------------------
-@op_kind("pixel_shuffle")
+@op_kind("pixel_shuffle", backward=FUSED)
 def _pixel_shuffle(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, c = _single(ins, 3)
     r = attrs.get("scale", 2)
@@ -285,11 +325,11 @@ def _upscaled(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (h * size, w * size, c)
 
 
-op_kind("upsampling2d", flops=_resize_flops)(_upscaled)
-op_kind("resize_images", flops=_resize_flops)(_upscaled)
+op_kind("upsampling2d", backward=FUSED, flops=_resize_flops)(_upscaled)
+op_kind("resize_images", backward=FUSED, flops=_resize_flops)(_upscaled)
 
 
-@op_kind("reflection_pad")
+@op_kind("reflection_pad", backward=FUSED)
 def _reflection_pad(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, c = _single(ins, 3)
     p = attrs["padding"]
@@ -308,7 +348,7 @@ def reflect_same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]
     return total // 2, total - total // 2
 
 
-@op_kind("reflection_pad_same")
+@op_kind("reflection_pad_same", backward=FUSED)
 def _reflection_pad_same(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, c = _single(ins, 3)
     k, s = attrs["kernel"], attrs.get("strides", 1)
@@ -323,7 +363,7 @@ def _pool_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return math.prod(ins[0])
 
 
-@op_kind("max_pool2d", flops=_pool_flops)
+@op_kind("max_pool2d", backward=SAVES_INPUT, flops=_pool_flops)
 def _max_pool2d(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, c = _single(ins, 3)
     k, pad = attrs.get("pool", 2), attrs.get("padding", "valid")
@@ -335,8 +375,8 @@ def _global_pool(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (_single(ins, 3)[-1],)
 
 
-op_kind("global_avg_pool", flops=_pool_flops)(_global_pool)
-op_kind("global_max_pool", flops=_pool_flops)(_global_pool)
+op_kind("global_avg_pool", backward=KEEPS_NOTHING, flops=_pool_flops)(_global_pool)
+op_kind("global_max_pool", backward=SAVES_INPUT, flops=_pool_flops)(_global_pool)
 
 
 # --- normalization -------------------------------------------------------------------------
@@ -347,9 +387,12 @@ def _norm_params(per_channel: int, frozen_per_channel: int = 0) -> ParamsFn:
     return params
 
 
-op_kind("batch_norm", params=_norm_params(2, 2), flops=_per_element(5))(_identity)
-op_kind("layer_norm", params=_norm_params(2), flops=_per_element(5))(_identity)
-op_kind("rms_norm", params=_norm_params(1), flops=_per_element(4))(_identity)
+op_kind("batch_norm", backward=SAVES_INPUT, params=_norm_params(2, 2),
+        flops=_per_element(5))(_identity)
+op_kind("layer_norm", backward=SAVES_INPUT, params=_norm_params(2),
+        flops=_per_element(5))(_identity)
+op_kind("rms_norm", backward=SAVES_INPUT, params=_norm_params(1),
+        flops=_per_element(4))(_identity)
 
 
 def _instance_norm_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
@@ -357,10 +400,11 @@ def _instance_norm_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> P
     return ParamCount(2)
 
 
-op_kind("instance_norm", params=_instance_norm_params, flops=_per_element(5))(_identity)
+op_kind("instance_norm", backward=SAVES_INPUT, params=_instance_norm_params,
+        flops=_per_element(5))(_identity)
 
 
-@op_kind("group_norm", params=_norm_params(2), flops=_per_element(5))
+@op_kind("group_norm", backward=SAVES_INPUT, params=_norm_params(2), flops=_per_element(5))
 def _group_norm(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     shape = _single(ins)
     if shape[-1] % attrs["groups"]:
@@ -369,7 +413,7 @@ def _group_norm(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return shape
 
 
-@op_kind("adain", flops=_per_element(7))
+@op_kind("adain", backward=SAVES_INPUT, flops=_per_element(7))
 def _adain(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     if len(ins) != 3:
         raise IRShapeError(f"AdaIN expects (features, gamma, beta), got {len(ins)} inputs")
@@ -389,7 +433,7 @@ def _class_token_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> Par
     return ParamCount(ins[0][-1])
 
 
-@op_kind("class_token", params=_class_token_params)
+@op_kind("class_token", backward=KEEPS_NOTHING, params=_class_token_params)
 def _class_token(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     tokens, width = _tokens(ins)
     return (tokens + 1, width)
@@ -399,7 +443,8 @@ def _position_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamC
     return ParamCount(math.prod(ins[0]))
 
 
-@op_kind("position_embedding", params=_position_params, flops=_per_element(1))
+@op_kind("position_embedding", backward=FUSED, params=_position_params,
+         flops=_per_element(1))
 def _position_embedding(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _tokens(ins)
 
@@ -423,15 +468,16 @@ def _attention_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     return projections + matmuls + tokens * inner + 3 * heads * tokens * tokens
 
 
-@op_kind("multi_head_attention", params=_attention_params, flops=_attention_flops)
+@op_kind("multi_head_attention", backward=KERNEL, params=_attention_params,
+         flops=_attention_flops)
 def _multi_head_attention(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return _tokens(ins)
 
 
-op_kind("quick_gelu", flops=_per_element(1))(_identity)
+op_kind("quick_gelu", backward=ACTIVATION, flops=_per_element(1))(_identity)
 
 
-@op_kind("take_token")
+@op_kind("take_token", backward=KEEPS_NOTHING)
 def _take_token(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     tokens, width = _tokens(ins)
     index = attrs.get("index", 0)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from phazer.plan.memory_settings import VARIABLE_BYTES, MemorySettings
-from phazer.plan.memory_walk import KERNEL_OPS, CallSteps, OpStep
+from phazer.plan.memory_walk import CallSteps, OpStep, has_kernel
 
 Key = tuple[str, int]  # (sub-model, op index)
 
@@ -49,7 +49,7 @@ class Copies:
 def op_copies(step: OpStep, settings: MemorySettings) -> tuple[int, int, int]:
     """(forward, backward, whole-step) copy bytes of one op (see the module docs)."""
     whole = 2 * VARIABLE_BYTES * step.weights if settings.loss_scaling else 0
-    if step.kind not in KERNEL_OPS:
+    if not has_kernel(step.kind):
         return 0, 0, whole
     w = step.weights
     if not settings.mixed:

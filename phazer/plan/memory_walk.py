@@ -32,23 +32,17 @@ from dataclasses import dataclass
 from phazer.ir.graph import Op
 from phazer.ir.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR, TopNode, split_ref
-from phazer.ir.ops import attention_elements
+from phazer.ir.ops import OP_KINDS, Backward, attention_elements
 
-# Ops whose gradient needs their input tensor (kept from the forward pass).
-SAVES_INPUT = frozenset({
-    "conv2d", "conv2d_transpose", "dense", "leaky_relu", "activation", "multiply",
-    "batch_norm", "layer_norm", "rms_norm", "instance_norm", "group_norm", "adain",
-    "max_pool2d", "global_max_pool", "keras_app", "multi_head_attention", "quick_gelu"})
-# Single-input element-wise or layout ops XLA fuses into their consumers: a tensor one of
-# them needs is recomputed from the start of the fused chain, so the chain's start is kept.
-FUSIBLE = frozenset({
-    "leaky_relu", "activation", "pixel_shuffle", "reshape", "flatten", "dropout",
-    "spatial_dropout", "gaussian_noise", "rescale", "upsampling2d", "resize_images",
-    "reflection_pad", "reflection_pad_same", "quick_gelu", "position_embedding"})
-# Ops whose output is the same buffer as their input (XLA bitcasts).
-VIEWS = frozenset({"reshape", "flatten"})
-# Ops with weights whose backward reads the weights again (for the input gradient).
-KERNEL_OPS = frozenset({"conv2d", "conv2d_transpose", "dense", "multi_head_attention"})
+
+def backward_of(op: Op) -> Backward:
+    """What the backward pass needs of an op (declared with its kind, :class:`Backward`)."""
+    return OP_KINDS[op.kind].backward
+
+
+def has_kernel(kind: str) -> bool:
+    """Whether ops of this kind have a kernel the backward pass reads again."""
+    return OP_KINDS[kind].backward.kernel
 
 
 @dataclass(frozen=True)
@@ -99,8 +93,8 @@ class CallSteps:
 
 
 def _is_view(op: Op) -> bool:
-    return op.kind in VIEWS or (op.kind in ("dropout", "spatial_dropout")
-                                and not op.attr("rate", 0.0))
+    view = backward_of(op).view
+    return view == "always" or (view == "rate_zero" and not op.attr("rate", 0.0))
 
 
 def lowering_costs(op: Op, cpu: bool) -> tuple[int, int, int]:
@@ -203,9 +197,9 @@ class _Call:
     def _saved(self, op: Op) -> tuple[int, int]:
         """(as made, in the weight gradient's layout) elements newly kept for ``op``."""
         saved = [0, 0]
-        if op.kind not in SAVES_INPUT:
+        if not backward_of(op).saves_input:
             return 0, 0
-        weight_grad = op.kind in KERNEL_OPS
+        weight_grad = backward_of(op).kernel
         for i in op.inputs:
             wanted = [(i, self.layouts)] if weight_grad else [
                 (source, False) for source in sorted(self._redone_from(i))]
@@ -228,7 +222,8 @@ class _Call:
             self.needs_grad[op.name] = in_grad or op.params.trainable > 0
             self.root[op.name] = (self.root[op.inputs[0]] if _is_view(op)
                                   else (self.node.name, op.name))
-            fused = op.kind == "add" or (op.kind in FUSIBLE and len(op.inputs) == 1)
+            fuses = backward_of(op).fuses
+            fused = fuses == "all" or (fuses == "single" and len(op.inputs) == 1)
             self.chain[op.name] = (frozenset().union(*map(self._redone_from, op.inputs))
                                    if fused else frozenset({op.name}))
             saved, saved_wgrad = self._saved(op)
