@@ -4,13 +4,14 @@ Each op kind is registered once with :func:`op_kind`. The Keras emitter keeps a 
 table of layer factories (``phazer/emit``); a conformance test runs every kind against Keras.
 
 FLOP convention (per example, forward): a multiply-add counts 2; a bias add, an activation,
-an element-wise add/multiply, a dropout or noise mask counts 1 per output element; a
-normalization counts 5 per element (mean, variance, subtract, divide, scale-and-shift);
+an element-wise add/multiply, a dropout or noise mask counts 1 per output element (a rescale
+with an offset 2: a multiply and an add); a normalization counts 5 per element (mean,
+variance, subtract, divide, scale-and-shift);
 bilinear resizing counts 4 per output element, nearest-neighbour 0; pooling counts one per
 input element read; a Dense layer on a sequence of tokens counts once per token; attention
 counts its four projections, the two batched matmuls (QK^T and the weighted sum of V), the
 1/sqrt(d) scaling of the queries and 3 per softmax score. These are the conventions of
-``docs/summary.md``.
+``docs/summary.md``; ``tests/test_flops_profiler.py`` holds them against TensorFlow's profiler.
 """
 
 from __future__ import annotations
@@ -249,8 +250,16 @@ def _identity(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
 
 for _name, _backward in (("leaky_relu", ACTIVATION), ("activation", ACTIVATION),
                          ("dropout", DROPOUT), ("spatial_dropout", DROPOUT),
-                         ("gaussian_noise", FUSED), ("rescale", FUSED)):
+                         ("gaussian_noise", FUSED)):
     op_kind(_name, backward=_backward, flops=_per_element(1))(_identity)
+
+
+def _rescale_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    """A multiply per element, and an add when there is an offset (as TF's profiler counts)."""
+    return (2 if attrs.get("offset") else 1) * math.prod(out)
+
+
+op_kind("rescale", backward=FUSED, flops=_rescale_flops)(_identity)
 
 
 # --- dense and convolutions -----------------------------------------------------------------
