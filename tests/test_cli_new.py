@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from phazer.cli.main import main
@@ -24,13 +22,9 @@ encoder:
 
 
 @pytest.fixture
-def preset_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "builtin"
-    folder.mkdir()
-    (folder / "alpha.yaml").write_text(ALPHA)
-    (folder / "noname.yaml").write_text("# no name here\nphazer: 1\noutput_size: 64\n")
-    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: folder)
-    return folder
+def preset_dir(builtin_presets):
+    return builtin_presets({"alpha.yaml": ALPHA,
+                            "noname.yaml": "# no name here\nphazer: 1\noutput_size: 64\n"})
 
 
 def test_copies_text_and_sets_name(capsys, tmp_path, preset_dir):
@@ -91,14 +85,9 @@ def test_missing_from_is_a_usage_error(tmp_path):
     assert caught.value.code == 2
 
 
-def test_write_is_atomic(tmp_path, preset_dir, monkeypatch):
+def test_write_is_atomic(tmp_path, preset_dir, disk_full):
     out = tmp_path / "my.yaml"
     out.write_text("old: true\n")
-
-    def failing_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", failing_replace)
     assert main(["new", str(out), "--from", "alpha", "--force"]) == 1
     assert out.read_text() == "old: true\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["builtin", "my.yaml"]

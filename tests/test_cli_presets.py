@@ -12,6 +12,7 @@ from phazer.cli.presets import preset_columns
 from phazer.spec.describe import first_sentence, lead_clause, routing_summary
 from phazer.spec.models import RoutingSpec
 from phazer.spec.presets import preset_names
+from tests.helpers import PRESETS_DIR
 
 ALPHA = """\
 # alpha: a test preset
@@ -35,14 +36,9 @@ routing:
 
 
 @pytest.fixture
-def preset_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "builtin"
-    folder.mkdir()
-    (folder / "alpha.yaml").write_text(ALPHA)
-    (folder / "beta.yaml").write_text(BETA)
-    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: folder)
+def preset_dir(builtin_presets, monkeypatch):
     monkeypatch.setenv("COLUMNS", "160")
-    return folder
+    return builtin_presets({"alpha.yaml": ALPHA, "beta.yaml": BETA})
 
 
 def test_table_lists_every_preset(capsys, preset_dir):
@@ -135,7 +131,7 @@ def test_invalid_preset_exits_1_and_is_shown(capsys, preset_dir):
 
 
 def test_no_presets(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(PRESETS_DIR, lambda: tmp_path / "none")
     assert main(["presets"]) == 0
     assert "no built-in presets" in capsys.readouterr().err
     assert main(["presets", "--json"]) == 0

@@ -15,19 +15,14 @@ pytest.importorskip("tensorflow")
 from PIL import Image  # noqa: E402
 
 from phazer.cli.main import main  # noqa: E402
-from phazer.data.synthetic import make_identities, sample_poses, write_identity  # noqa: E402
+from tests.helpers import TINY_SPEC as TINY  # noqa: E402
 
-TINY = str(Path(__file__).parent / "specs" / "tiny.yaml")
 FAST = ["--set", "training.xla=off", "--set", "training.preview_images=2", "--batch-size", "4"]
 
 
 @pytest.fixture(scope="module")
-def faces(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("cli-faces")
-    first, second = make_identities(2, seed=8)
-    write_identity(root / "a", first, sample_poses(10, seed=9), 64)
-    write_identity(root / "b", second, sample_poses(10, seed=10), 64)
-    return root
+def faces(face_folders) -> Path:
+    return face_folders(10, seed=8)
 
 
 def train_args(faces: Path, model_dir: Path, *extra: str, input_a: Path | None = None

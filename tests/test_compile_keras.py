@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic import ValidationError
@@ -15,11 +13,11 @@ from phazer.plan.figures import model_figures
 from phazer.rules import run_rules
 from phazer.spec import load_spec
 from phazer.spec.models import ModelSpec
+from tests.helpers import TINY_SPEC as TINY
 from tests.strategies import spec_data
 
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
-TINY = str(Path(__file__).parent / "specs" / "tiny.yaml")
 
 
 def _assert_keras_equals_plan(spec: ModelSpec) -> None:

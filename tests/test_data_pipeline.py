@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 from phazer.data.folders import FaceFolder, scan_faces
-from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.spec.training import TrainingSpec
 
 pytestmark = pytest.mark.keras
@@ -23,12 +22,13 @@ def training(coverage: float = 100.0, **augmentation) -> TrainingSpec:
 
 
 @pytest.fixture(scope="module")
-def faces(tmp_path_factory) -> tuple[FaceFolder, FaceFolder]:
-    root = tmp_path_factory.mktemp("faces")
-    a, b = make_identities(2, 0)
-    write_identity(root / "a", a, sample_poses(12, 1), 64)
-    write_identity(root / "b", b, sample_poses(12, 2), 64)
-    return scan_faces(root / "a"), scan_faces(root / "b")
+def faces(face_folders) -> dict[str, FaceFolder]:
+    root = face_folders(12, seed=0)
+    return {"a": scan_faces(root / "a"), "b": scan_faces(root / "b")}
+
+
+def one_face(folder: FaceFolder) -> FaceFolder:
+    return FaceFolder(folder.folder, folder.files[:1], size=64)
 
 
 def first_batch(dataset):
@@ -39,7 +39,7 @@ def first_batch(dataset):
 def test_shapes_dtypes_keys_and_range(faces):
     from phazer.data.pipeline import make_dataset
 
-    dataset = make_dataset(*faces, TrainingSpec(), input_size=48, output_size=64, batch_size=5,
+    dataset = make_dataset(faces, TrainingSpec(), input_size=48, output_size=64, batch_size=5,
                            learn_mask=True, seed=1)
     inputs, targets = first_batch(dataset)
     assert set(inputs) == {"face_in_a", "face_in_b"}
@@ -53,12 +53,45 @@ def test_shapes_dtypes_keys_and_range(faces):
     assert spec[0]["face_in_a"].shape.as_list() == [5, 48, 48, 3]   # whole batches only
 
 
+def test_every_side_of_the_mapping_gets_its_own_keys(faces):
+    from phazer.data.pipeline import make_dataset
+
+    third = one_face(faces["b"])
+    sides = {"x": faces["a"], "y": faces["b"], "z": third}
+    dataset = make_dataset(sides, TrainingSpec(), input_size=32, output_size=40, batch_size=3,
+                           learn_mask=True, seed=2, augment=False)
+    inputs, targets = first_batch(dataset)
+    assert list(inputs) == ["face_in_x", "face_in_y", "face_in_z"]
+    assert list(targets) == ["face_out_x", "face_out_y", "face_out_z",
+                             "mask_out_x", "mask_out_y", "mask_out_z"]
+    for side in "xyz":
+        assert inputs[f"face_in_{side}"].shape == (3, 32, 32, 3)
+        assert targets[f"face_out_{side}"].shape == (3, 40, 40, 3)
+        assert targets[f"mask_out_{side}"].shape == (3, 40, 40, 1)
+    # each side is fed from its own folder: z holds one face, so its batch repeats it
+    np.testing.assert_allclose(targets["face_out_z"], targets["face_out_z"][:1].repeat(3, 0))
+    assert not np.allclose(targets["face_out_x"][0], targets["face_out_y"][0])
+
+
+def test_one_side_and_bad_sides(faces):
+    from phazer.data.pipeline import make_dataset
+
+    inputs, targets = first_batch(make_dataset({"a": faces["a"]}, TrainingSpec(), 32, 32, 2,
+                                               False, seed=0))
+    assert set(inputs) == {"face_in_a"} and set(targets) == {"face_out_a"}
+    assert inputs["face_in_a"].shape == (2, 32, 32, 3)
+    with pytest.raises(ValueError, match="at least one side"):
+        make_dataset({}, TrainingSpec(), 32, 32, 2, False)
+    with pytest.raises(ValueError, match="side name"):
+        make_dataset({"A": faces["a"]}, TrainingSpec(), 32, 32, 2, False)
+
+
 def test_masks_only_when_asked(faces):
     from phazer.data.pipeline import make_dataset
 
-    _, targets = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 2, False, seed=0))
+    _, targets = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 2, False, seed=0))
     assert set(targets) == {"face_out_a", "face_out_b"}
-    _, targets = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 2, False, seed=0,
+    _, targets = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 2, False, seed=0,
                                           include_masks=True))
     assert "mask_out_a" in targets
 
@@ -68,13 +101,13 @@ def test_warp_changes_the_input_but_not_the_target(faces):
 
     plain = training(**NO_AUGMENTATION, warp=False)
     warped = training(**NO_AUGMENTATION, warp=True)
-    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
+    a = one_face(faces["a"])
     source = load_faces(a.files, 64, with_alpha=True)
-    inputs, targets = first_batch(make_dataset(a, faces[1], plain, 64, 64, 2, True, seed=3))
+    inputs, targets = first_batch(make_dataset({**faces, "a": a}, plain, 64, 64, 2, True, seed=3))
     np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
     np.testing.assert_allclose(targets["mask_out_a"][0], source[0, ..., 3:], atol=1e-5)
     np.testing.assert_allclose(inputs["face_in_a"][0], source[0, ..., :3], atol=1e-5)
-    inputs, targets = first_batch(make_dataset(a, faces[1], warped, 64, 64, 2, True, seed=3))
+    inputs, targets = first_batch(make_dataset({**faces, "a": a}, warped, 64, 64, 2, True, seed=3))
     np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
     change = np.abs(inputs["face_in_a"][0] - source[0, ..., :3])
     assert change.mean() > 0.01          # the input moved ...
@@ -85,16 +118,16 @@ def test_augmentation_is_shared_by_input_and_target(faces):
     from phazer.data.pipeline import make_dataset
 
     spec = training(warp=False, color_clahe_chance=0)   # colour + affine + flip, no warp
-    inputs, targets = first_batch(make_dataset(*faces, spec, 64, 64, 4, False, seed=5))
+    inputs, targets = first_batch(make_dataset(faces, spec, 64, 64, 4, False, seed=5))
     np.testing.assert_allclose(inputs["face_in_a"], targets["face_out_a"], atol=1e-5)
 
 
 def test_seed_repeats_and_batches_differ(faces):
     from phazer.data.pipeline import make_dataset
 
-    batches = iter(make_dataset(*faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    batches = iter(make_dataset(faces, TrainingSpec(), 32, 32, 4, False, seed=9))
     first, second = next(batches), next(batches)
-    again = first_batch(make_dataset(*faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    again = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 4, False, seed=9))
     np.testing.assert_array_equal(first[0]["face_in_a"].numpy(), again[0]["face_in_a"])
     np.testing.assert_array_equal(first[1]["face_out_b"].numpy(), again[1]["face_out_b"])
     assert not np.allclose(first[0]["face_in_a"], second[0]["face_in_a"])
@@ -103,9 +136,9 @@ def test_seed_repeats_and_batches_differ(faces):
 def test_coverage_crop_matches_load_faces(faces):
     from phazer.data.pipeline import load_faces, make_dataset
 
-    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
+    a = one_face(faces["a"])
     spec = training(coverage=62.5, **NO_AUGMENTATION, warp=False)
-    inputs, targets = first_batch(make_dataset(a, faces[1], spec, 40, 40, 1, False, seed=0))
+    inputs, targets = first_batch(make_dataset({**faces, "a": a}, spec, 40, 40, 1, False, seed=0))
     expected = load_faces(a.files, 40, coverage=62.5)[0]
     assert np.abs(targets["face_out_a"][0] - expected).mean() < 0.02
     assert np.abs(inputs["face_in_a"][0] - expected).mean() < 0.02
@@ -114,9 +147,9 @@ def test_coverage_crop_matches_load_faces(faces):
 def test_augment_false_gives_plain_crops(faces):
     from phazer.data.pipeline import load_faces, make_dataset
 
-    a = FaceFolder(faces[0].folder, faces[0].files[:1], size=64)
-    inputs, targets = first_batch(make_dataset(a, faces[1], TrainingSpec(), 64, 64, 1, False,
-                                               seed=0, augment=False))
+    a = one_face(faces["a"])
+    inputs, targets = first_batch(make_dataset({**faces, "a": a}, TrainingSpec(), 64, 64, 1,
+                                               False, seed=0, augment=False))
     expected = load_faces(a.files, 64)[0]
     np.testing.assert_allclose(inputs["face_in_a"][0], expected, atol=1e-5)
     np.testing.assert_allclose(targets["face_out_a"][0], expected, atol=1e-5)
@@ -141,7 +174,8 @@ def test_any_image_kind_and_size_decodes(tmp_path, cache_bytes):
     mixed = _mixed_folder(tmp_path / "mixed")
     assert mixed.size == 40 and len(mixed) == 4
     spec = training(**NO_AUGMENTATION, warp=False)
-    dataset = make_dataset(mixed, mixed, spec, 32, 40, 4, True, seed=0, cache_bytes=cache_bytes)
+    dataset = make_dataset({"a": mixed, "b": mixed}, spec, 32, 40, 4, True, seed=0,
+                           cache_bytes=cache_bytes)
     inputs, targets = first_batch(dataset)
     masks = targets["mask_out_a"].reshape(4, -1)
     means = sorted(np.round(masks.mean(axis=1), 2))

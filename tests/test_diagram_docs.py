@@ -5,26 +5,13 @@ No Graphviz needed: each SVG carries the hash of the DOT text it was rendered fr
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from phazer.spec.presets import preset_names
+from tests.helpers import REPO, load_script
 
-REPO = Path(__file__).resolve().parent.parent
 FIX = "run `python scripts/gen_diagrams.py` (needs Graphviz's dot) and commit the result"
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        "gen_diagrams", REPO / "scripts" / "gen_diagrams.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_diagrams = _load_script()
+gen_diagrams = load_script("gen_diagrams")
 
 
 def test_diagrams_are_in_sync():

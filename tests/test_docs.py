@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from phazer.issues import CODES, CodeInfo
+from tests.helpers import REPO, load_script
 
-REPO = Path(__file__).resolve().parent.parent
 FIX = "run `python scripts/gen_docs.py`, write any TODO entries, and commit the result"
 
 
-def _load_gen_docs():
-    spec = importlib.util.spec_from_file_location("gen_docs", REPO / "scripts" / "gen_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_docs = _load_gen_docs()
+gen_docs = load_script("gen_docs")
 from scripts.doc_examples import abridge  # noqa: E402  (on the path once gen_docs is loaded)
 
 

@@ -23,10 +23,10 @@ from phazer.spec.encoders import (
 from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS
 from phazer.spec.models import ModelSpec
 from phazer.spec.presets import preset_names, preset_path
+from tests.helpers import EXAMPLE_INI as INI
+from tests.helpers import REPO, by_code, edit_ini
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).parent / "data" / "faceswap-presets"
-INI = DATA / "example-train.ini"
+DATA = INI.parent
 CLIP = ["clipfaker128", "clipfaker256", "clipfaker448"]
 BUILT_IN = ["original", "lightweight", "iae", "dfaker", "dfl-h128", "dfl-sae-df", "dfl-sae-liae",
             "dfl-saehd-df", "dfl-saehd-liae", "dny256", "dny512", "dny1024", "stojo", "sym384",
@@ -50,10 +50,6 @@ def codes(issues: list[Issue], severity: str | None = None) -> list[str]:
     return [i.code for i in issues if severity is None or i.severity == severity]
 
 
-def by_path(issues: list[Issue], code: str) -> dict[str, Issue]:
-    return {i.path: i for i in issues if i.code == code}
-
-
 def stojo_options() -> dict:
     return json.loads(preset_file("stojo").read_text())
 
@@ -62,22 +58,6 @@ def write_json(tmp_path: Path, data: object, name: str = "model_phaze_a_test_pre
                ) -> Path:
     path = tmp_path / name
     path.write_text(json.dumps(data, indent=2))
-    return path
-
-
-def edit_ini(tmp_path: Path, replace: dict[str, str], drop: tuple[str, ...] = (),
-             extra: str = "") -> Path:
-    """The example train.ini with some ``key = value`` lines replaced or removed."""
-    lines = []
-    for line in INI.read_text().splitlines():
-        key = line.split("=", 1)[0].strip()
-        if key in drop:
-            continue
-        if "=" in line and key in replace:
-            line = f"{key} = {replace[key]}"
-        lines.append(line)
-    path = tmp_path / "train.ini"
-    path.write_text("\n".join(lines) + "\n" + extra)
     return path
 
 
@@ -165,7 +145,7 @@ def test_every_buildable_faceswap_preset_ships():
 
 def test_preset_drops_unused_encoder_options():
     result = import_faceswap(preset_file("stojo"))
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert set(dropped) == FS_ORIGINAL_OPTIONS | MOBILENET_OPTIONS - {"mobilenet_minimalistic"}
     assert dropped["fs_original_depth"].message.startswith("fs_original_depth = 4 dropped")
     assert dropped["fs_original_depth"].line is not None
@@ -175,7 +155,7 @@ def test_preset_drops_unused_encoder_options():
 
 def test_preset_drops_size_of_a_pooling_bottleneck():
     result = import_faceswap(preset_file("sym384"))
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert "bottleneck_size" in dropped
     assert "1280" in dropped["bottleneck_size"].message
     assert result.spec.bottleneck.type == "max_pooling"
@@ -183,7 +163,7 @@ def test_preset_drops_size_of_a_pooling_bottleneck():
 
 def test_fs_original_preset_drops_enc_load_weights():
     result = import_faceswap(preset_file("original"))
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert set(dropped) == MOBILENET_OPTIONS - {"mobilenet_minimalistic"} | {"enc_load_weights"}
     # older presets lack mobilenet_minimalistic; for a non-MobileNet encoder that is no news
     assert "PHZ407" not in codes(result.issues)
@@ -196,7 +176,7 @@ def test_clip_presets_import(name):
     assert not [i for i in result.issues if i.severity == "error"]
     assert result.spec.encoder.type == "clipv_farl-b-16-64"
     assert result.spec.encoder.pretrained is True   # faceswap's enc_load_weights
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert set(dropped) >= FS_ORIGINAL_OPTIONS | MOBILENET_OPTIONS
     assert "enc_load_weights" not in dropped
 
@@ -231,11 +211,11 @@ def test_example_train_ini_imports():
     assert spec.convolutions.model_dump() == {"icnr_init": False, "conv_aware_init": False,
                                               "reflect_padding": False}
     assert spec.weights.freeze == ["keras_encoder"] and spec.weights.load == ["encoder"]
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert set(dropped) == MOBILENET_OPTIONS | {"enc_load_weights", "bottleneck_size"}
     assert not FS_ORIGINAL_OPTIONS & set(dropped)
     assert set(codes(result.issues)) == {"PHZ404", "PHZ408"}
-    assert set(by_path(result.issues, "PHZ408")) == {"global.loss.eye_multiplier",
+    assert set(by_code(result.issues, "PHZ408")) == {"global.loss.eye_multiplier",
                                                      "global.loss.mouth_multiplier"}
     # issues point at the ini's lines
     assert dropped["mobilenet_width"].line == 89
@@ -271,7 +251,7 @@ def test_ini_unknown_option_is_reported(tmp_path):
     path.write_text(text)
     result = import_faceswap(path)
     assert result.spec is not None
-    unknown = by_path(result.issues, "PHZ403")
+    unknown = by_code(result.issues, "PHZ403")
     assert list(unknown) == ["new_option"]
     assert unknown["new_option"].severity == "info"
 
@@ -281,7 +261,7 @@ def test_ini_missing_options_use_faceswap_defaults(tmp_path):
                                         "mobilenet_width"))
     result = import_faceswap(path)
     assert result.spec is not None
-    missing = by_path(result.issues, "PHZ407")
+    missing = by_code(result.issues, "PHZ407")
     assert set(missing) == {"dec_res_blocks", "global.loss.learn_mask", "global.icnr_init"}
     assert "1" in missing["dec_res_blocks"].message
     assert result.spec.decoder.res_blocks == 1
@@ -350,7 +330,7 @@ def test_keras_encoder_without_enc_load_weights_gets_faceswap_default(tmp_path):
     del data["enc_load_weights"]
     result = import_faceswap(write_json(tmp_path, data))
     assert result.spec.encoder.imagenet_weights is True
-    assert "enc_load_weights" in by_path(result.issues, "PHZ407")
+    assert "enc_load_weights" in by_code(result.issues, "PHZ407")
 
 
 def test_mobilenet_options_follow_the_variant(tmp_path):
@@ -360,7 +340,7 @@ def test_mobilenet_options_follow_the_variant(tmp_path):
     encoder = result.spec.encoder
     assert (encoder.type, encoder.width, encoder.minimalistic) == ("mobilenet_v3_small", 0.75,
                                                                    True)
-    dropped = by_path(result.issues, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert set(dropped) == FS_ORIGINAL_OPTIONS | {"mobilenet_depth", "mobilenet_dropout"}
 
     data["enc_architecture"] = "mobilenet"
@@ -396,8 +376,8 @@ def test_json_unknown_and_missing_options(tmp_path):
     del data["dec_norm"]
     result = import_faceswap(write_json(tmp_path, data))
     assert result.spec is not None
-    assert list(by_path(result.issues, "PHZ403")) == ["brand_new_option"]
-    assert list(by_path(result.issues, "PHZ407")) == ["dec_norm"]
+    assert list(by_code(result.issues, "PHZ403")) == ["brand_new_option"]
+    assert list(by_code(result.issues, "PHZ407")) == ["dec_norm"]
     assert result.spec.decoder.norm == "none"
 
 

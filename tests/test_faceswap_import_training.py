@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from phazer.faceswap_import import import_faceswap
@@ -12,32 +10,10 @@ from phazer.issues import CODES
 from phazer.spec.faceswap_names import TRAINING_OPTIONS, UNSUPPORTED_TRAINING_OPTIONS
 from phazer.spec.models import ModelSpec
 from phazer.spec.training import TrainingSpec
+from tests.helpers import EXAMPLE_INI as INI
+from tests.helpers import by_code, edit_ini
 
-DATA = Path(__file__).parent / "data" / "faceswap-presets"
-INI = DATA / "example-train.ini"
-
-
-def edit_ini(tmp_path: Path, replace: dict[str, str], drop: tuple[str, ...] = (),
-             rename: dict[str, str] | None = None) -> Path:
-    """The example train.ini with ``key = value`` lines replaced or removed, sections renamed."""
-    lines = []
-    for line in INI.read_text().splitlines():
-        key = line.split("=", 1)[0].strip()
-        if key in drop:
-            continue
-        if "=" in line and key in replace:
-            line = f"{key} = {replace[key]}"
-        if line.startswith("[") and rename and line.strip("[] ") in rename:
-            line = f"[{rename[line.strip('[] ')]}]"
-        lines.append(line)
-    path = tmp_path / "train.ini"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def issues_by(result, code: str) -> dict:
-    return {i.path: i for i in result.issues if i.code == code}
-
+DATA = INI.parent
 
 def test_tables_agree():
     assert set(TRAINING_OPTION_FACTS) == set(TRAINING_OPTIONS) | set(UNSUPPORTED_TRAINING_OPTIONS)
@@ -89,14 +65,14 @@ def test_values_are_carried(tmp_path):
     assert (aug.rotation_range, aug.zoom_amount, aug.flip_chance, aug.color_ab,
             aug.color_clahe_chance) == (15, 0, 0, 12, 25)
     # the multipliers are dropped only while penalized mask loss would use them
-    assert not issues_by(result, "PHZ408")
+    assert not by_code(result.issues, "PHZ408")
 
 
 def test_losses_phazer_lacks_are_dropped_with_a_warning(tmp_path):
     path = edit_ini(tmp_path, {"loss_function_3": "lpips_alex", "loss_weight_3": "25"})
     result = import_faceswap(path)
     assert [t.function for t in result.spec.training.losses] == ["ssim", "mse"]
-    warning = issues_by(result, "PHZ409")["global.loss.loss_function_3"]
+    warning = by_code(result.issues, "PHZ409")["global.loss.loss_function_3"]
     assert warning.severity == "warning" and "lpips_alex" in warning.message
     assert warning.line == INI.read_text().splitlines().index("loss_function_3 = none") + 1
 
@@ -111,7 +87,7 @@ def test_a_loss_named_twice_is_merged(tmp_path):
 def test_optimizer_names_and_their_options(tmp_path):
     result = import_faceswap(edit_ini(tmp_path, {"optimizer": "rms-prop"}))
     assert result.spec.training.optimizer.type == "rmsprop"
-    dropped = issues_by(result, "PHZ404")
+    dropped = by_code(result.issues, "PHZ404")
     assert {"global.optimizer.ada_beta_1", "global.optimizer.ada_beta_2",
             "global.optimizer.ada_amsgrad"} <= set(dropped)
     assert "not used by the 'rmsprop' optimizer" in dropped["global.optimizer.ada_beta_1"].message
@@ -122,7 +98,7 @@ def test_lion_options_missing_or_not_used(tmp_path):
     result = import_faceswap(path)
     assert result.spec.training.optimizer.type == "lion"
     assert result.spec.training.optimizer.beta_2 == 0.999  # faceswap's value is kept
-    missing = issues_by(result, "PHZ407")
+    missing = by_code(result.issues, "PHZ407")
     assert "global.optimizer.epsilon_exponent" not in missing  # dropped anyway: not reported
 
 
@@ -166,7 +142,7 @@ def test_older_faceswap_sections_are_read(tmp_path):
     result = import_faceswap(path)
     assert result.spec.training.optimizer.learning_rate == 2e-5
     assert result.spec.training.augmentation.flip_chance == 40
-    assert not issues_by(result, "PHZ407")
+    assert not by_code(result.issues, "PHZ407")
 
 
 def test_missing_training_sections_use_faceswap_defaults(tmp_path):
@@ -174,7 +150,7 @@ def test_missing_training_sections_use_faceswap_defaults(tmp_path):
             INI.read_text().split("[trainer.augmentation]")[1].split("[trainer.loader]")[0]
             .splitlines() if "=" in line]
     result = import_faceswap(edit_ini(tmp_path, {}, drop=tuple(keys)))
-    missing = issues_by(result, "PHZ407")
+    missing = by_code(result.issues, "PHZ407")
     assert "trainer.augmentation.flip_chance" in missing
     assert "50" in missing["trainer.augmentation.flip_chance"].message
     assert result.spec.training.augmentation == TrainingSpec().augmentation
@@ -189,4 +165,4 @@ def test_presets_carry_no_training_options():
 @pytest.mark.parametrize("multiplier", ["eye_multiplier", "mouth_multiplier"])
 def test_multipliers_of_one_are_not_reported(tmp_path, multiplier):
     result = import_faceswap(edit_ini(tmp_path, {multiplier: "1"}))
-    assert f"global.loss.{multiplier}" not in issues_by(result, "PHZ408")
+    assert f"global.loss.{multiplier}" not in by_code(result.issues, "PHZ408")

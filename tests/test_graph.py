@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -20,19 +19,14 @@ from phazer.graph import (
     weight_roles,
 )
 from phazer.spec.models import ModelSpec
-
-REFERENCE = Path(__file__).parent / "data" / "phaze-a" / "reference.json"
+from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, ORIGINAL
+from tests.helpers import PHAZE_A_REFERENCE as REFERENCE
 
 
 def make(routing: dict[str, Any], **groups: dict[str, Any]) -> ModelSpec:
     return ModelSpec.model_validate({"routing": routing, **groups})
 
 
-ORIGINAL = {"split_fc": False, "shared_fc": "none", "gblock": False, "split_decoders": True}
-IAE = {"split_fc": True, "shared_fc": "full", "gblock": False, "split_decoders": False}
-LIAE = {"split_fc": True, "shared_fc": "half", "gblock": False, "split_decoders": False}
-GBLOCK_EXAMPLE = {"split_fc": True, "shared_fc": "none", "gblock": True, "split_gblock": False,
-                  "split_decoders": True}
 A, B, AB = frozenset("a"), frozenset("b"), frozenset("ab")
 
 

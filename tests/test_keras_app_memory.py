@@ -8,10 +8,7 @@ rewrite must not change what the walk sees.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -24,16 +21,7 @@ from phazer.plan.memory_report import memory_report
 from phazer.plan.memory_settings import MemorySettings
 from phazer.plan.memory_walk import call_steps
 from phazer.spec import load_spec
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_script
 
 
 def _phazer_figures() -> list[int]:
@@ -66,7 +54,7 @@ def _phazer_figures() -> list[int]:
 @pytest.mark.keras
 def test_the_keras_rewrite_walks_like_the_same_network_built_in_phazer():
     keras = pytest.importorskip("keras")
-    memory = _module("keras_app_memory")
+    memory = load_script("keras_app_memory")
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.Rescaling(1 / 255)(inputs)
     x = keras.layers.Conv2D(8, 3, strides=2, padding="same", use_bias=False)(x)

@@ -9,9 +9,7 @@ generator's own counter, so this checks the table's derivation, not the counting
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,12 +17,11 @@ import pytest
 
 from phazer.catalog.encoders import ENCODERS
 from phazer.catalog.keras_apps import keras_app_figures, keras_app_kwargs
+from tests.helpers import load_script
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]
 
 keras = pytest.importorskip("keras")
-
-GENERATOR = Path(__file__).resolve().parent.parent / "scripts" / "gen_keras_apps_table.py"
 
 SAMPLES: list[tuple[str, int, dict[str, Any]]] = [
     ("efficientnet_b0", 240, {}),
@@ -47,11 +44,7 @@ SAMPLES: list[tuple[str, int, dict[str, Any]]] = [
 
 @pytest.fixture(scope="module")
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_keras_apps_table", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_keras_apps_table")
 
 
 @pytest.mark.parametrize(("encoder", "size", "options"), SAMPLES,

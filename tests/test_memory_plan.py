@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,7 @@ from phazer.plan.memory_settings import MemorySettings
 from phazer.plan.memory_walk import call_steps
 from phazer.plan.optimizer_state import OPTIMIZER_NAMES, optimizer_slots
 from phazer.spec import load_spec
-
-TINY = str(Path(__file__).parent / "specs" / "tiny.yaml")
+from tests.helpers import TINY_SPEC as TINY
 
 
 def _model(reference: str = TINY, overrides: list[str] | None = None):

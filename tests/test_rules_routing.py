@@ -19,14 +19,9 @@ from phazer.rules.routing import (
 )
 from phazer.spec.models import ModelSpec
 from phazer.validation import validate_reference
+from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, ORIGINAL
+from tests.helpers import PHAZE_A_REFERENCE as REFERENCE
 
-REFERENCE = Path(__file__).parent / "data" / "phaze-a" / "reference.json"
-
-ORIGINAL = {"split_fc": False, "shared_fc": "none", "gblock": False, "split_decoders": True}
-IAE = {"split_fc": True, "shared_fc": "full", "gblock": False, "split_decoders": False}
-LIAE = {"split_fc": True, "shared_fc": "half", "gblock": False, "split_decoders": False}
-GBLOCK_EXAMPLE = {"split_fc": True, "shared_fc": "none", "gblock": True, "split_gblock": False,
-                  "split_decoders": True}
 ALL_SHARED = {"split_fc": False, "shared_fc": "none", "gblock": False, "split_decoders": False}
 LAYOUTS = {"original": ORIGINAL, "iae": IAE, "liae": LIAE, "gblock": GBLOCK_EXAMPLE}
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from phazer.catalog.encoders import ENCODERS
-from phazer.issues import SpecError
 from phazer.spec import load_spec, schema_errors
 from phazer.spec.encoders import FsOriginalEncoder, KerasEncoder
 from phazer.spec.loader import load_raw
@@ -26,20 +24,7 @@ from phazer.spec.models import (
     RoutingSpec,
     WeightsSpec,
 )
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def issues_of(path: Path | str, overrides: list[str] | None = None):
-    with pytest.raises(SpecError) as caught:
-        load_spec(str(path), overrides)
-    return caught.value.issues
+from tests.helpers import REPO, issues_of, write
 
 
 def only_issue(path: Path | str, overrides: list[str] | None = None):
@@ -55,9 +40,8 @@ def by_path(issues, field: str):
 
 
 @pytest.fixture
-def preset_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "builtin"
-    folder.mkdir()
+def preset_dir(builtin_presets):
+    folder = builtin_presets({})
     write(folder, "base.yaml", """
         # a built-in preset for the tests
         phazer: 1
@@ -73,7 +57,6 @@ def preset_dir(tmp_path, monkeypatch):
         decoder:
           res_blocks: 2
     """)
-    monkeypatch.setattr("phazer.spec.presets.presets_dir", lambda: folder)
     return folder
 
 

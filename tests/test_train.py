@@ -17,24 +17,19 @@ tf = pytest.importorskip("tensorflow")
 
 from rich.console import Console  # noqa: E402
 
-from phazer.data.synthetic import make_identities, sample_poses, write_identity  # noqa: E402
 from phazer.train.build import find_submodel  # noqa: E402
 from phazer.train.checkpoint import read_optimizer_arrays  # noqa: E402
 from phazer.train.modeldir import ModelDir  # noqa: E402
 from phazer.train.session import TrainInputError, TrainOptions, prepare, train  # noqa: E402
 from phazer.train.stopping import StopRequest  # noqa: E402
+from tests.helpers import TINY_SPEC as TINY  # noqa: E402
 
-TINY = str(Path(__file__).parent / "specs" / "tiny.yaml")
 FAST = ["training.xla=off", "training.preview_images=2"]
 
 
 @pytest.fixture(scope="module")
-def faces(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("faces")
-    first, second = make_identities(2, seed=3)
-    write_identity(root / "a", first, sample_poses(12, seed=4), 64)
-    write_identity(root / "b", second, sample_poses(12, seed=5), 64)
-    return root
+def faces(face_folders) -> Path:
+    return face_folders(12, seed=3)
 
 
 def options(faces: Path, model_dir: Path, *overrides: str, **kwargs) -> TrainOptions:

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import TINY_SPEC as TINY
+
 pytestmark = pytest.mark.keras
 
 pytest.importorskip("tensorflow")
-
-from phazer.data.synthetic import make_identities, sample_poses, write_identity  # noqa: E402
-
-TINY = str(Path(__file__).parent / "specs" / "tiny.yaml")
 
 # Trains one iteration and saves; trains a second and starts saving it, then dies by SIGKILL
 # at the point named on the command line. Prints the weights' checksum of both iterations.
@@ -71,12 +69,8 @@ KILL_SCRIPT = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def faces(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("process-faces")
-    first, second = make_identities(2, seed=21)
-    write_identity(root / "a", first, sample_poses(8, seed=22), 64)
-    write_identity(root / "b", second, sample_poses(8, seed=23), 64)
-    return root
+def faces(face_folders) -> Path:
+    return face_folders(8, seed=21)
 
 
 def _checksum_of_saved_model(model_dir: Path) -> tuple[int, float]:

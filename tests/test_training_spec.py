@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import typing
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from pydantic import BaseModel
 
 from phazer.catalog.losses import LOSSES, LossName
 from phazer.catalog.optimizers import OPTIMIZERS, keras_arguments
-from phazer.issues import SpecError
 from phazer.spec import load_spec
 from phazer.spec.dump import dump_spec, spec_to_data
 from phazer.spec.models import GROUPS, ModelSpec
@@ -20,18 +18,7 @@ from phazer.spec.presets import preset_names
 from phazer.spec.resume import is_resumable
 from phazer.spec.schema_errors import _union_variants
 from phazer.spec.training import OPTIMIZER_VARIANTS, TrainingSpec
-
-
-def write(folder: Path, text: str) -> Path:
-    path = folder / "spec.yaml"
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def issues_of(path: Path | str, overrides: list[str] | None = None):
-    with pytest.raises(SpecError) as caught:
-        load_spec(str(path), overrides)
-    return caught.value.issues
+from tests.helpers import issues_of, write
 
 
 def training(**fields) -> TrainingSpec:
@@ -72,7 +59,7 @@ def test_faceswap_presets_get_the_default_training(name):
 
 
 def test_a_partial_section_keeps_the_other_defaults(tmp_path):
-    path = write(tmp_path, """
+    path = write(tmp_path, "spec.yaml", """
         phazer: 1
         training:
           batch_size: 8
@@ -113,7 +100,7 @@ def test_out_of_range_values_are_rejected(tmp_path, path, value):
 
 
 def test_loss_weight_range_points_into_the_list(tmp_path):
-    path = write(tmp_path, """
+    path = write(tmp_path, "spec.yaml", """
         phazer: 1
         training:
           losses:
@@ -193,7 +180,7 @@ def test_strict_types():
 
 
 def test_exponent_floats_without_a_dot_are_numbers(tmp_path):
-    path = write(tmp_path, """
+    path = write(tmp_path, "spec.yaml", """
         phazer: 1
         training:
           optimizer: {type: adamw, learning_rate: 3e-5, weight_decay: 4E-3}

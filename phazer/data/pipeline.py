@@ -1,6 +1,7 @@
-"""The training data pipeline: two face folders in, batches of (inputs, targets) out.
+"""The training data pipeline: a face folder per side in, batches of (inputs, targets) out.
 
-:func:`make_dataset` builds a ``tf.data`` pipeline per side and zips them:
+:func:`make_dataset` builds a ``tf.data`` pipeline per side (any number of sides) and zips
+them:
 
 1. decode every image once (in parallel), as RGBA at a *working size* just large enough for the
    coverage crop to hold the larger of the model's input and output at 1:1, and keep the
@@ -8,7 +9,8 @@
 2. shuffle (a new order every epoch), repeat, batch (whole batches only);
 3. augment each batch in parallel (:func:`phazer.data.augment.augment_batch`): colour, one
    affine per image with the coverage crop, and the random warp of the input only;
-4. zip the two sides into the model's dicts and prefetch.
+4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
+   ``mask_out_<side>``) and prefetch.
 
 :func:`load_faces` reads a few faces with the same crop and no augmentation, for previews and
 ``phazer swap``.
@@ -17,7 +19,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +28,10 @@ from PIL import Image
 
 from phazer.data.augment import augment_batch
 from phazer.data.folders import FaceFolder
+from phazer.sides import face_in, face_out, mask_out
 from phazer.spec.training import TrainingSpec
 
-CACHE_BYTES = 2 * 1024**3   # decoded images of both sides kept in memory up to this size
+CACHE_BYTES = 2 * 1024**3   # decoded images of all sides kept in memory up to this size
 SHUFFLE_BUFFER = 4096       # shuffle buffer (file names) when images are decoded on the fly
 
 
@@ -101,53 +104,63 @@ def decoded_bytes(folder: FaceFolder, input_size: int, output_size: int,
     return len(folder.files) * size * size * 4
 
 
-def make_dataset(folder_a: FaceFolder, folder_b: FaceFolder, training: TrainingSpec,
+def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  input_size: int, output_size: int, batch_size: int, learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES) -> tf.data.Dataset:
-    """The endless training dataset of both sides.
+    """The endless training dataset of every side.
 
     Args:
-        folder_a: side A's faces (from :func:`phazer.data.folders.scan_faces`).
-        folder_b: side B's faces.
+        folders: side name -> that side's faces (from :func:`phazer.data.folders.scan_faces`),
+            in the model's side order, e.g. ``{"a": faces_a, "b": faces_b}``; one side or
+            more. The same folder may serve several sides.
         training: the spec's training section (augmentation and coverage are used).
         input_size: the encoder's input side (px).
         output_size: the model's output side (px).
         batch_size: images per side per batch.
         learn_mask: the model has mask outputs (``decoder.learn_mask``).
-        seed: makes the order and every augmentation repeatable; None draws fresh ones.
+        seed: makes the order and every augmentation repeatable; None draws fresh ones. The
+            i-th side draws from ``seed + i``, so the sides differ.
         include_masks: also yield the masks as targets; defaults to ``learn_mask``. Pass True
             to weight the face loss by the mask (penalized mask loss) without a mask output.
         augment: False gives plain crops (no colour, affine or warp): for checks and tests.
-        cache_bytes: keep the decoded images in memory when both sides fit in this many bytes.
+        cache_bytes: keep the decoded images in memory when all sides fit in this many bytes.
 
     Returns:
-        Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_a`` / ``face_in_b`` to
-        [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_a`` / ``face_out_b``
-        to [batch, output_size, output_size, 3], plus ``mask_out_a`` / ``mask_out_b``
+        Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_<side>`` of every side to
+        [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_<side>`` to
+        [batch, output_size, output_size, 3], plus ``mask_out_<side>``
         ([batch, output_size, output_size, 1], from the alpha channel, ones without one) when
         masks are included. All float32 in [0, 1]. The inputs are warped, the targets not.
+
+    Raises:
+        ValueError: no side, or a side name that is not lowercase letters and digits.
     """
+    if not folders:
+        raise ValueError("make_dataset needs the faces of at least one side")
+    # (input, face target, mask target) names per side, checked before any tracing
+    names = [(face_in(side), face_out(side), mask_out(side)) for side in folders]
     masks = learn_mask if include_masks is None else include_masks
     need = sum(decoded_bytes(f, input_size, output_size, training.coverage)
-               for f in (folder_a, folder_b))
+               for f in folders.values())
     cache = need <= cache_bytes
-    seed_b = None if seed is None else seed + 1
-    side_a = _side(folder_a, training, input_size, output_size, batch_size, seed, cache, augment)
-    side_b = _side(folder_b, training, input_size, output_size, batch_size, seed_b, cache,
-                   augment)
+    streams = tuple(
+        _side(folders[side], training, input_size, output_size, batch_size,
+              None if seed is None else seed + index, cache, augment)
+        for index, side in enumerate(folders))
 
-    def to_dicts(a: tuple[tf.Tensor, ...], b: tuple[tf.Tensor, ...]
+    def to_dicts(*batches: tuple[tf.Tensor, ...]
                  ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-        inputs = {"face_in_a": a[0], "face_in_b": b[0]}
-        targets = {"face_out_a": a[1], "face_out_b": b[1]}
+        pairs = list(zip(names, batches, strict=True))
+        inputs = {name[0]: batch[0] for name, batch in pairs}
+        targets = {name[1]: batch[1] for name, batch in pairs}
         if masks:
-            targets.update(mask_out_a=a[2], mask_out_b=b[2])
+            targets.update({name[2]: batch[2] for name, batch in pairs})
         return inputs, targets
 
     options = tf.data.Options()
     options.deterministic = seed is not None
-    dataset = tf.data.Dataset.zip(side_a, side_b).map(to_dicts)
+    dataset = tf.data.Dataset.zip(streams).map(to_dicts)  # a tuple, even of one side
     return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 

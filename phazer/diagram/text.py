@@ -16,7 +16,8 @@ import networkx as nx
 from rich.text import Text
 
 from phazer.diagram.style import SHARED_PALETTE, side_label, side_palette, sides_label
-from phazer.graph import build_routing_graph, face_out, graph_sides, output_nodes
+from phazer.graph import build_routing_graph, graph_sides, output_nodes
+from phazer.sides import face_out
 from phazer.spec.models import ModelSpec
 
 # The roles that continue a side's main line; the others join it from the side.

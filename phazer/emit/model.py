@@ -15,6 +15,7 @@ from phazer.emit.ops import EMITTERS, build_layer
 from phazer.emit.pretrained import load_pretrained
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, split_ref
+from phazer.sides import face_in
 
 
 def _one_or_list(values: list[Any]) -> Any:
@@ -79,7 +80,7 @@ def emit_model(model_ir: ModelIR) -> keras.Model:
             if node.side in inputs:
                 raise EmitError(f"{model_ir.name}: side {node.side!r} has two input nodes")
             inputs[node.side] = keras.Input(shape=node.output_shapes[0],
-                                            name=f"face_in_{node.side}")
+                                            name=face_in(node.side))
             values[node.name] = [inputs[node.side]]
         elif node.kind == "call":
             if node.submodel not in submodels:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from phazer.ir.model import ModelIR
 from phazer.ir.ops import Shape
+from phazer.sides import face_in, face_out
 
 TRAIN_STEP_FACTOR = 3
 
@@ -106,8 +107,8 @@ def model_figures(model: ModelIR) -> ModelFigures:
             layers=layers))
     params = model.params
     first_side = model.sides[0]
-    input_shape = model.node(f"face_in_{first_side}").output_shapes[0]
-    output_shape = model.value_shape(model.outputs[f"face_out_{first_side}"])
+    input_shape = model.node(face_in(first_side)).output_shapes[0]
+    output_shape = model.value_shape(model.outputs[face_out(first_side)])
     forward = model.forward_flops
     return ModelFigures(
         name=model.name, sides=model.sides, input_shape=input_shape,

@@ -18,6 +18,7 @@ from phazer.ir.model import ModelIR
 from phazer.plan.memory_copies import Copies, kernel_copies
 from phazer.plan.memory_settings import VARIABLE_BYTES, MemorySettings
 from phazer.plan.memory_walk import CallSteps, OpStep, call_steps, stage_groups
+from phazer.sides import face_in
 
 STEP_COUNTER_BYTES = 8  # the optimizer's int64 iteration counter
 
@@ -88,7 +89,7 @@ def resize_tables_bytes(model: ModelIR) -> int:
 
 def batch_bytes(model: ModelIR, batch_size: int) -> int:
     """The batch: each side's input images and a float32 target per output."""
-    shapes = [model.node(f"face_in_{side}").output_shapes[0] for side in model.sides]
+    shapes = [model.node(face_in(side)).output_shapes[0] for side in model.sides]
     shapes += [model.value_shape(ref) for ref in model.outputs.values()]
     elements = 0
     for shape in shapes:

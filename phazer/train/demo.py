@@ -31,6 +31,7 @@ from phazer.data.pipeline import load_faces
 from phazer.data.quality import swap_quality
 from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
+from phazer.sides import face_out, face_sides, other_side
 from phazer.train.loop import SessionResult
 from phazer.train.previews import predict_both
 from phazer.train.session import TrainInputError, TrainOptions, prepare
@@ -104,16 +105,22 @@ def _files(folder: Path) -> list[Path]:
 
 def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: int,
             coverage: float, seed: int) -> tuple[dict[str, Any], np.ndarray]:
-    """Swap quality of the held-out faces, and the swap image rows (input | swap | truth)."""
+    """Swap quality of the held-out faces, and the swap image rows (input | swap | truth).
+
+    The held-out A faces (trained as the model's first side) are swapped to the next side,
+    which was trained on the B folder.
+    """
+    sides = face_sides(str(n) for n in model.output_names)
+    swapped_to = face_out(other_side(sides[0], sides))
     test_files = _files(folders["test_a"])
     inputs = load_faces(test_files, input_size, coverage)
     unchanged = load_faces(test_files, output_size, coverage)
     truth = load_faces(_files(folders["test_truth"]), output_size, coverage, with_alpha=True)
-    swapped = predict_both(model, inputs)["face_out_b"]
+    swapped = predict_both(model, inputs)[swapped_to]
     b_files = _files(folders["b"])
     rng = np.random.default_rng(seed)
     random_b = [b_files[i] for i in rng.choice(len(b_files), len(test_files), replace=False)]
-    random_recon = predict_both(model, load_faces(random_b, input_size, coverage))["face_out_b"]
+    random_recon = predict_both(model, load_faces(random_b, input_size, coverage))[swapped_to]
     quality = swap_quality(swapped, truth[..., :3], unchanged, random_recon,
                            mask=truth[..., 3:])
     rows = np.concatenate([unchanged, swapped, truth[..., :3]], axis=2)

@@ -23,6 +23,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from phazer.sides import is_face_out
 from phazer.spec import ModelSpec
 from phazer.train.checkpoint import optimizer_arrays, optimizer_writer, weights_writer
 from phazer.train.journal import commit, link_or_copy_tree, text_writer
@@ -192,7 +193,7 @@ class Trainer:
         if averages:
             self.state.loss_history.append({"iteration": iteration,
                                             **{k: round(v, 6) for k, v in averages.items()}})
-            face = sum(v for k, v in averages.items() if k.startswith("face_out_"))
+            face = sum(v for k, v in averages.items() if is_face_out(k))
             best = self.state.best_loss
             if best is None or face < best:
                 if (best is not None and self.settings.backup

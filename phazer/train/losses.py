@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 
 import tensorflow as tf
 
+from phazer.sides import is_mask_out, mask_out, side_of
 from phazer.spec.training import TrainingSpec
 
 LossFunction = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
@@ -238,13 +239,13 @@ class ModelLoss:
     @property
     def needs_masks(self) -> bool:
         """Whether the targets must carry masks (mask outputs or the penalized mask loss)."""
-        return self.penalize or any(n.startswith("mask_out_") for n in self.output_names)
+        return self.penalize or any(is_mask_out(n) for n in self.output_names)
 
     def term_names(self) -> list[str]:
         """Names of the terms :meth:`terms` returns, e.g. ``face_out_a/ssim``."""
         names = []
         for output in self.output_names:
-            if output.startswith("mask_out_"):
+            if is_mask_out(output):
                 names.append(f"{output}/{self.mask_loss_name}")
             else:
                 names.extend(f"{output}/{name}" for name, _, _ in self.face_terms)
@@ -257,12 +258,11 @@ class ModelLoss:
         for output in self.output_names:
             pred = tf.cast(predictions[output], tf.float32)
             true = tf.cast(targets[output], tf.float32)
-            if output.startswith("mask_out_"):
+            if is_mask_out(output):
                 result[f"{output}/{self.mask_loss_name}"] = self.mask_function(true, pred)
                 continue
             if self.penalize:
-                mask = tf.cast(targets["mask_out_" + output.removeprefix("face_out_")],
-                               tf.float32)
+                mask = tf.cast(targets[mask_out(side_of(output))], tf.float32)
                 true, pred = true * mask, pred * mask
             for name, weight, function in self.face_terms:
                 result[f"{output}/{name}"] = weight * function(true, pred)

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw
 
 from phazer.data.pipeline import load_faces
 from phazer.fileio import atomic_write_bytes
+from phazer.sides import face_out, other_side
 
 PREDICT_BATCH = 16
 _GAP = 8          # px between the two sides' blocks
@@ -89,10 +90,9 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
     sides = list(faces.inputs)
     blocks, labels = [], []
     for side in sides:
-        other = next((s for s in sides if s != side), side)
+        other = other_side(side, sides)
         outputs = predict_both(model, faces.inputs[side])
-        blocks.append([faces.shown[side], outputs[f"face_out_{side}"],
-                       outputs[f"face_out_{other}"]])
+        blocks.append([faces.shown[side], outputs[face_out(side)], outputs[face_out(other)]])
         labels += [side.upper(), f"{side.upper()}>{side.upper()}",
                    f"{side.upper()}>{other.upper()}"]
     rows = max(len(block[0]) for block in blocks)

@@ -21,6 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from phazer.sides import is_mask_out, side_of
+
 
 def _scalar_metadata() -> bytes:
     """TensorBoard's marker for a scalar summary (what ``tf.summary.scalar`` would add).
@@ -39,9 +41,9 @@ def _scalar_metadata() -> bytes:
 def side_losses(per_output: Mapping[str, float]) -> str:
     """``A 0.0412  B 0.0398`` from per-output losses (masks shown after the faces)."""
     parts = []
-    for name in sorted(per_output, key=lambda n: (n.startswith("mask"), n)):
-        side = name.rsplit("_", 1)[-1].upper()
-        label = f"mask {side}" if name.startswith("mask_out_") else side
+    for name in sorted(per_output, key=lambda n: (is_mask_out(n), n)):
+        side = side_of(name).upper()
+        label = f"mask {side}" if is_mask_out(name) else side
         parts.append(f"{label} {per_output[name]:.4f}")
     return "  ".join(parts)
 

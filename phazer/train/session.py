@@ -11,6 +11,7 @@ session with Ctrl-C handling.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,13 +94,13 @@ class TrainOptions:
 
 @dataclass
 class Prepared:
-    """A session ready to run."""
+    """A session ready to run (``folders``: side -> its faces, in the model's side order)."""
 
     trainer: Trainer
     dataset: Any
     spec: ModelSpec
     resumed: bool
-    folders: tuple[FaceFolder, FaceFolder]
+    folders: dict[str, FaceFolder]
     record: dict[str, Any]
 
 
@@ -136,15 +137,20 @@ def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
     return summary.report.loaded.spec, summary
 
 
-def _scan(options: TrainOptions, batch_size: int) -> tuple[FaceFolder, FaceFolder]:
-    folders = []
-    for side, folder in (("A", options.input_a), ("B", options.input_b)):
+def _scan(options: TrainOptions, sides: Sequence[str]) -> dict[str, FaceFolder]:
+    """Scan the face folder of each side: ``--input-a`` is the model's first side."""
+    given = (options.input_a, options.input_b)
+    if len(sides) != len(given):
+        raise TrainInputError(f"the model has {len(sides)} sides {tuple(sides)}; training "
+                              f"takes a face folder for each of {len(given)} sides")
+    kwargs = {} if options.min_images is None else {"min_images": options.min_images}
+    folders = {}
+    for side, folder in zip(sides, given, strict=True):
         try:
-            kwargs = {} if options.min_images is None else {"min_images": options.min_images}
-            folders.append(scan_faces(folder, **kwargs))
+            folders[side] = scan_faces(folder, **kwargs)
         except DataError as exc:
-            raise TrainInputError(f"side {side}: {exc.message}", exc.hint) from None
-    return folders[0], folders[1]
+            raise TrainInputError(f"side {side.upper()}: {exc.message}", exc.hint) from None
+    return folders
 
 
 def _build(model_ir: Any, mixed_precision: bool) -> Any:
@@ -193,8 +199,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     spec, summary = _load_spec(options)
     training = spec.training
     batch_size = training.batch_size
-    folder_a, folder_b = _scan(options, batch_size)
-    for folder in (folder_a, folder_b):
+    folders = _scan(options, summary.model.sides)
+    for folder in folders.values():
         note = skipped_summary(folder)
         if note:
             _say(console, f"warning: {note}")
@@ -255,19 +261,19 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                                 STATE_FILE: text_writer(state.to_json())})
         _say(console, f"new model in {model_dir.path}: {model.count_params():,} parameters")
 
-    masks_available = bool(folder_a.with_alpha or folder_b.with_alpha)
+    masks_available = any(folder.with_alpha for folder in folders.values())
     learn_mask = spec.decoder.learn_mask
     masks = learn_mask or (training.penalized_mask_loss and masks_available)
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
     input_size = int(summary.figures.input_shape[0])
     output_size = int(summary.figures.output_shape[0])
-    dataset = make_dataset(folder_a, folder_b, training, input_size, output_size, batch_size,
+    dataset = make_dataset(folders, training, input_size, output_size, batch_size,
                            learn_mask, options.seed, include_masks=masks)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
     previews = None
     if options.preview:
-        previews = load_preview_faces({"a": folder_a.files, "b": folder_b.files},
+        previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
                                       training.preview_images, input_size, output_size,
                                       training.coverage)
     session_number = len(state.sessions) + 1
@@ -279,14 +285,14 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                       optimizer=optimizer, loss=loss, batch_size=batch_size,
                       reporter=reporter, autoclip=autoclip, strategy=strategy,
                       settings=settings)
-    record = {"images": [len(folder_a), len(folder_b)],
-              "skipped": [len(folder_a.skipped), len(folder_b.skipped)],
+    record = {"images": [len(folder) for folder in folders.values()],
+              "skipped": [len(folder.skipped) for folder in folders.values()],
               "distribute": options.distribute, "replicas": replicas,
               "frozen": list(spec.weights.freeze) if options.freeze_weights else []}
-    _say(console, f"data: {len(folder_a)} A faces, {len(folder_b)} B faces; batch {batch_size} "
-                  f"per side; input {input_size} px, output {output_size} px"
-                  + (f"; {replicas} replicas" if strategy else ""))
-    return Prepared(trainer, dataset, spec, resumed, (folder_a, folder_b), record)
+    counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
+    _say(console, f"data: {counts}; batch {batch_size} per side; input {input_size} px, "
+                  f"output {output_size} px" + (f"; {replicas} replicas" if strategy else ""))
+    return Prepared(trainer, dataset, spec, resumed, folders, record)
 
 
 def train(options: TrainOptions, console: Console) -> SessionResult:

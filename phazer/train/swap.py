@@ -20,6 +20,7 @@ from PIL import Image
 from phazer.compiler import compile_model_ir
 from phazer.data.folders import DataError, scan_faces
 from phazer.data.pipeline import load_faces
+from phazer.sides import face_out, face_sides, mask_out, other_side
 from phazer.spec import ModelSpec
 from phazer.spec.models import without_pretrained
 from phazer.train.build import build_model
@@ -78,7 +79,7 @@ def output_names(files: list[Path]) -> dict[Path, str]:
 
 
 def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | Path,
-                to: str = "b", progress: Callable[[int, int], None] | None = None
+                to: str | None = None, progress: Callable[[int, int], None] | None = None
                 ) -> SwapResult:
     """Swap every usable face of a folder to side ``to`` and write the results.
 
@@ -86,7 +87,8 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
         model_dir: a trained model dir.
         input_dir: aligned faces (png / jpg) of the other side.
         output_dir: where the PNGs go (created); must not be the input folder.
-        to: the side to swap to (``a`` or ``b``).
+        to: the side to swap to (``a`` or ``b``); None swaps the model's first side's faces
+            to the next side (``b`` for sides ``a``, ``b``).
         progress: called with (done, total) after each batch.
 
     Raises:
@@ -103,11 +105,12 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
     except DataError as exc:
         raise SwapError(exc.message, exc.hint) from None
     model, spec = load_trained(model_dir)
-    face_output = f"face_out_{to}"
-    if face_output not in model.output_names:
-        sides = [str(n).removeprefix("face_out_") for n in model.output_names
-                 if str(n).startswith("face_out_")]
+    sides = face_sides(str(n) for n in model.output_names)
+    if to is None:
+        to = other_side(sides[0], sides)
+    if to not in sides:
         raise SwapError(f"the model has no side {to!r}", f"expected one of: {', '.join(sides)}")
+    face_output = face_out(to)
     input_size = int(model.inputs[0].shape[1])
     target.mkdir(parents=True, exist_ok=True)
     names = output_names(list(faces.files))
@@ -117,7 +120,7 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
         chunk = files[start:start + SWAP_BATCH]
         outputs = predict_both(model, load_faces(chunk, input_size, spec.training.coverage))
         images = outputs[face_output]
-        mask = outputs.get(f"mask_out_{to}")
+        mask = outputs.get(mask_out(to))
         if mask is not None:
             images = np.concatenate([images, mask], axis=-1)
         for path, image in zip(chunk, images, strict=True):
