@@ -1,54 +1,104 @@
-"""Benchmark: wall time of `phazer summary PRESET --json` as a whole process, and of --keras.
+"""Benchmark: what a dry-run command costs as a whole process, and how often it repeats work.
 
-Prints one JSON object. Each figure is the median of several runs in this one process tree;
-compare ratios within a run, not absolute numbers across machines.
+For each command (``summary PRESET --json``, ``validate PRESET``, ``render PRESET``,
+``presets --json``, ``diagram PRESET --format mmd -o -``) it reports the median wall time and
+CPU seconds of the whole process (imports included), and, from one instrumented run, how many
+times the process compiled the IR (counted as encoder sub-models built: every compilation
+builds exactly one) and built the routing graph. ``python -c pass`` is measured alongside, as
+the floor. ``--summary-keras`` adds ``summary --keras`` (imports TensorFlow).
 
-    python bench/summary_latency.py [--preset stojo] [--runs 5] [--no-keras]
+Prints one JSON object; compare ratios within a run, not absolute numbers across machines.
+
+    python bench/summary_latency.py [--preset stojo] [--runs 5] [--summary-keras]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
+# Run in the child: count the work, then run the CLI in-process. Uses only names every
+# phazer version has (SubModelBuilder, graph.routing._side_calls), so that the same script
+# measures an older checkout (the "before" figures).
+_COUNTING = r"""
+import json, sys
+from phazer.ir import graph as ir_graph
+from phazer.graph import routing
+counts = {"ir_compilations": 0, "routing_graphs": 0}
+init = ir_graph.SubModelBuilder.__init__
+def counted_init(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    if self.name == "encoder":
+        counts["ir_compilations"] += 1
+ir_graph.SubModelBuilder.__init__ = counted_init
+side_calls = routing._side_calls
+def counted_side_calls(spec, side, first_side):
+    if side == first_side:
+        counts["routing_graphs"] += 1
+    return side_calls(spec, side, first_side)
+routing._side_calls = counted_side_calls
+from phazer.cli.main import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    sys.stdout.flush()
+    sys.stderr.write("\n@@counts " + json.dumps(counts) + "\n")
+raise SystemExit(code)
+"""
 
-def _time(command: list[str]) -> tuple[float, str]:
+
+def _run(command: list[str]) -> tuple[float, float, str, str]:
+    """Wall and CPU seconds (user + system, of the child) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if result.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return elapsed, result.stdout
+    return wall, cpu, result.stdout, result.stderr
+
+
+def _measure(args: list[str], runs: int) -> dict[str, object]:
+    command = [sys.executable, "-m", "phazer", *args]
+    _run(command)  # warm the file cache
+    timings = [_run(command) for _ in range(runs)]
+    _, _, _, stderr = _run([sys.executable, "-c", _COUNTING, *args])
+    counts = json.loads(stderr.rsplit("@@counts ", 1)[1])
+    return {"command": "phazer " + " ".join(args),
+            "wall_seconds_median": round(statistics.median(t[0] for t in timings), 3),
+            "cpu_seconds_median": round(statistics.median(t[1] for t in timings), 3),
+            **counts}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="stojo")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--summary-keras", action="store_true")
     args = parser.parse_args()
-    base = [sys.executable, "-m", "phazer", "summary", args.preset, "--json"]
-    _time(base)  # warm the file cache
-    plan_times = [_time(base)[0] for _ in range(args.runs)]
-    checks = [_time([sys.executable, "-c", "import sys, phazer.plan.summary as s; "
-                     f"s.summarize({args.preset!r}); "
-                     "print(int('tensorflow' in sys.modules))"])[1].strip()]
+    floor = [_run([sys.executable, "-c", "pass"]) for _ in range(args.runs)]
+    commands = [["summary", args.preset, "--json"], ["validate", args.preset],
+                ["render", args.preset], ["presets", "--json"],
+                ["diagram", args.preset, "--format", "mmd", "-o", "-"]]
+    if args.summary_keras:
+        commands.append(["summary", args.preset, "--json", "--keras"])
+    imports_tf = _run([sys.executable, "-c", "import sys, phazer.plan.summary as s; "
+                       f"s.summarize({args.preset!r}); "
+                       "print(int('tensorflow' in sys.modules))"])[2].strip()
     report = {
         "preset": args.preset,
-        "summary_json_seconds_median": round(statistics.median(plan_times), 3),
-        "summary_json_seconds_all": [round(t, 3) for t in plan_times],
-        "imports_tensorflow": checks[0] == "1",
+        "python_pass_wall_seconds_median": round(statistics.median(t[0] for t in floor), 3),
+        "python_pass_cpu_seconds_median": round(statistics.median(t[1] for t in floor), 3),
+        "commands": [_measure(command, args.runs) for command in commands],
+        "summary_imports_tensorflow": imports_tf == "1",
     }
-    if not args.no_keras:
-        seconds, out = _time([*base, "--keras"])
-        data = json.loads(out)
-        report.update({"summary_keras_seconds": round(seconds, 3),
-                       "plan_total_params": data["total_params"],
-                       "keras_total_params": data["keras_total_params"]})
     print(json.dumps(report, indent=2))
 
 

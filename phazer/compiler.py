@@ -6,6 +6,10 @@ This module joins the two: it builds every sub-model once, then lays out the top
 of calls (a shared sub-model is called once per side, and once more per side when it also
 serves as the shared FC) and the concatenations that join a side's FC output with the shared
 FC's, exactly in the order faceswap's Phaze-A wires them.
+
+:func:`compile_model` never raises for a spec that cannot be built: it returns a
+:class:`Compiled` holding the issues the builders reported (and no model).
+:func:`compile_model_ir` is the same for callers that need the model.
 """
 
 from __future__ import annotations
@@ -15,17 +19,87 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from phazer.blocks import (
+    BuildContext,
+    BuildError,
+    CannotBuild,
+    ResolvedSizes,
     build_decoder,
     build_encoder,
     build_fc,
     build_g_block,
     build_gblock_fc,
 )
-from phazer.graph import build_routing_graph, face_in, face_out, mask_out
+from phazer.graph import SUBMODEL_KINDS, build_routing_graph
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
-from phazer.ir.ops import Shape
+from phazer.ir.ops import IRShapeError, Shape
+from phazer.issues import BUILD_FAILED, Issue
+from phazer.sides import FACE_OUT, face_in, face_out, mask_out, parse
 from phazer.spec.models import ModelSpec
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The result of compiling a spec: the model (when it could be built) and what was said.
+
+    Attributes:
+        spec: the spec compiled.
+        graph: the routing graph; once the model is built, every sub-model node carries
+            ``has_weights`` read off the IR (whether the sub-model holds any parameter).
+        model: the whole-model IR, or None when the spec cannot be built.
+        issues: what the builders reported: errors (why it cannot be built) and infos
+            (what faceswap adjusts without saying).
+        sizes: the sizes the builders recorded (partial when the build stopped).
+    """
+
+    spec: ModelSpec
+    graph: nx.DiGraph
+    model: ModelIR | None
+    issues: tuple[Issue, ...]
+    sizes: ResolvedSizes
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The reasons the spec cannot be built (empty when it was built)."""
+        return [i for i in self.issues if i.severity == "error"]
+
+
+def compile_model(spec: ModelSpec, graph: nx.DiGraph | None = None,
+                  name: str | None = None) -> Compiled:
+    """Compile a spec whose routing passed validation; never raises for what cannot be built.
+
+    Args:
+        spec: the spec.
+        graph: its routing graph, when the caller has built it already.
+        name: the model's name (defaults to the spec's name, or "phazer").
+    """
+    graph = build_routing_graph(spec) if graph is None else graph
+    context = BuildContext(spec)
+    try:
+        model = _lay_out(context, graph, name or spec.name or "phazer")
+    except CannotBuild:
+        model = None
+    except IRShapeError as exc:
+        model = None
+        context.issues.append(Issue(
+            BUILD_FAILED, "error", "", f"shape error: {exc}",
+            "this spec passed validation but cannot be built; please report it with the "
+            "spec attached"))
+    if model is not None and context.errors:
+        model = None
+    if model is not None:
+        graph = _with_weights(graph, model)
+    return Compiled(spec, graph, model, tuple(context.issues), context.sizes)
+
+
+def _with_weights(graph: nx.DiGraph, model: ModelIR) -> nx.DiGraph:
+    weighted = graph.copy()
+    for node, data in weighted.nodes(data=True):
+        if data["kind"] in SUBMODEL_KINDS:
+            data["has_weights"] = model.submodels[node].params.total > 0
+        else:
+            data["has_weights"] = False
+    return weighted
 
 
 @dataclass
@@ -72,13 +146,24 @@ def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
 
     Returns:
         The model IR: every sub-model once, plus the top-level graph and named outputs.
+
+    Raises:
+        BuildError: the spec cannot be built (with every issue the builders reported).
     """
-    graph = build_routing_graph(spec)
+    compiled = compile_model(spec, name=name)
+    if compiled.model is None:
+        raise BuildError(list(compiled.issues))
+    return compiled.model
+
+
+def _lay_out(context: BuildContext, graph: nx.DiGraph, name: str) -> ModelIR:
+    """Build every sub-model in ``context`` and lay out the top-level graph of calls."""
+    spec = context.spec
     sides: tuple[str, ...] = graph.graph["sides"]
     layout = _Layout()
     submodels: dict[str, SubModelIR] = {}
 
-    encoder = build_encoder(spec)
+    encoder = build_encoder(spec, context)
     submodels[encoder.name] = encoder
     encoded: dict[str, str] = {}
     for side in sides:
@@ -93,8 +178,8 @@ def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
     style: dict[str, str] = {}
     for node in _by_kind(graph, "fc", "fc_shared", "fc_gblock"):
         kind = graph.nodes[node]["kind"]
-        sub = (build_gblock_fc(spec, encoding_shape) if kind == "fc_gblock"
-               else build_fc(spec, node, encoding_shape))
+        sub = (build_gblock_fc(spec, encoding_shape, context) if kind == "fc_gblock"
+               else build_fc(spec, node, encoding_shape, context))
         submodels[node] = sub
         roles = _output_roles(graph, node)
         for _, side, _ in _tensors_into(graph, node):
@@ -119,7 +204,8 @@ def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
     for node in _by_kind(graph, "g_block"):
         served = sorted(graph.nodes[node]["sides"], key=sides.index)
         first = served[0]
-        sub = build_g_block(spec, node, layout.shape(joined[first]), layout.shape(style[first]))
+        sub = build_g_block(spec, node, layout.shape(joined[first]), layout.shape(style[first]),
+                            context)
         submodels[node] = sub
         for side in served:
             decoder_input[side] = layout.call(sub, side, [joined[side], style[side]])
@@ -127,7 +213,7 @@ def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
     outputs: dict[str, str] = {}
     for node in _by_kind(graph, "decoder"):
         served = sorted(graph.nodes[node]["sides"], key=sides.index)
-        sub = build_decoder(spec, node, layout.shape(decoder_input[served[0]]))
+        sub = build_decoder(spec, node, layout.shape(decoder_input[served[0]]), context)
         submodels[node] = sub
         for side in served:
             call = layout.call(sub, side, [decoder_input[side]])
@@ -136,7 +222,7 @@ def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
                 outputs[mask_out(side)] = value_ref(call, 1)
 
     ordered = {n: submodels[n] for n in graph.nodes if n in submodels}
-    return ModelIR(name or spec.name or "phazer", sides, ordered, tuple(layout.nodes),
+    return ModelIR(name, sides, ordered, tuple(layout.nodes),
                    {k: outputs[k] for k in sorted(outputs, key=_output_order(sides))})
 
 
@@ -154,7 +240,8 @@ def _output_roles(graph: nx.DiGraph, node: str) -> dict[str, list[str]]:
 
 
 def _output_order(sides: tuple[str, ...]):
+    """Outputs by side, the face before the mask."""
     def key(name: str) -> tuple[int, int]:
-        side = name.rsplit("_", 1)[1]
-        return sides.index(side), 0 if name.startswith("face") else 1
+        kind, side = parse(name)
+        return sides.index(side), 0 if kind == FACE_OUT else 1
     return key

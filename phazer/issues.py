@@ -178,6 +178,8 @@ INPUT_RAISED_TO_MIN = register_code(
     "PHZ326", "info", "encoder.scaling gives less than the encoder's minimum input: raised")
 POSITIONS_RESAMPLED = register_code(
     "PHZ327", "info", "CLIP positional embedding resampled to the input's patch grid")
+BUILD_FAILED = register_code(
+    "PHZ399", "error", "the plan could not be built (a phazer bug: please report it)")
 # --- importing faceswap files --------------------------------------------------------------
 FS_UNREADABLE = register_code("PHZ401", "error", "faceswap file missing, unreadable or malformed")
 FS_NOT_PHAZE_A = register_code("PHZ402", "error", "file holds no Phaze-A options")

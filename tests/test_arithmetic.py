@@ -8,17 +8,18 @@ from typing import Any
 import pytest
 
 from phazer.blocks import (
+    BuildError,
+    ResolvedSizes,
     build_decoder,
     build_encoder,
     build_fc,
     build_g_block,
-    derive,
-    problems,
-    require_buildable,
     scale_dim,
 )
+from phazer.compiler import compile_model, compile_model_ir
 from phazer.curves import filter_curve
 from phazer.ir.ops import IRShapeError, reflect_same_padding
+from phazer.issues import Issue
 from phazer.spec.models import ModelSpec
 
 
@@ -26,8 +27,22 @@ def make(**groups: Any) -> ModelSpec:
     return ModelSpec.model_validate(groups)
 
 
+def derive(spec: ModelSpec) -> ResolvedSizes:
+    """The sizes the builders recorded while compiling the spec (as far as they got)."""
+    return compile_model(spec).sizes
+
+
+def problems(spec: ModelSpec) -> list[Issue]:
+    return compile_model(spec).errors
+
+
 def paths_of(spec: ModelSpec) -> list[tuple[str, ...]]:
-    return [p.paths for p in problems(spec)]
+    """Per error: the blamed field, then the other fields involved (named in the hint)."""
+    found = []
+    for issue in problems(spec):
+        _, _, involved = issue.hint.partition("(fields involved: ")
+        found.append((issue.path, *(p for p in involved.rstrip(")").split(", ") if p)))
+    return found
 
 
 def flagged(spec: ModelSpec, field: str) -> bool:
@@ -64,7 +79,7 @@ def test_readme_rescale_1024_to_1000_and_retile_8x8x500_to_5x5x1280() -> None:
     assert dv.fc_filters.upsample_filters == 500
     assert dv.fc_output_shape == (8, 8, 500)
     assert dv.retile == ((8, 8, 500), (5, 5, 1280))
-    assert dv.decoder_upscales == 4  # 5 -> 10 -> 20 -> 40 -> 80
+    assert dv.total_upscales - dv.fc_upscales == 4  # 5 -> 10 -> 20 -> 40 -> 80
     assert problems(spec) == []
     decoder = build_decoder(spec, "decoder_a", dv.decoder_input_shape)
     assert decoder.ops[1].kind == "reshape" and decoder.ops[1].shape == (5, 5, 1280)
@@ -113,7 +128,7 @@ def test_rescaling_uses_faceswaps_fc_size() -> None:
     spec = make(output_size=128, fc={"dimensions": 4, "upsamples": 2, "max_filters": 1000,
                                      "upsampler": "subpixel", "upsample_filters": 500})
     dv = derive(spec)
-    assert dv.fc_dim == 16 and dv.retile is None
+    assert dv.chain.start_dim == 16 and dv.retile is None
     assert (dv.fc_filters.rescale_size, dv.fc_filters.rescale_dim) == (12, 8)
     assert dv.fc_filters.changes == (("fc.max_filters", 1000, 960),
                                      ("fc.upsample_filters", 500, 448))
@@ -144,7 +159,7 @@ def test_rescaling_that_leaves_a_retile_not_dividing() -> None:
     spec = make(output_size=240, fc={"dimensions": 5, "upsamples": 2, "max_filters": 512,
                                      "upsampler": "upsample2d"})
     dv = derive(spec)
-    assert dv.fc_filters.changes == () and dv.retile_dim == 15
+    assert dv.fc_filters.changes == () and dv.chain.retile_dim == 15
     (found,) = [p for p in problems(spec) if p.code == "PHZ305"]
     assert "multiple of 9" in found.hint
 
@@ -199,7 +214,7 @@ def test_retile_that_does_not_divide() -> None:
     re-tile from 8x8 to 5x5."""
     spec = make(output_size=80, fc={"dimensions": 4, "upsamples": 1, "max_filters": 1000,
                                     "upsampler": "upscale_hybrid", "upsample_filters": 525})
-    assert derive(spec).fc_channels == 526
+    assert derive(spec).fc_upsampled_shape == (8, 8, 526)
     assert flagged(spec, "fc.upsample_filters")
 
 
@@ -210,7 +225,7 @@ def test_retile_that_does_not_divide() -> None:
 def test_encoder_too_deep(encoder: dict[str, Any], message: str) -> None:
     spec = make(encoder=encoder)
     found = problems(spec)
-    assert found and found[0].paths[0] == "encoder.depth" and message in found[0].message
+    assert found and found[0].path == "encoder.depth" and message in found[0].message
 
 
 def test_more_fc_upscales_than_exist() -> None:
@@ -270,13 +285,19 @@ def test_reflect_padding_on_tiny_maps(groups: dict[str, Any], field: str) -> Non
 
 
 def test_builders_refuse_a_spec_with_problems() -> None:
+    """A builder on its own raises a BuildError carrying the issues; the compiler returns
+    them with no model."""
     spec = make(decoder={"learn_mask": True, "upscales_in_fc": 1})
-    with pytest.raises(ValueError, match="cannot be built"):
-        require_buildable(spec)
-    with pytest.raises(ValueError, match="learn_mask"):
-        build_decoder(spec, "decoder_a", (8, 8, 512))
+    with pytest.raises(BuildError, match="cannot be built") as raised:
+        compile_model_ir(spec)
+    assert [i.code for i in raised.value.issues if i.severity == "error"] == ["PHZ307"]
+    compiled = compile_model(spec)
+    assert compiled.model is None and [i.path for i in compiled.errors] == ["decoder.learn_mask"]
+    with pytest.raises(BuildError, match="learn_mask"):
+        build_fc(spec, "fc_a", (1024,))
     with pytest.raises(ValueError, match="unknown FC"):
-        build_fc(make(), "fc_x", (1024,))
+        build_fc(make(), "fc_gblock", (1024,))
+    assert build_fc(make(), "fc_x2", (1024,)).name == "fc_x2"  # any side's name
 
 
 # --- convolution switches -----------------------------------------------------------------------
@@ -372,7 +393,7 @@ def test_gblock_filters_follow_features() -> None:
     ir = build_g_block(make(), "g_block_a", (8, 8, 96), (512,))
     assert ir.output_shapes == ((8, 8, 96),)
     with pytest.raises(ValueError):
-        build_g_block(make(), "g_block_x", (8, 8, 96), (512,))
+        build_g_block(make(), "g_block_X", (8, 8, 96), (512,))
 
 
 def test_registries_cover_the_spec() -> None:

@@ -20,13 +20,12 @@ from phazer.blocks import (
     build_fc,
     build_g_block,
     build_gblock_fc,
-    derive,
-    problems,
 )
-from phazer.blocks.arithmetic import keras_app_available
 from phazer.blocks.bottleneck import add_bottleneck
+from phazer.blocks.context import BuildContext
 from phazer.blocks.encoder import PIXEL_SCALING
 from phazer.catalog.encoders import ENCODERS
+from phazer.compiler import compile_model
 from phazer.ir.graph import SubModelBuilder, SubModelIR
 from phazer.spec.faceswap_names import MODEL_OPTIONS
 from phazer.spec.models import ModelSpec
@@ -106,8 +105,6 @@ def test_submodel_params_and_shapes(case: dict[str, Any], name: str) -> None:
     ref = case["result"]["sub_models"][name]
     input_shapes = shapes(ref["input_shapes"])
     keras_encoder = name == "encoder" and is_keras(case)
-    if keras_encoder and not keras_app_available():
-        pytest.skip("the keras_app op table (phazer/ir/keras_app.py) is not available yet")
     ir = build(spec, name, input_shapes)
     trainable, frozen = ref["trainable_params"], ref["non_trainable_params"]
     ours = ir.params
@@ -136,7 +133,8 @@ def test_keras_encoder_parts_around_the_backbone(case: dict[str, Any]) -> None:
     assert scaling_layers == {None: [], (255.0, 0.0): ["Multiply"],
                               (2.0, -1.0): ["Multiply", "Subtract"]}[scale]
     b = SubModelBuilder("encoder")
-    x = add_bottleneck(b, b.input(tuple(backbone["output_shapes"][0][0][1:])), spec.bottleneck)
+    x = add_bottleneck(b, b.input(tuple(backbone["output_shapes"][0][0][1:])), spec.bottleneck,
+                       BuildContext(spec))
     ir = b.build(x)
     (nested,) = ref["nested_models"].values()
     assert ir.params.trainable == ref["trainable_params"] - nested["trainable_params"]
@@ -150,8 +148,9 @@ def test_derived_sizes_match_reference(case: dict[str, Any]) -> None:
     spec = to_spec(case)
     result = case["result"]
     subs = result["sub_models"]
-    dv = derive(spec)
-    assert problems(spec) == []
+    compiled = compile_model(spec)
+    assert compiled.errors == []
+    dv = compiled.sizes
     assert list(dv.decoder_filters) == result["decoder_filters"]
     assert dv.encoder_input_px == result["input_shape"][0]
     fc_name = next(name for name in subs if name in ("fc_a", "fc_both"))
@@ -165,7 +164,7 @@ def test_derived_sizes_match_reference(case: dict[str, Any]) -> None:
         assert dv.gblock_filters == shapes(subs[gblock[0]]["output_shapes"])[0][-1]
     else:
         assert dv.gblock_filters is None
-    assert not dv.fc_filters_rescaled and dv.retile is None
+    assert dv.fc_filters is not None and not dv.fc_filters.changes and dv.retile is None
 
 
 def ref_layers(ref: dict[str, Any]) -> list[tuple[Any, ...]]:

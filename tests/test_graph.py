@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from phazer.compiler import compile_model
 from phazer.graph import (
     build_routing_graph,
     check_sides,
@@ -21,10 +22,18 @@ from phazer.graph import (
 from phazer.spec.models import ModelSpec
 from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, ORIGINAL
 from tests.helpers import PHAZE_A_REFERENCE as REFERENCE
+from tests.test_golden_reference import _spec_for
 
 
 def make(routing: dict[str, Any], **groups: dict[str, Any]) -> ModelSpec:
     return ModelSpec.model_validate({"routing": routing, **groups})
+
+
+def weighted(spec: ModelSpec) -> nx.DiGraph:
+    """The routing graph with ``has_weights`` read off the compiled IR."""
+    compiled = compile_model(spec)
+    assert compiled.errors == [], compiled.errors
+    return compiled.graph
 
 
 A, B, AB = frozenset("a"), frozenset("b"), frozenset("ab")
@@ -46,7 +55,7 @@ def node_table(graph: nx.DiGraph, *keys: str) -> dict[str, tuple[Any, ...]]:
 
 
 def test_original_layout_shared_fc_split_decoders() -> None:
-    graph = build_routing_graph(make(ORIGINAL))
+    graph = weighted(make(ORIGINAL))
     assert list(graph.nodes) == ["face_in_a", "face_in_b", "encoder", "fc_both", "decoder_a",
                                  "decoder_b", "face_out_a", "face_out_b"]
     assert node_table(graph, "kind", "sides", "shared", "has_weights", "group", "owner") == {
@@ -216,21 +225,29 @@ def test_upscales_in_fc_recorded_on_fc_models_only() -> None:
 
 
 def test_has_weights_false_for_an_fc_model_with_nothing_to_learn() -> None:
-    weightless = {"depth": 0, "upsampler": "upsample2d", "upsamples": 1}
-    graph = build_routing_graph(make(IAE, fc=weightless))
+    """Read off the IR: a depth-0 FC (the 1024 bottleneck values reshaped to 4x4x64) with
+    an UpSampling2D holds no weight; a learned upsampler, an FC upscale or a bottleneck layer
+    in the FC gives it some."""
+    weightless = {"depth": 0, "upsampler": "upsample2d", "upsamples": 1, "dimensions": 4,
+                  "max_filters": 64}
+    graph = weighted(make(IAE, fc=weightless))
+    assert "has_weights" not in build_routing_graph(make(IAE, fc=weightless)).nodes["fc_a"]
     assert not graph.nodes["fc_a"]["has_weights"]
     assert not graph.nodes["fc_shared"]["has_weights"]
     assert weight_owners(graph, "a") == ["encoder", "decoder_both"]
     # each of these gives the fc model weights again
-    for fc, extra in [({**weightless, "upsampler": "subpixel"}, {}),
+    in_fc = {"type": "dense", "size": 1024, "in_encoder": False}
+    for fc, extra in [({**weightless, "upsampler": "subpixel", "upsample_filters": 64}, {}),
                       (weightless, {"decoder": {"upscales_in_fc": 1}}),
-                      (weightless, {"bottleneck": {"type": "dense", "in_encoder": False}}),
+                      (weightless, {"bottleneck": in_fc}),
                       (weightless, {"bottleneck": {"type": "flatten", "in_encoder": False,
-                                                   "norm": "layer"}})]:
-        assert build_routing_graph(make(IAE, fc=fc, **extra)).nodes["fc_a"]["has_weights"]
-    flatten_in_fc = make(IAE, fc=weightless,
-                         bottleneck={"type": "flatten", "in_encoder": False})
-    assert not build_routing_graph(flatten_in_fc).nodes["fc_a"]["has_weights"]
+                                                   "norm": "layer"},
+                                    "encoder": {"type": "fs_original", "depth": 5,
+                                                "max_filters": 256}})]:
+        assert weighted(make(IAE, fc=fc, **extra)).nodes["fc_a"]["has_weights"], (fc, extra)
+    flatten_in_fc = make(IAE, fc=weightless, bottleneck={"type": "flatten", "in_encoder": False},
+                         encoder={"type": "fs_original", "depth": 5, "max_filters": 256})
+    assert not weighted(flatten_in_fc).nodes["fc_a"]["has_weights"]
 
 
 def test_three_sides_lower_the_same_way() -> None:
@@ -270,7 +287,7 @@ def test_insertion_order_is_deterministic() -> None:
 
 
 def test_helpers_on_the_original_layout() -> None:
-    graph = build_routing_graph(make(ORIGINAL))
+    graph = weighted(make(ORIGINAL))
     assert side_path(graph, "a") == ["encoder", "fc_both", "decoder_a"]
     assert weight_owners(graph, "b") == ["encoder", "fc_both", "decoder_b"]
     assert exclusive_submodels(graph, "a") == ["decoder_a"]
@@ -299,12 +316,13 @@ def test_matches_faceswap_sub_models_order_and_calls(case: dict[str, Any]) -> No
         decoder={"upscales_in_fc": cfg["dec_upscales_in_fc"],
                  "learn_mask": result["global_options"]["learn_mask"]})
     graph = build_routing_graph(spec)
+    built = weighted(_spec_for(case))  # the preset itself, for the weights
     expected = [layer["name"] for layer in result["top_level_layers"] if layer["is_sub_model"]]
     assert submodel_names(graph) == expected
     for name, sub_model in result["sub_models"].items():
         calls = sum(1 for _, _, tensors in graph.in_edges(name, data="tensors")
                     for _, role in tensors if role not in ("shared_features", "style"))
         assert calls == sub_model["times_called_in_parent"], name
-        assert graph.nodes[name]["has_weights"] == (sub_model["params"] > 0), name
+        assert built.nodes[name]["has_weights"] == (sub_model["params"] > 0), name
     outputs = [n for n, kind in graph.nodes(data="kind") if kind == "output"]
     assert len(outputs) == len(result["model_output_shapes"])

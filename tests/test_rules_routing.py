@@ -11,6 +11,7 @@ import pytest
 
 from phazer.graph import build_routing_graph
 from phazer.issues import Issue
+from phazer.pipeline import Pipeline
 from phazer.rules import RuleContext, run_rules
 from phazer.rules.routing import (
     graph_is_acyclic,
@@ -31,13 +32,14 @@ def make(routing: dict[str, Any] | None = None, **groups: Any) -> ModelSpec:
 
 
 def issues(spec: ModelSpec, code: str) -> list[Issue]:
-    return [i for i in run_rules(spec, ["routing"]) if i.code == code]
+    return [i for i in run_rules(spec) if i.code == code]
 
 
-def context_with(graph: nx.DiGraph) -> RuleContext:
-    context = RuleContext(make(ORIGINAL))
-    context.graph = graph  # replaces the cached graph
-    return context
+def context_with(graph: nx.DiGraph, spec: ModelSpec | None = None) -> RuleContext:
+    """A rule context whose pipeline starts from ``graph`` (instead of the spec's own)."""
+    pipeline = Pipeline(spec or make(ORIGINAL))
+    pipeline.graph = graph  # replaces the cached graph
+    return RuleContext(pipeline.spec, given_pipeline=pipeline)
 
 
 # --- PHZ201 / PHZ202: graph sanity ------------------------------------------------------------
@@ -101,7 +103,8 @@ def test_phz203_half_shared_fc_without_split_fc_cannot_swap() -> None:
 
 def test_phz203_per_side_fc_models_without_weights_do_not_count() -> None:
     spec = make({**ALL_SHARED, "split_fc": True},
-                fc={"depth": 0, "upsampler": "upsample2d", "upsamples": 1})
+                fc={"depth": 0, "upsampler": "upsample2d", "upsamples": 1, "dimensions": 4,
+                    "max_filters": 64})
     (issue,) = issues(spec, "PHZ203")
     assert "fc_a, fc_b" in issue.message and "hold no weights" in issue.message
     weighted = make({**ALL_SHARED, "split_fc": True}, fc={"depth": 1})
@@ -109,12 +112,12 @@ def test_phz203_per_side_fc_models_without_weights_do_not_count() -> None:
 
 
 def test_phz203_checks_every_pair_of_sides() -> None:
-    context = RuleContext(make(ALL_SHARED))
-    context.graph = build_routing_graph(context.spec, sides=("a", "b", "c"))
+    spec = make(ALL_SHARED)
+    context = context_with(build_routing_graph(spec, sides=("a", "b", "c")), spec)
     pairs = [i.message.split(" pass")[0] for i in sides_have_own_weights(context)]
     assert pairs == ["sides a and b", "sides a and c", "sides b and c"]
-    context = RuleContext(make(IAE))
-    context.graph = build_routing_graph(context.spec, sides=("a", "b", "c"))
+    spec = make(IAE)
+    context = context_with(build_routing_graph(spec, sides=("a", "b", "c")), spec)
     assert list(sides_have_own_weights(context)) == []
 
 

@@ -10,31 +10,22 @@ when the result still has spatial axes:
 
 from __future__ import annotations
 
+from phazer.blocks.context import BuildContext
 from phazer.blocks.conv import dense
 from phazer.blocks.norms import apply_norm
 from phazer.ir.graph import SubModelBuilder, Tensor
+from phazer.issues import POOLING_FLAT_FEATURES
 from phazer.spec.models import BottleneckSpec
 
 _POOLS = {"average_pooling": "global_avg_pool", "max_pooling": "global_max_pool"}
 
 
-def bottleneck_size(bottleneck: BottleneckSpec, features: tuple[int, ...]) -> int:
-    """The flat size the bottleneck outputs for an input of shape ``features``."""
-    if bottleneck.type == "dense":
-        return bottleneck.size
-    if bottleneck.type in _POOLS:
-        return features[-1]
-    size = 1
-    for dim in features:
-        size *= dim
-    return size
-
-
-def add_bottleneck(b: SubModelBuilder, x: Tensor, bottleneck: BottleneckSpec) -> Tensor:
+def add_bottleneck(b: SubModelBuilder, x: Tensor, bottleneck: BottleneckSpec,
+                   ctx: BuildContext) -> Tensor:
     """Append the bottleneck to ``x`` and return its flat output.
 
-    Raises:
-        ValueError: a pooling bottleneck on an input without spatial axes.
+    A pooling bottleneck on an input without spatial axes (a CLIP encoder's flat vector) is
+    reported as PHZ314 and stops the build.
     """
     x = apply_norm(b, x, bottleneck.norm, stem="bottleneck")
     if bottleneck.type == "dense":
@@ -43,9 +34,13 @@ def add_bottleneck(b: SubModelBuilder, x: Tensor, bottleneck: BottleneckSpec) ->
         x = dense(b, x, bottleneck.size, name="bottleneck_dense")
     elif bottleneck.type in _POOLS:
         if len(x.shape) != 3:
-            raise ValueError(f"a {bottleneck.type} bottleneck needs a (height, width, "
-                             f"channels) input, got {x.shape}")
+            ctx.stop(POOLING_FLAT_FEATURES, ("bottleneck.type", "encoder.type"),
+                     f"the {bottleneck.type} bottleneck pools over height and width, but the "
+                     f"{ctx.spec.encoder.type} encoder outputs a flat "
+                     f"{'x'.join(map(str, x.shape))}-value vector",
+                     "use bottleneck.type flatten (keeps the vector) or dense")
         x = b.add(_POOLS[bottleneck.type], x, name=f"bottleneck_{bottleneck.type}")
     if len(x.shape) > 1:
         x = b.add("flatten", x, name="flatten")
+    ctx.sizes.record(fc_input_size=x.shape[0])
     return x

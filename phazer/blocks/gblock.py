@@ -11,8 +11,10 @@ inside the recursions are stock Keras ones (GlorotUniform).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from phazer.blocks.context import BuildContext
 from phazer.blocks.conv import ConvSettings, dense, fs_conv, plain_conv
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.models import ModelSpec
@@ -20,7 +22,8 @@ from phazer.spec.models import ModelSpec
 STYLE_NODES = 512
 STYLE_DEPTH = 3
 RECURSIONS = 2
-GBLOCK_NAMES: tuple[str, ...] = ("g_block_a", "g_block_b", "g_block_both")
+GBLOCK_NAME = re.compile(r"g_block_[a-z0-9]+")
+"""A G-Block's name: ``g_block_<side>`` or ``g_block_both`` (sides are data)."""
 
 
 def _style_mlp(b: SubModelBuilder, style: Tensor) -> Tensor:
@@ -46,20 +49,22 @@ def _adain_recursion(b: SubModelBuilder, x: Tensor, style: Tensor, filters: int,
 
 
 def build_g_block(spec: ModelSpec, name: str, features_shape: Sequence[int],
-                  style_shape: Sequence[int]) -> SubModelIR:
+                  style_shape: Sequence[int], context: BuildContext | None = None
+                  ) -> SubModelIR:
     """Build a G-Block sub-model.
 
     Args:
         spec: the model spec (its ``convolutions`` switches apply to the first conv).
-        name: ``g_block_a``, ``g_block_b`` or ``g_block_both``.
+        name: ``g_block_<side>`` or ``g_block_both``.
         features_shape: the FC output shape (height, width, channels).
         style_shape: fc_gblock's output shape (nodes,).
+        context: the build this G-Block is part of (its filters are recorded there).
 
     Raises:
         ValueError: unknown name or a features input without spatial axes.
     """
-    if name not in GBLOCK_NAMES:
-        raise ValueError(f"unknown G-Block {name!r}; expected one of {', '.join(GBLOCK_NAMES)}")
+    if not GBLOCK_NAME.fullmatch(name):
+        raise ValueError(f"unknown G-Block {name!r}; expected g_block_<side> or g_block_both")
     if len(features_shape) != 3:
         raise ValueError(f"{name}: features must be (height, width, channels), "
                          f"got {tuple(features_shape)}")
@@ -69,6 +74,8 @@ def build_g_block(spec: ModelSpec, name: str, features_shape: Sequence[int],
     style = b.input(tuple(style_shape), name="style_in")
     style = _style_mlp(b, style)
     filters = x.shape[-1]
+    if context is not None:
+        context.sizes.record(gblock_filters=filters)
     x = fs_conv(b, x, filters, 3, settings, name=f"conv2d_{filters}")
     x = b.add("gaussian_noise", x, name="gaussian_noise", stddev=1.0)
     for idx in range(RECURSIONS):

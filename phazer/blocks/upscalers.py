@@ -24,6 +24,7 @@ from phazer.blocks.conv import ConvSettings, conv_block, fs_conv
 from phazer.ir.graph import SubModelBuilder, Tensor
 
 UpscaleFn = Callable[[SubModelBuilder, Tensor, int, ConvSettings, str], Tensor]
+EntryFn = Callable[[SubModelBuilder, Tensor, int, ConvSettings], Tensor]
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,18 @@ class UpscalerInfo:
         channels: output channels for a filter count.
         has_activation: whether the block ends in its own activation (the decoder then adds
             none when there are no residual blocks: upscale_dny).
+        entry: blocks the decoder chain puts before its first upscale (upscale_dny's two
+            entry convs), or None.
+        reflect_min_size: the smallest map reflect padding can pad for the block's first
+            conv (or its entry's): 2 for a 3x3 conv, 3 for upscale_dny's 4x4 entry conv, 1
+            when the first layer is not padded.
     """
 
     build: UpscaleFn
     channels: Callable[[int], int]
     has_activation: bool = False
+    entry: EntryFn | None = None
+    reflect_min_size: int = 1
 
 
 def subpixel(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
@@ -101,22 +109,33 @@ def upscale_dny(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSetti
     return x
 
 
+def dny_entry(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings) -> Tensor:
+    """The two entry conv blocks upscale_dny puts before its first upscale (4x4 then 3x3)."""
+    x = conv_block(b, x, filters, 4, settings, relu_alpha=0.2, name=f"conv_{filters}")
+    return conv_block(b, x, filters, 3, settings, relu_alpha=0.2, name=f"conv_{filters}")
+
+
 def _same(filters: int) -> int:
     return filters
 
 
 UPSCALERS: dict[str, UpscalerInfo] = {
-    "subpixel": UpscalerInfo(subpixel, _same),
+    "subpixel": UpscalerInfo(subpixel, _same, reflect_min_size=2),
     "resize_images": UpscalerInfo(resize_images, _same),
-    "upscale_fast": UpscalerInfo(upscale_fast, _same),
-    "upscale_hybrid": UpscalerInfo(upscale_hybrid, lambda f: 2 * hybrid_half(f)),
-    "upscale_dny": UpscalerInfo(upscale_dny, _same, has_activation=True),
+    "upscale_fast": UpscalerInfo(upscale_fast, _same, reflect_min_size=2),
+    "upscale_hybrid": UpscalerInfo(upscale_hybrid, lambda f: 2 * hybrid_half(f),
+                                   reflect_min_size=2),
+    "upscale_dny": UpscalerInfo(upscale_dny, _same, has_activation=True, entry=dny_entry,
+                                reflect_min_size=3),
 }
 """Decoder upscalers by ``decoder.upscaler`` name."""
 
-FC_UPSAMPLERS: tuple[str, ...] = ("subpixel", "resize_images", "upscale_fast",
-                                  "upscale_hybrid", "upsample2d")
-"""``fc.upsampler`` names: four of the upscalers plus UpSampling2D."""
+UPSAMPLE2D = "upsample2d"
+"""The one FC upsampler that is not an upscaler: a single UpSampling2D for all upsamples."""
+
+FC_UPSAMPLERS: tuple[str, ...] = (*(n for n, i in UPSCALERS.items() if i.entry is None),
+                                  UPSAMPLE2D)
+"""``fc.upsampler`` names: the upscalers that need no entry block, plus UpSampling2D."""
 
 
 def upscaler(name: str) -> UpscalerInfo:
@@ -132,20 +151,6 @@ def upscaler(name: str) -> UpscalerInfo:
                          f"{', '.join(UPSCALERS)}") from None
 
 
-def fc_upsample_channels(method: str, count: int, filters: int, channels: int) -> int:
-    """Channels after the FC upsamplers.
-
-    Args:
-        method: the ``fc.upsampler`` name.
-        count: the number of upsamples.
-        filters: the (possibly rescaled) upsample filters.
-        channels: the channels entering the upsamplers.
-    """
-    if method == "upsample2d" or count == 0:
-        return channels
-    return upscaler(method).channels(filters)
-
-
 def fc_upsampling(b: SubModelBuilder, x: Tensor, method: str, count: int, filters: int,
                   settings: ConvSettings) -> Tensor:
     """The upsamplers at the end of an FC model.
@@ -154,7 +159,7 @@ def fc_upsampling(b: SubModelBuilder, x: Tensor, method: str, count: int, filter
     bilinear for more) followed by LeakyReLU(0.1), which is added even for 0 upsamples. The
     other methods are ``count`` upscaler blocks of ``filters`` each.
     """
-    if method == "upsample2d":
+    if method == UPSAMPLE2D:
         if count > 1:
             x = b.add("upsampling2d", x, name="up_sampling2d", size=2 ** count,
                       interpolation="bilinear")

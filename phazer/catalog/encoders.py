@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 PixelRange = Literal["0_1", "0_255", "-1_1"]
+BuilderKind = Literal["fs_original", "keras_app", "vision_transformer"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,15 @@ class EncoderInfo:
         """Whether this encoder comes from ``keras.applications``."""
         return bool(self.keras_name)
 
+    @property
+    def builder(self) -> BuilderKind:
+        """Which backbone builder makes it (a key of ``phazer.blocks.encoder.BACKBONES``)."""
+        if self.is_keras_application:
+            return "keras_app"
+        if self.vit is not None:
+            return "vision_transformer"
+        return "fs_original"
+
     def scaled_size(self, scaling_percent: int) -> int:
         """The scaling percentage of the default size, floored to 16 px (before the minimum)."""
         return int((self.default_size * scaling_percent / 100) // 16 * 16)
@@ -152,6 +162,14 @@ ENCODERS: dict[str, EncoderInfo] = _table(
 
 # Encoders faceswap offers that phazer does not build, with the reason (none today).
 UNSUPPORTED_ENCODERS: dict[str, str] = {}
+
+
+def encoder_names(builder: BuilderKind, *, families: tuple[str, ...] | None = None,
+                  exclude_families: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The encoder names one builder makes, optionally of some families only (table order)."""
+    return tuple(name for name, info in ENCODERS.items()
+                 if info.builder == builder and info.family not in exclude_families
+                 and (families is None or info.family in families))
 
 
 def encoder_info(name: str) -> EncoderInfo:

@@ -20,7 +20,6 @@ from phazer.diagram import (
     format_of,
     write_diagram,
 )
-from phazer.graph import build_routing_graph
 from phazer.plan.summary import summarize
 
 STDOUT = "-"
@@ -90,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     print_issues(stderr_console(), [i for i in summary.issues if i.severity != "info"])
     if not summary.ok:
         return EXIT_INVALID
-    graph = build_routing_graph(summary.report.loaded.spec)
+    graph = summary.pipeline.weighted_graph
     diagram = build_diagram(graph, summary.model, summary.figures, args.level)
     if out is None:
         sys.stdout.write(diagram_text(diagram, fmt))

@@ -11,16 +11,15 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from phazer.blocks import problems
 from phazer.cli.common import print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.compiler import compile_model_ir
 from phazer.issues import Issue, SpecError
+from phazer.pipeline import Pipeline
 from phazer.plan.budget import format_bytes, gpu_overhead_bytes
 from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_report import approximate_ops, not_counted_ops
 from phazer.plan.memory_settings import MemorySettings
-from phazer.spec import ModelSpec, load_spec
+from phazer.spec import load_spec
 from phazer.spec.describe import (
     encoder_input_size,
     first_sentence,
@@ -39,7 +38,8 @@ class PresetColumn:
     Attributes:
         header: the table header.
         key: the JSON key.
-        value: the JSON value for a preset, from its name and spec.
+        value: the JSON value for a preset, from its name and pipeline (its spec, and its
+            IR compiled once for every column).
         text: the table cell for that value.
         justify: the cell alignment.
         wrap: the cell may wrap onto several lines when the terminal is narrow.
@@ -49,17 +49,17 @@ class PresetColumn:
 
     header: str
     key: str
-    value: Callable[[str, ModelSpec], object]
+    value: Callable[[str, Pipeline], object]
     text: Callable[[object], str] = str
     justify: str = "left"
     wrap: bool = False
     truncate: bool = False
-    marker: Callable[[str, ModelSpec], str] | None = None
+    marker: Callable[[str, Pipeline], str] | None = None
 
-    def cell(self, name: str, spec: ModelSpec) -> str:
+    def cell(self, name: str, pipeline: Pipeline) -> str:
         """The table cell of a preset."""
-        prefix = self.marker(name, spec) if self.marker else ""
-        return prefix + self.text(self.value(name, spec))
+        prefix = self.marker(name, pipeline) if self.marker else ""
+        return prefix + self.text(self.value(name, pipeline))
 
 
 def preset_columns() -> list[PresetColumn]:
@@ -72,60 +72,58 @@ def preset_columns() -> list[PresetColumn]:
     internal activations are less closely checked, the table marks the figure with "~".
     """
     return [
-        PresetColumn("name", "name", lambda name, spec: name),
-        PresetColumn("out px", "output_size", lambda name, spec: spec.output_size,
+        PresetColumn("name", "name", lambda name, p: name),
+        PresetColumn("out px", "output_size", lambda name, p: p.spec.output_size,
                      justify="right"),
-        PresetColumn("encoder", "encoder", lambda name, spec: spec.encoder.type),
+        PresetColumn("encoder", "encoder", lambda name, p: p.spec.encoder.type),
         PresetColumn("in px", "encoder_input_size",
-                     lambda name, spec: encoder_input_size(spec), justify="right"),
-        PresetColumn("routing", "routing", lambda name, spec: routing_summary(spec.routing),
+                     lambda name, p: encoder_input_size(p.spec), justify="right"),
+        PresetColumn("routing", "routing", lambda name, p: routing_summary(p.spec.routing),
                      wrap=True),
-        PresetColumn("params", "total_params", lambda name, spec: plan_params(spec),
+        PresetColumn("params", "total_params", lambda name, p: plan_params(p),
                      lambda value: f"{value / 1e6:.1f}M" if isinstance(value, int) else "-",
                      justify="right"),
-        PresetColumn("VRAM @16", "est_vram_batch16", lambda name, spec: plan_vram(spec),
+        PresetColumn("VRAM @16", "est_vram_batch16", lambda name, p: plan_vram(p),
                      lambda value: format_bytes(value) if isinstance(value, int) else "-",
                      justify="right",
-                     marker=lambda name, spec: "~" if vram_is_approximate(spec) else ""),
+                     marker=lambda name, p: "~" if vram_is_approximate(p) else ""),
         PresetColumn("description", "description",
-                     lambda name, spec: first_sentence(spec.description),
+                     lambda name, p: first_sentence(p.spec.description),
                      lambda sentence: lead_clause(str(sentence)), truncate=True),
     ]
 
 
-def plan_vram(spec: ModelSpec, batch_size: int = 16) -> int | None:
+def plan_vram(pipeline: Pipeline, batch_size: int = 16) -> int | None:
     """GPU memory to train the spec at ``batch_size`` per side (float32, Adam), or None.
 
     None when the plan cannot be built or holds a Keras Applications encoder without memory
     figures in the table.
     """
-    if problems(spec):
-        return None
-    model = compile_model_ir(spec)
-    if not_counted_ops(model):
+    model = pipeline.model
+    if model is None or not_counted_ops(model):
         return None
     settings = MemorySettings(batch_size=batch_size)
     return estimate_memory(model, settings).total + gpu_overhead_bytes(model, settings)
 
 
-def vram_is_approximate(spec: ModelSpec) -> bool:
+def vram_is_approximate(pipeline: Pipeline) -> bool:
     """The spec's VRAM figure includes a Keras Applications encoder's tabulated activations."""
-    return not problems(spec) and bool(approximate_ops(compile_model_ir(spec)))
+    model = pipeline.model
+    return model is not None and bool(approximate_ops(model))
 
 
-def plan_params(spec: ModelSpec) -> int | None:
+def plan_params(pipeline: Pipeline) -> int | None:
     """The spec's total parameter count from the plan, or None when it cannot be built."""
-    if problems(spec):
-        return None
-    return compile_model_ir(spec).params.total
+    model = pipeline.model
+    return model.params.total if model is not None else None
 
 
-def load_presets() -> list[tuple[str, ModelSpec | None, list[Issue]]]:
-    """Every built-in preset: its name, its spec (None when invalid) and the load issues."""
-    loaded: list[tuple[str, ModelSpec | None, list[Issue]]] = []
+def load_presets() -> list[tuple[str, Pipeline | None, list[Issue]]]:
+    """Every built-in preset: its name, its pipeline (None when invalid) and the load issues."""
+    loaded: list[tuple[str, Pipeline | None, list[Issue]]] = []
     for name in preset_names():
         try:
-            loaded.append((name, load_spec(name).spec, []))
+            loaded.append((name, Pipeline(load_spec(name).spec), []))
         except SpecError as exc:
             loaded.append((name, None, exc.issues))
     return loaded
@@ -143,18 +141,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _json_rows(columns: list[PresetColumn],
-               presets: list[tuple[str, ModelSpec | None, list[Issue]]]) -> list[dict]:
+               presets: list[tuple[str, Pipeline | None, list[Issue]]]) -> list[dict]:
     rows = []
-    for name, spec, issues in presets:
-        if spec is None:
+    for name, pipeline, issues in presets:
+        if pipeline is None:
             rows.append({"name": name, "valid": False, "issues": [i.to_json() for i in issues]})
         else:
-            rows.append({"valid": True, **{c.key: c.value(name, spec) for c in columns}})
+            rows.append({"valid": True, **{c.key: c.value(name, pipeline) for c in columns}})
     return rows
 
 
 def _table(columns: list[PresetColumn],
-           presets: list[tuple[str, ModelSpec | None, list[Issue]]]) -> Table:
+           presets: list[tuple[str, Pipeline | None, list[Issue]]]) -> Table:
     table = Table(title="built-in presets", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1, 0, 0), expand=True)
     for column in columns:
@@ -162,12 +160,12 @@ def _table(columns: list[PresetColumn],
                          no_wrap=not column.wrap, overflow="ellipsis",
                          ratio=1 if column.wrap or column.truncate else None,
                          min_width=_MIN_FLEX_WIDTH if column.wrap or column.truncate else None)
-    for name, spec, issues in presets:
-        if spec is None:
+    for name, pipeline, issues in presets:
+        if pipeline is None:
             reason = escape(issues[0].message) if issues else ""
             cells = [name, *("?" for _ in columns[1:-1]), f"[red]invalid:[/red] {reason}"]
         else:
-            cells = [column.cell(name, spec) for column in columns]
+            cells = [column.cell(name, pipeline) for column in columns]
         table.add_row(*cells)
     return table
 
@@ -182,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         stderr_console().print(f"no built-in presets found in {presets_dir()}")
     else:
         stdout_console().print(_table(columns, presets), soft_wrap=False)
-    broken = [issue for _, spec, issues in presets if spec is None for issue in issues]
+    broken = [issue for _, pipeline, issues in presets if pipeline is None for issue in issues]
     if broken and not args.json:
         print_issues(stderr_console(), broken)
     return EXIT_INVALID if broken else EXIT_OK

@@ -7,6 +7,7 @@ import argparse
 from phazer.cli.common import add_set_option, print_issues, stderr_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import SpecError, has_errors
+from phazer.pipeline import Pipeline
 from phazer.plan.derived import plan_notes
 from phazer.rules import run_rules
 from phazer.spec import load_spec
@@ -37,8 +38,9 @@ def render_text(reference: str, overrides: list[str] | None = None) -> str:
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
     lines = derived_values(spec)
-    if not has_errors(run_rules(spec, stages=("routing",))):
-        lines += plan_notes(spec)
+    pipeline = Pipeline(spec)
+    if not has_errors(run_rules(spec, stages=("routing",), pipeline=pipeline)):
+        lines += plan_notes(pipeline)
     derived = "".join(f"# derived: {line}\n" for line in lines)
     return f"{dump_spec(spec, header=header)}\n{derived}"
 

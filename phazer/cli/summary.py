@@ -12,7 +12,6 @@ import time
 
 from rich.table import Table
 
-from phazer.blocks import derive
 from phazer.catalog.encoders import ENCODERS
 from phazer.cli.common import (
     add_set_option,
@@ -26,9 +25,11 @@ from phazer.cli.summary_memory import add_memory_options, build_memory_report, m
 from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.compiler import compile_model_ir
 from phazer.diagram.text import routing_text
+from phazer.pipeline import Pipeline
 from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
-from phazer.spec.models import ModelSpec, without_pretrained
+from phazer.sides import face_in, face_out
+from phazer.spec.models import without_pretrained
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -76,9 +77,9 @@ def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
     table = Table(title=f"model {figures.name}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("input", " / ".join(f"face_in_{s} {_shape(figures.input_shape)}"
+    table.add_row("input", " / ".join(f"{face_in(s)} {_shape(figures.input_shape)}"
                                       for s in figures.sides))
-    table.add_row("output", " / ".join(f"face_out_{s} {_shape(figures.output_shape)}"
+    table.add_row("output", " / ".join(f"{face_out(s)} {_shape(figures.output_shape)}"
                                        for s in figures.sides))
     table.add_row("parameters", f"{figures.total_params:,} ({figures.trainable_params:,} "
                   f"trainable, {figures.non_trainable_params:,} non-trainable)")
@@ -107,35 +108,43 @@ def submodel_table(figures: ModelFigures) -> Table:
     return table
 
 
-def filters_table(spec: ModelSpec, figures: ModelFigures) -> Table:
-    """The resolved filter and node lists: what the curves and the rescaling produced."""
-    dv = derive(spec)
+def filters_table(pipeline: Pipeline, figures: ModelFigures) -> Table:
+    """The resolved filter and node lists: what the curves and the rescaling produced.
+
+    Every value is read from the compiled IR (the sizes its builders recorded).
+    """
+    spec, sizes = pipeline.spec, pipeline.compiled.sizes
     table = Table(title="resolved filters", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     encoder = figures.submodel("encoder")
+    px = encoder.input_shapes[0][0]
     vit = ENCODERS[spec.encoder.type].vit
     convs = [str(lay.output_shape[-1]) for lay in encoder.layers if lay.kind == "conv2d"]
     if vit is not None:
-        grid = vit.grid(dv.encoder_input_px)
+        grid = vit.grid(px)
         table.add_row("encoder transformer", f"{vit.layers} blocks of width {vit.width} "
                       f"({vit.heads} heads), {vit.patch}px patches: {grid}x{grid} + 1 tokens")
     elif convs:
         table.add_row("encoder convs", ", ".join(convs))
-    table.add_row("encoder input", f"{dv.encoder_input_px}px")
-    if dv.fc_nodes:
-        table.add_row("fc nodes", ", ".join(f"{n:,}" for n in dv.fc_nodes))
-    table.add_row("fc reshape", _shape(dv.fc_reshape))
-    table.add_row("fc output", _shape(dv.fc_output_shape))
-    if dv.retile is not None:
-        table.add_row("decoder re-tiling", f"{_shape(dv.retile[0])} -> {_shape(dv.retile[1])}")
-    filters = [str(f) for f in dv.decoder_filters]
-    if dv.fc_upscales:
-        filters = [f"{f} (in FC)" for f in filters[:dv.fc_upscales]] + filters[dv.fc_upscales:]
+    table.add_row("encoder input", f"{px}px")
+    if sizes.fc_nodes:
+        table.add_row("fc nodes", ", ".join(f"{n:,}" for n in sizes.fc_nodes))
+    if sizes.fc_reshape is not None:
+        table.add_row("fc reshape", _shape(sizes.fc_reshape))
+    if sizes.fc_output_shape is not None:
+        table.add_row("fc output", _shape(sizes.fc_output_shape))
+    if sizes.retile is not None:
+        table.add_row("decoder re-tiling",
+                      f"{_shape(sizes.retile[0])} -> {_shape(sizes.retile[1])}")
+    filters = [str(f) for f in sizes.decoder_filters]
+    if sizes.fc_upscales:
+        filters = [f"{f} (in FC)" for f in filters[:sizes.fc_upscales]] + filters[
+            sizes.fc_upscales:]
     table.add_row("decoder upscales", ", ".join(filters) or "none")
-    if dv.gblock_filters is not None and spec.routing.gblock:
-        table.add_row("fc_gblock nodes", ", ".join(str(n) for n in dv.gblock_fc_nodes))
-        table.add_row("g_block filters", str(dv.gblock_filters))
+    if sizes.gblock_filters is not None and spec.routing.gblock:
+        table.add_row("fc_gblock nodes", ", ".join(str(n) for n in sizes.gblock_fc_nodes))
+        table.add_row("g_block filters", str(sizes.gblock_filters))
     return table
 
 
@@ -195,8 +204,9 @@ def run(args: argparse.Namespace) -> int:
     figures = summary.figures
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
-    console.print(routing_text(summary.report.loaded.spec))
-    console.print(filters_table(summary.report.loaded.spec, figures))
+    pipeline = summary.pipeline
+    console.print(routing_text(pipeline.spec, pipeline.graph))
+    console.print(filters_table(pipeline, figures))
     console.print(memory_table(memory))
     if args.layers:
         for table in layer_tables(figures):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from phazer.compiler import compile_model_ir
+from phazer.blocks.context import BuildError
 from phazer.diagram.model import (
     IO,
     LEVEL_LAYERS,
@@ -33,9 +33,10 @@ from phazer.diagram.style import (
     side_label,
     sides_label,
 )
-from phazer.graph import build_routing_graph, graph_sides
+from phazer.graph import graph_sides
 from phazer.ir.model import ModelIR
-from phazer.plan.figures import ModelFigures, model_figures
+from phazer.pipeline import Pipeline
+from phazer.plan.figures import ModelFigures
 from phazer.spec.models import ModelSpec
 
 _JOINED_ROLES = ("features", "shared_features")
@@ -50,10 +51,12 @@ def diagram_for_spec(spec: ModelSpec, level: str = LEVEL_ROUTING) -> Diagram:
 
     Raises:
         ValueError: an unknown level.
-        phazer.ir.ops.IRShapeError: the spec cannot be built (it did not pass validation).
+        phazer.blocks.BuildError: the spec cannot be built (it did not pass validation).
     """
-    model = compile_model_ir(spec)
-    return build_diagram(build_routing_graph(spec), model, model_figures(model), level)
+    pipeline = Pipeline(spec)
+    if pipeline.model is None or pipeline.figures is None:
+        raise BuildError(list(pipeline.compiled.issues))
+    return build_diagram(pipeline.weighted_graph, pipeline.model, pipeline.figures, level)
 
 
 def build_diagram(graph: nx.DiGraph, model: ModelIR, figures: ModelFigures,
@@ -161,7 +164,7 @@ def _node(graph: nx.DiGraph, name: str, sides: tuple[str, ...], rank: int, model
                     output_shapes=(shape,), notes=(shape_text(shape),))
     sub = figures.submodel(name)
     notes = [_sharing_note(kind, sides_used, owner), params_text(sub.params)]
-    if not data["has_weights"]:
+    if not data.get("has_weights", True):
         notes[-1] += " (no weights)"
     if data["bottleneck"]:
         notes.append(f"bottleneck: {data['bottleneck']}")

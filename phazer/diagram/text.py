@@ -122,9 +122,12 @@ def routing_lines(graph: nx.DiGraph) -> list[str]:
     return [heading, *(f"  {routing_line(graph, side).plain}" for side in graph_sides(graph))]
 
 
-def routing_text(spec: ModelSpec) -> Text:
-    """The routing of a spec as styled text for a rich console (``phazer summary``)."""
-    graph = build_routing_graph(spec)
+def routing_text(spec: ModelSpec, graph: nx.DiGraph | None = None) -> Text:
+    """The routing of a spec as styled text for a rich console (``phazer summary``).
+
+    ``graph`` is the spec's routing graph when the caller has built it already.
+    """
+    graph = build_routing_graph(spec) if graph is None else graph
     text = Text()
     text.append("routing", style="italic")
     text.append(f"  {routing_legend(graph)}", style="dim")

@@ -9,8 +9,9 @@ Node attributes (every node has every key):
     kind: one of :data:`NODE_KINDS`.
     sides: frozenset of the sides whose data passes through the node.
     shared: whether more than one side uses the node (so its weights learn more than one face).
-    has_weights: whether the node holds trainable weights (inputs/outputs never do; an FC model
-        with no Dense layer, no learned upsampler and no bottleneck layer does not either).
+    (``has_weights``, whether a node holds any weight, is not known here: the compiler reads
+    it off the built IR and sets it on its copy of the graph, see
+    :attr:`phazer.compiler.Compiled.graph`.)
     group: the spec group that configures the node ("encoder", "fc", "gblock_fc", "decoder"),
         or None (inputs, outputs and the G-Block, which has no settings of its own).
     owner: the side whose name the node carries (``fc_a`` -> "a"), or None for shared names.
@@ -41,9 +42,10 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
+from phazer.sides import DEFAULT_SIDES, face_in, face_out, mask_out
+from phazer.sides import KINDS as SIDE_NAME_KINDS
 from phazer.spec.models import ModelSpec
 
-DEFAULT_SIDES: tuple[str, ...] = ("a", "b")
 SHARED_SUFFIX = "both"
 
 # Node kinds, in pipeline-stage order.
@@ -69,21 +71,6 @@ _SIDE_NAME = re.compile(r"^[a-z0-9]+$")
 Call = tuple[str, str, str]  # (source node, target node, role) for one side
 
 
-def face_in(side: str) -> str:
-    """The name of a side's input node."""
-    return f"face_in_{side}"
-
-
-def face_out(side: str) -> str:
-    """The name of a side's face output node."""
-    return f"face_out_{side}"
-
-
-def mask_out(side: str) -> str:
-    """The name of a side's mask output node (only built with ``decoder.learn_mask``)."""
-    return f"mask_out_{side}"
-
-
 def check_sides(sides: Iterable[str]) -> tuple[str, ...]:
     """Validate side names: lowercase letters/digits, unique, not a reserved suffix.
 
@@ -101,16 +88,6 @@ def check_sides(sides: Iterable[str]) -> tuple[str, ...]:
     if len(set(result)) != len(result):
         raise ValueError(f"side names must be unique, got {result}")
     return result
-
-
-def _fc_has_weights(spec: ModelSpec, bottleneck_here: bool) -> bool:
-    """Whether an fc/fc_shared model built from ``spec.fc`` holds any trainable weight."""
-    fc = spec.fc
-    if fc.depth > 0 or spec.decoder.upscales_in_fc > 0:
-        return True
-    if fc.upsamples > 0 and fc.upsampler != "upsample2d":
-        return True
-    return bottleneck_here and (spec.bottleneck.type == "dense" or spec.bottleneck.norm != "none")
 
 
 def _side_calls(spec: ModelSpec, side: str, first_side: str) -> list[Call]:
@@ -146,10 +123,10 @@ def _node_attributes(spec: ModelSpec, name: str, sides: Sequence[str]) -> dict[s
     in_fc = not spec.bottleneck.in_encoder
     stem, _, suffix = name.rpartition("_")
     owner = suffix if suffix in sides else None
-    attrs: dict[str, object] = {"kind": "", "has_weights": True, "group": None, "owner": owner,
+    attrs: dict[str, object] = {"kind": "", "group": None, "owner": owner,
                                 "bottleneck": None, "upscales_in_fc": 0}
-    if stem in ("face_in", "face_out", "mask_out"):
-        attrs.update(kind="input" if stem == "face_in" else "output", has_weights=False)
+    if stem in SIDE_NAME_KINDS:
+        attrs.update(kind="input" if stem == "face_in" else "output")
     elif name == "encoder":
         attrs.update(kind="encoder", group="encoder",
                      bottleneck=None if in_fc else spec.bottleneck.type)
@@ -159,7 +136,6 @@ def _node_attributes(spec: ModelSpec, name: str, sides: Sequence[str]) -> dict[s
     elif stem == "fc" or name == "fc_shared":
         attrs.update(kind="fc_shared" if name == "fc_shared" else "fc", group="fc",
                      owner=None if name == "fc_shared" else owner,
-                     has_weights=_fc_has_weights(spec, in_fc),
                      bottleneck=spec.bottleneck.type if in_fc else None,
                      upscales_in_fc=spec.decoder.upscales_in_fc)
     elif stem == "g_block":

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from phazer.compiler import compile_model_ir
 from phazer.ir.model import ModelIR
-from phazer.ir.ops import IRShapeError
-from phazer.issues import Issue, register_code
-from phazer.plan.figures import ModelFigures, model_figures
+from phazer.issues import Issue
+from phazer.pipeline import Pipeline
+from phazer.plan.figures import ModelFigures
 from phazer.plan.memory_report import MemoryReport
 from phazer.validation import ValidationReport, validate_reference
-
-BUILD_FAILED = register_code(
-    "PHZ399", "error", "the plan could not be built (a phazer bug: please report it)")
 
 
 @dataclass
@@ -34,21 +30,19 @@ class Summary:
         """Every issue, errors first."""
         return self.report.issues
 
+    @property
+    def pipeline(self) -> Pipeline | None:
+        """The spec's pipeline (graph, compiled IR), None when it did not pass the schema."""
+        return self.report.pipeline
+
 
 def summarize(reference: str, overrides: list[str] | None = None) -> Summary:
-    """Validate a spec and, when it is valid, compute its plan."""
+    """Validate a spec and, when it is valid, compute its plan (the IR is compiled once)."""
     report = validate_reference(reference, overrides)
-    if not report.ok or report.loaded is None:
+    if not report.ok or report.pipeline is None:
         return Summary(report, None, None)
-    try:
-        model = compile_model_ir(report.loaded.spec)
-    except IRShapeError as exc:
-        report.issues.insert(0, Issue(BUILD_FAILED, "error", "", f"shape error: {exc}",
-                                      "this spec passed validation but cannot be built; "
-                                      "please report it with the spec attached",
-                                      report.loaded.origin))
-        return Summary(report, None, None)
-    return Summary(report, model, model_figures(model))
+    pipeline = report.pipeline
+    return Summary(report, pipeline.model, pipeline.figures)
 
 
 def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float32",

@@ -19,6 +19,7 @@ from phazer.issues import Issue
 if TYPE_CHECKING:
     import networkx as nx
 
+    from phazer.pipeline import Pipeline
     from phazer.spec.models import ModelSpec
 
 STAGES: tuple[str, ...] = ("routing", "arithmetic")
@@ -30,17 +31,25 @@ _RULE_MODULES: dict[str, str] = {
 
 @dataclass
 class RuleContext:
-    """What a rule may look at: the spec, and the routing graph built from it on demand."""
+    """What a rule may look at: the spec and its pipeline (graph, compiled IR), on demand."""
 
     spec: ModelSpec
     extra: dict[str, object] = field(default_factory=dict)
+    given_pipeline: Pipeline | None = None
 
     @cached_property
+    def pipeline(self) -> Pipeline:
+        """The spec's pipeline: the routing graph and the compiled IR, each built once."""
+        if self.given_pipeline is not None:
+            return self.given_pipeline
+        from phazer.pipeline import Pipeline
+
+        return Pipeline(self.spec)
+
+    @property
     def graph(self) -> nx.DiGraph:
         """The routing graph of the spec (see :mod:`phazer.graph`)."""
-        from phazer.graph import build_routing_graph
-
-        return build_routing_graph(self.spec)
+        return self.pipeline.graph
 
 
 RuleFunction = Callable[[RuleContext], Iterable[Issue]]
@@ -82,14 +91,16 @@ def load_rule_modules() -> None:
                 raise
 
 
-def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES) -> list[Issue]:
+def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
+              pipeline: Pipeline | None = None) -> list[Issue]:
     """Run the rules of the given stages, in stage order, and collect their issues.
 
     The arithmetic stage only runs when the routing stage found no error: its rules may
-    assume a well-formed routing graph.
+    assume a well-formed routing graph. ``pipeline`` is the spec's pipeline when the caller
+    has one (its graph and IR are then built once for the rules and the caller).
     """
     load_rule_modules()
-    context = RuleContext(spec)
+    context = RuleContext(spec, given_pipeline=pipeline)
     issues: list[Issue] = []
     for stage in STAGES:
         if stage not in stages:

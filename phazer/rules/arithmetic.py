@@ -1,26 +1,22 @@
-"""Arithmetic-stage rules: sizes that cannot be built, and what faceswap adjusts silently.
+"""Arithmetic-stage rules: what the build found, and settings that build but surprise.
 
-faceswap accepts many option combinations that crash deep inside the Keras build; each such
-condition (see :mod:`phazer.blocks.limits`) becomes an error here, naming the fields. Where
-faceswap quietly adjusts a value (rescaled FC filters, a re-tiling reshape, rising decoder
-filters), phazer does the same arithmetic and says so.
+The builders check every size against the tensors they build and report what cannot be
+built, and what faceswap adjusts without saying (rescaled FC filters, a re-tiling reshape),
+as issues (:mod:`phazer.blocks.checks`); :func:`buildable` passes them on. The other rules
+read the sizes the build recorded (:class:`phazer.blocks.ResolvedSizes`) or the built IR.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from phazer.blocks import derive, problems
-from phazer.blocks.arithmetic import Derived
 from phazer.blocks.norms import GROUP_NORM_GROUPS, group_count
+from phazer.blocks.sizing import encoder_input_px
 from phazer.blocks.upscalers import upscaler
 from phazer.catalog.encoders import ENCODERS
 from phazer.issues import (
     CAP_SLOPE_SIGN,
-    DECODER_RETILED,
-    ENCODER_INPUT_SIZE,
-    FC_FILTERS_RESCALED,
-    FC_RESIDUAL_SKIPPED,
     HUGE_LAYER,
     INPUT_RAISED_TO_MIN,
     NORM_CHANNELS,
@@ -30,117 +26,26 @@ from phazer.issues import (
     Issue,
 )
 from phazer.rules import RuleContext, rule
-from phazer.spec.models import ModelSpec
+
+if TYPE_CHECKING:
+    from phazer.blocks.context import ResolvedSizes
 
 HUGE_LAYER_PARAMS = 1_000_000_000
 
 
-def _shape(shape: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in shape)
-
-
-def _derived(context: RuleContext) -> Derived:
-    cached = context.extra.get("derived")
-    if cached is None:
-        cached = derive(context.spec)
-        context.extra["derived"] = cached
-    return cached
-
-
-def _keras_input_problem(context: RuleContext) -> Issue | None:
-    """An error when a Keras encoder cannot take the input size the scaling gives."""
-    spec = context.spec
-    info = ENCODERS[spec.encoder.type]
-    if not info.is_keras_application:
-        return None
-    from phazer.catalog.keras_apps import allowed_input_sizes
-
-    px = _derived(context).encoder_input_px
-    options = {k: getattr(spec.encoder, k) for k in ("width", "depth_multiplier",
-                                                     "minimalistic")
-               if hasattr(spec.encoder, k)}
-    try:
-        allowed = allowed_input_sizes(spec.encoder.type, **options)
-    except (KeyError, ValueError) as exc:
-        blamed = next((f"encoder.{k}" for k in options if k in str(exc)), "encoder")
-        return Issue(ENCODER_INPUT_SIZE, "error", blamed, str(exc),
-                     "phazer knows this encoder's figures only for the tabulated options "
-                     "(mobilenet widths in steps of 0.05); pick one of them")
-    if px in allowed:
-        return None
-    low = min((s for s in allowed if s > px), default=None)
-    hint = (f"raise encoder.scaling so the input is at least {low}px" if low
-            else "lower encoder.scaling")
-    return Issue(ENCODER_INPUT_SIZE, "error", "encoder.scaling",
-                 f"{spec.encoder.type} cannot take a {px}px input (scaling "
-                 f"{spec.encoder.scaling}% of {info.default_size}px, floored to 16)", hint)
+def _sizes(context: RuleContext) -> ResolvedSizes:
+    return context.pipeline.compiled.sizes
 
 
 @rule("arithmetic", "PHZ301", "PHZ302", "PHZ303", "PHZ304", "PHZ305", "PHZ306", "PHZ307",
-      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314")
+      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314", "PHZ320", "PHZ321", "PHZ324", "PHZ399")
 def buildable(context: RuleContext) -> Iterator[Issue]:
-    """Every reason the spec cannot be built, each naming the fields involved."""
-    keras_issue = _keras_input_problem(context)
-    if keras_issue is not None:
-        yield keras_issue
-        return
-    for problem in problems(context.spec):
-        others = list(problem.paths[1:])
-        hint = problem.hint + (f" (fields involved: {', '.join(others)})" if others else "")
-        yield Issue(problem.code, "error", problem.paths[0], problem.message, hint)
+    """What the builders reported: why the spec cannot be built, and what faceswap adjusts.
 
-
-@rule("arithmetic", "PHZ320", "PHZ321", "PHZ324")
-def silent_adjustments(context: RuleContext) -> Iterator[Issue]:
-    """What faceswap adjusts without saying: rescaled FC filters, re-tiling, skipped residual."""
-    if problems(context.spec):
-        return
-    spec, dv = context.spec, _derived(context)
-    ff = dv.fc_filters
-    for path, given, scaled in ff.changes:
-        yield Issue(FC_FILTERS_RESCALED, "info", path,
-                    f"{path} {given} is lowered to {scaled}, a multiple of {ff.multiple} "
-                    f"({ff.rescale_dim}^2), as faceswap builds it: {_rescale_why(spec, dv)}",
-                    _rescale_hint(dv))
-    if dv.retile is not None:
-        before, after = dv.retile
-        where = ("at the end of the FC models" if dv.fc_upscales
-                 else "at the start of the decoder")
-        yield Issue(DECODER_RETILED, "info", "fc.dimensions",
-                    f"the FC output {_shape(before)} is reshaped to {_shape(after)} {where} "
-                    f"(no learned layer) so that {dv.retile_dim} doubles up to "
-                    f"{spec.output_size}px",
-                    "choose fc.dimensions x 2^fc.upsamples that doubles up to output_size "
-                    "to avoid the reshape")
-    dec = spec.decoder
-    if ("skip_last_residual" in dec.model_fields_set and dec.skip_last_residual
-            and dec.res_blocks and 0 < dv.fc_upscales < dv.total_upscales
-            and any(not r for r in dv.residual_upscales[:dv.fc_upscales])):
-        yield Issue(FC_RESIDUAL_SKIPPED, "info", "decoder.skip_last_residual",
-                    "skip_last_residual also drops the residual blocks of the last upscale "
-                    "placed in the FC models (as faceswap does)", "")
-
-
-def _rescale_why(spec: ModelSpec, dv: Derived) -> str:
-    ff, d = dv.fc_filters, dv.fc_dim
-    if ff.rescale_size == d:
-        return (f"the {d}x{d} FC output cannot double up to {spec.output_size}px, so it is "
-                f"re-tiled to {dv.retile_dim}x{dv.retile_dim}")
-    real = (f"re-tiled to {dv.retile_dim}x{dv.retile_dim}" if dv.retile is not None
-            else "which doubles up without re-tiling")
-    return (f"faceswap's rescaling takes the FC size as fc.dimensions x (fc.upsamples + 1) "
-            f"= {ff.rescale_size}px, which cannot double up to {spec.output_size}px (the real "
-            f"FC output is {d}x{d}, {real})")
-
-
-def _rescale_hint(dv: Derived) -> str:
-    ff = dv.fc_filters
-    if ff.rescale_size == dv.fc_dim:
-        return ("choose fc.dimensions x 2^fc.upsamples that doubles up to output_size, or "
-                f"write multiples of {ff.multiple}, to keep your filter counts")
-    return ("with 2+ upsamples faceswap rescales by fc.dimensions x (fc.upsamples + 1): "
-            f"write multiples of {ff.multiple}, or choose fc.dimensions and fc.upsamples for "
-            "which that size doubles up to output_size, to keep your filter counts")
+    The builders check every condition against the shapes they are building
+    (:mod:`phazer.blocks.checks`), so this rule only passes their issues on.
+    """
+    yield from context.pipeline.compiled.issues
 
 
 def _group_norm_layout(channels: list[int]) -> str:
@@ -160,17 +65,17 @@ def surprising_settings(context: RuleContext) -> Iterator[Issue]:
         yield Issue(RISING_DECODER_FILTERS, "warning", "decoder.min_filters",
                     f"decoder.min_filters {dec.min_filters} is above decoder.max_filters "
                     f"{dec.max_filters}: the filters rise towards the output "
-                    f"({list(_derived(context).decoder_filters)})",
+                    f"({list(_sizes(context).decoder_filters)})",
                     "swap the two values if you meant the usual falling curve")
     if dec.norm == "group":
         channels = sorted({upscaler(dec.upscaler).channels(f)
-                           for f in _derived(context).decoder_filters})
+                           for f in _sizes(context).decoder_filters})
         odd = [c for c in channels if c % GROUP_NORM_GROUPS]
         if odd:
             yield Issue(NORM_CHANNELS, "warning", "decoder.norm",
                         f"group norm normalizes in {GROUP_NORM_GROUPS} groups, which needs "
                         f"channels that are multiples of {GROUP_NORM_GROUPS}, but upscales "
-                        f"output {odd} (filters {list(_derived(context).decoder_filters)}): "
+                        f"output {odd} (filters {list(_sizes(context).decoder_filters)}): "
                         f"phazer uses fewer groups there ({_group_norm_layout(odd)}); the "
                         "parameters are the same as faceswap's (2 per channel)",
                         f"make every value of the decoder filter curve a multiple of "
@@ -195,7 +100,7 @@ def encoder_input_notes(context: RuleContext) -> Iterator[Issue]:
     spec = context.spec
     info = ENCODERS[spec.encoder.type]
     scaled = info.scaled_size(spec.encoder.scaling)
-    px = _derived(context).encoder_input_px
+    px = encoder_input_px(spec)
     if scaled < info.min_size and px == info.min_size:
         yield Issue(INPUT_RAISED_TO_MIN, "info", "encoder.scaling",
                     f"encoder.scaling {spec.encoder.scaling}% of {info.default_size}px gives "
@@ -218,12 +123,9 @@ def encoder_input_notes(context: RuleContext) -> Iterator[Issue]:
 @rule("arithmetic", "PHZ313")
 def huge_layers(context: RuleContext) -> Iterator[Issue]:
     """A warning for any single layer above a billion parameters (4 GB of float32 weights)."""
-    if problems(context.spec) or _keras_input_problem(context) is not None:
+    model = context.pipeline.model
+    if model is None:
         return
-    from phazer.compiler import compile_model_ir
-
-    model = compile_model_ir(context.spec)
-    context.extra["model_ir"] = model
     for sub in model.submodels.values():
         for op in sub.ops:
             if op.params.total > HUGE_LAYER_PARAMS:

@@ -91,10 +91,16 @@ def outputs_reachable(context: RuleContext) -> Iterator[Issue]:
                          "report it")
 
 
-@rule("routing", CANNOT_SWAP)
+@rule("arithmetic", CANNOT_SWAP)
 def sides_have_own_weights(context: RuleContext) -> Iterator[Issue]:
-    """PHZ203: two sides computed by the same weights in the same way cannot be swapped."""
-    graph = context.graph
+    """PHZ203: two sides computed by the same weights in the same way cannot be swapped.
+
+    Which sub-models hold weights is read off the built IR, so this rule runs once the
+    model is built (with the arithmetic stage) and says nothing about a spec that cannot be.
+    """
+    if context.pipeline.model is None:
+        return
+    graph = context.pipeline.weighted_graph
     for first, second in combinations(graph_sides(graph), 2):
         roles = weight_roles(graph, first)
         if roles != weight_roles(graph, second):

@@ -12,27 +12,15 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator
 
+from phazer.catalog.encoders import encoder_names
 from phazer.spec.base import StrictModel
 
-# Literal types must be spelled out for pydantic's discriminator; a test checks they cover the
-# encoder catalog exactly.
-KerasEncoderName = Literal[
-    "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "convnext_xlarge",
-    "densenet121", "densenet169", "densenet201",
-    "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
-    "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
-    "efficientnet_v2_b0", "efficientnet_v2_b1", "efficientnet_v2_b2", "efficientnet_v2_b3",
-    "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l",
-    "inception_resnet_v2", "inception_v3",
-    "nasnet_large", "nasnet_mobile",
-    "resnet50", "resnet101", "resnet152", "resnet50_v2", "resnet101_v2", "resnet152_v2",
-    "vgg16", "vgg19", "xception",
-]
-
-ClipEncoderName = Literal[
-    "clipv_vit-b-16", "clipv_vit-b-32", "clipv_vit-l-14", "clipv_vit-l-14-336px",
-    "clipv_farl-b-16-16", "clipv_farl-b-16-64",
-]
+# The encoder names come from the catalog (the one place an encoder is added); the MobileNets
+# have their own spec models for their options.
+_MOBILENETS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")
+KerasEncoderName = Literal[encoder_names("keras_app", exclude_families=_MOBILENETS)]  # type: ignore[valid-type]
+ClipEncoderName = Literal[encoder_names("vision_transformer")]  # type: ignore[valid-type]
+MobileNetV3Name = Literal[encoder_names("keras_app", families=("mobilenet_v3",))]  # type: ignore[valid-type]
 
 Scaling = Annotated[int, Field(
     ge=0, le=200,
@@ -115,7 +103,7 @@ class MobileNetV2Encoder(_KerasEncoderBase):
 class MobileNetV3Encoder(_KerasEncoderBase):
     """Keras MobileNetV3 (small or large) with width and the minimalistic switch."""
 
-    type: Literal["mobilenet_v3_small", "mobilenet_v3_large"]
+    type: MobileNetV3Name
     width: float = Field(1.0, ge=0.1, le=2.0, description="Width multiplier, alpha, in "
                          "steps of 0.05 (faceswap: mobilenet_width).")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from phazer.issues import Issue, SpecError, has_errors, sort_issues
+from phazer.pipeline import Pipeline
 from phazer.rules import run_rules
 from phazer.spec import LoadedSpec, load_spec
 from phazer.spec.yaml_source import SourceMap
@@ -12,11 +13,16 @@ from phazer.spec.yaml_source import SourceMap
 
 @dataclass
 class ValidationReport:
-    """Every issue found for one spec reference, and the spec when it passed the schema."""
+    """Every issue found for one spec reference, and the spec when it passed the schema.
+
+    ``pipeline`` is the spec's pipeline (graph, compiled IR) the rules used, for the caller
+    to go on with; None when the spec did not pass the schema.
+    """
 
     reference: str
     issues: list[Issue]
     loaded: LoadedSpec | None
+    pipeline: Pipeline | None = None
 
     @property
     def ok(self) -> bool:
@@ -42,5 +48,7 @@ def validate_reference(reference: str, overrides: list[str] | None = None) -> Va
         loaded = load_spec(reference, overrides)
     except SpecError as exc:
         return ValidationReport(reference, exc.issues, None)
-    issues = [locate(i, loaded.source, loaded.origin) for i in run_rules(loaded.spec)]
-    return ValidationReport(reference, sort_issues(issues), loaded)
+    pipeline = Pipeline(loaded.spec)
+    issues = [locate(i, loaded.source, loaded.origin)
+              for i in run_rules(loaded.spec, pipeline=pipeline)]
+    return ValidationReport(reference, sort_issues(issues), loaded, pipeline)

@@ -1,0 +1,81 @@
+"""The block registries: every encoder has a backbone builder, every upscaler says what it
+needs, and the spec's name lists are the catalog's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import get_args
+
+import pytest
+
+from phazer.blocks import UPSCALERS, build_encoder
+from phazer.blocks.encoder import BACKBONES, keras_app_attrs
+from phazer.blocks.upscalers import FC_UPSAMPLERS, UPSAMPLE2D
+from phazer.catalog.encoders import ENCODERS, encoder_names
+from phazer.catalog.keras_apps import KERAS_ARGUMENTS
+from phazer.compiler import compile_model
+from phazer.ir.ops import OP_ATTRS
+from phazer.spec.encoders import ENCODER_VARIANTS, ClipEncoderName, KerasEncoderName
+from phazer.spec.models import ModelSpec
+
+
+def test_every_encoder_has_a_backbone_builder() -> None:
+    assert {info.builder for info in ENCODERS.values()} == set(BACKBONES)
+
+
+def test_the_spec_accepts_exactly_the_catalogs_encoders() -> None:
+    """The spec's encoder names are read from the catalog: an encoder added there is in the
+    spec, and no spec name lacks catalog facts."""
+    spec_names = set()
+    for variant in ENCODER_VARIANTS:
+        spec_names |= set(get_args(variant.model_fields["type"].annotation))
+    assert spec_names == set(ENCODERS)
+    assert set(get_args(ClipEncoderName)) == set(encoder_names("vision_transformer"))
+    assert "mobilenet" not in get_args(KerasEncoderName)  # has its own options model
+
+
+def test_keras_options_are_listed_once() -> None:
+    """The options the spec's Keras encoders take are the ones the op and the table know."""
+    spec_options = set()
+    for variant in ENCODER_VARIANTS:
+        spec_options |= set(variant.model_fields)
+    keras_only = spec_options - {"type", "scaling", "imagenet_weights", "weights_file",
+                                 "depth", "min_filters", "max_filters", "alt", "pretrained"}
+    assert keras_only == set(KERAS_ARGUMENTS)
+    assert set(KERAS_ARGUMENTS) <= OP_ATTRS["keras_app"]
+    spec = ModelSpec.model_validate({"encoder": {"type": "mobilenet", "width": 0.5}})
+    attrs = keras_app_attrs(spec, 224)
+    assert (attrs["width"], attrs["depth_multiplier"], attrs["dropout"]) == (0.5, 1, 0.001)
+
+
+@pytest.mark.parametrize("name", sorted(UPSCALERS))
+def test_reflect_padding_limit_is_what_the_upscaler_needs(name: str, monkeypatch) -> None:
+    """Each upscaler's reflect_min_size is the smallest decoder start that builds with reflect
+    padding: at it the model builds; one below it is refused (PHZ311), and without the check
+    the IR's own reflect-padding op refuses it too (PHZ399), so the limit is not too strict."""
+    limit = UPSCALERS[name].reflect_min_size
+
+    def errors(start: int) -> list[str]:
+        spec = ModelSpec.model_validate({
+            "output_size": start * 64, "fc": {"dimensions": start, "upsamples": 0},
+            "decoder": {"upscaler": name}, "convolutions": {"reflect_padding": True}})
+        return [i.code for i in compile_model(spec).errors]
+
+    assert errors(max(limit, 1)) == []
+    if limit > 1:
+        assert errors(limit - 1) == ["PHZ311"]
+        monkeypatch.setitem(UPSCALERS, name, replace(UPSCALERS[name], reflect_min_size=1))
+        assert errors(limit - 1) == ["PHZ399"]
+
+
+def test_fc_upsamplers_are_the_upscalers_without_entry_blocks() -> None:
+    assert set(FC_UPSAMPLERS) == {n for n, i in UPSCALERS.items() if i.entry is None} | {
+        UPSAMPLE2D}
+
+
+def test_an_encoder_is_dispatched_by_its_builder() -> None:
+    vit = ModelSpec.model_validate({"encoder": {"type": "clipv_vit-b-32", "scaling": 100}})
+    kinds = {op.kind for op in build_encoder(vit).ops}
+    assert "multi_head_attention" in kinds and "keras_app" not in kinds
+    keras = ModelSpec.model_validate({"encoder": {"type": "resnet50", "scaling": 100}})
+    assert "keras_app" in {op.kind for op in build_encoder(keras).ops}
