@@ -7,7 +7,10 @@ Codes by range:
     PHZ3xx  arithmetic (shapes and sizes that cannot be built; settings that change nothing)
     PHZ4xx  importing faceswap files
 
-``docs/errors.md`` documents every code; a test keeps it in sync with :data:`CODES`.
+This module is the one catalogue: every code is registered here, below, so :data:`CODES` is
+complete as soon as it is imported, whatever else was (modules import the constants, never
+call :func:`register_code`). ``docs/errors.md`` documents every code; a test keeps it in sync
+with :data:`CODES`, and another that no other module registers one.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ CODES: dict[str, CodeInfo] = {}
 
 
 def register_code(code: str, severity: Severity, title: str) -> str:
-    """Register a stable issue code (once) and return it.
+    """Register a stable issue code (once) and return it; called by this module only.
 
     Raises:
         ValueError: the code was already registered with a different meaning.
@@ -178,6 +181,8 @@ INPUT_RAISED_TO_MIN = register_code(
     "PHZ326", "info", "encoder.scaling gives less than the encoder's minimum input: raised")
 POSITIONS_RESAMPLED = register_code(
     "PHZ327", "info", "CLIP positional embedding resampled to the input's patch grid")
+OVER_GPU_MEMORY = register_code(
+    "PHZ330", "warning", "the estimated training memory exceeds the GPU memory")
 BUILD_FAILED = register_code(
     "PHZ399", "error", "the plan could not be built (a phazer bug: please report it)")
 # --- importing faceswap files --------------------------------------------------------------

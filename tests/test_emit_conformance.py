@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from phazer.ir.graph import SubModelBuilder, Tensor
-from phazer.ir.ops import OP_KINDS
-
-# The keras_app op kind is registered by its own module (once it exists).
-with contextlib.suppress(ImportError):
-    importlib.import_module("phazer.ir.keras_app")
-with contextlib.suppress(ImportError):
-    importlib.import_module("phazer.catalog.keras_apps")
-KERAS_APP_TABLE_ERRORS = (FileNotFoundError, LookupError, ValueError)
+from phazer.ir.ops import OP_ATTRS, OP_KINDS, Backward
+from tests.helpers import load_script
 
 # Keras' TensorFlow backend still calls np.array(tensor) the numpy-1 way.
 pytestmark = [pytest.mark.keras,
@@ -113,13 +105,31 @@ def _weights(variables: list) -> int:
     return sum(int(np.prod(v.shape)) for v in variables)
 
 
-def test_every_op_kind_has_an_emitter_and_a_case() -> None:
+def test_every_op_kind_is_complete() -> None:
+    """An op kind is one unit: a test fails while any part of any kind is missing or stale.
+
+    Each kind declares its attrs, its shape, parameter and FLOP functions and its backward
+    needs in its definition (phazer/ir/kinds); it has a Keras emitter (phazer/emit/ops.py) and
+    a conformance case here; and the Keras layers the keras_app memory table maps to a kind
+    (scripts/keras_app_memory.py) map to existing kinds.
+    """
     from phazer.emit import EMITTERS
 
+    for name, kind in OP_KINDS.items():
+        assert kind.name == name
+        assert isinstance(kind.attrs, frozenset) and all(isinstance(a, str) for a in kind.attrs), \
+            f"{name} does not declare its attrs as a frozenset of names"
+        assert OP_ATTRS[name] is kind.attrs, f"{name}: OP_ATTRS is not read off the kind"
+        assert isinstance(kind.backward, Backward), f"{name} does not declare its backward"
+        assert all(callable(f) for f in (kind.infer, kind.params, kind.flops)), name
     kinds = set(OP_KINDS) - {"input"}
     assert not kinds - set(EMITTERS), f"op kinds without a Keras emitter: {kinds - set(EMITTERS)}"
+    assert not set(EMITTERS) - kinds, f"emitters of no op kind: {set(EMITTERS) - kinds}"
     covered = {kind for _, kind, _ in CASES}
     assert not kinds - covered, f"op kinds without a conformance case: {kinds - covered}"
+    assert not covered - kinds, f"conformance cases of no op kind: {covered - kinds}"
+    mapped = set(load_script("keras_app_memory").KIND_OF_LAYER.values())
+    assert not mapped - set(OP_KINDS), f"keras_app_memory maps layers to {mapped - set(OP_KINDS)}"
 
 
 @pytest.mark.parametrize(("kind", "build"), [pytest.param(kind, build, id=case_id)
@@ -129,15 +139,8 @@ def test_op_conforms_to_keras(kind: str, build: Build) -> None:
 
     from phazer.emit import emit_submodel
 
-    if kind not in OP_KINDS:
-        pytest.skip(f"op kind {kind!r} is not registered in phazer.ir.ops")
     b = SubModelBuilder(f"case_{kind}")
-    try:
-        out = build(b)
-    except KERAS_APP_TABLE_ERRORS as exc:
-        if kind != "keras_app":
-            raise
-        pytest.skip(f"the keras_app op has no figures for this case yet: {exc}")
+    out = build(b)
     ir = b.build(out)
     op = next(op for op in ir.ops if op.name == out.op)
 

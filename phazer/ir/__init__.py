@@ -1,6 +1,5 @@
 """The layer IR: ops, sub-model graphs and the whole-model graph (no TensorFlow)."""
 
-from phazer.ir import keras_app as _keras_app  # noqa: F401  (registers the keras_app op kind)
 from phazer.ir.graph import Op, SubModelBuilder, SubModelIR, Tensor
 from phazer.ir.model import ModelIR, TopNode
 from phazer.ir.ops import OP_KINDS, IRShapeError, ParamCount

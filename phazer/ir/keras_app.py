@@ -1,63 +1,11 @@
-"""The ``keras_app`` op kind: a whole Keras Applications encoder as one opaque op (no TensorFlow).
+"""What a ``keras_app`` op keeps in a training step, for the memory estimate (no TensorFlow).
 
-Its output shape, parameters and FLOPs are looked up in the generated table of
-:mod:`phazer.catalog.keras_apps`.
-
-Attributes:
-    encoder: the encoder name (``efficientnet_b4``, ``mobilenet_v2``, ...).
-    input_size: the square input's side in pixels; must match the input tensor (defaults to it).
-    width, depth_multiplier, dropout, minimalistic: MobileNet options, where they apply;
-        omitted or ``None`` means Keras' default.
+The kind itself is :mod:`phazer.ir.kinds.keras_app` (always in ``OP_KINDS``); this module keeps
+the import path the memory plan reads it by.
 """
 
 from __future__ import annotations
 
-from phazer.catalog.keras_apps import (
-    KerasAppFigures,
-    KerasAppLookupError,
-    KerasAppMemory,
-    keras_app_figures,
-)
-from phazer.ir.ops import (
-    SAVES_INPUT,
-    Attrs,
-    IRShapeError,
-    ParamCount,
-    Shape,
-    _single,
-    op_kind,
-)
+from phazer.ir.kinds.keras_app import OPTION_ATTRS, keras_app_memory
 
-OPTION_ATTRS = ("width", "depth_multiplier", "dropout", "minimalistic")
-
-
-def _figures(attrs: Attrs, ins: tuple[Shape, ...]) -> KerasAppFigures:
-    height, width, channels = _single(ins, 3)
-    size = attrs.get("input_size", height)
-    if (height, width, channels) != (size, size, 3):
-        raise IRShapeError(f"{attrs['encoder']} expects a {size}x{size}x3 input, got "
-                           f"{(height, width, channels)}")
-    options = {name: attrs[name] for name in OPTION_ATTRS if attrs.get(name) is not None}
-    try:
-        return keras_app_figures(attrs["encoder"], size, **options)
-    except KerasAppLookupError as exc:
-        raise IRShapeError(str(exc)) from None
-
-
-def _params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
-    params = _figures(attrs, ins).params
-    return ParamCount(params.trainable, params.non_trainable)
-
-
-def _flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
-    return _figures(attrs, ins).flops
-
-
-@op_kind("keras_app", backward=SAVES_INPUT, params=_params, flops=_flops)
-def _keras_app(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
-    return _figures(attrs, ins).output_shape
-
-
-def keras_app_memory(attrs: Attrs, ins: tuple[Shape, ...]) -> KerasAppMemory | None:
-    """What a training step keeps inside a ``keras_app`` op (``None``: not tabulated)."""
-    return _figures(attrs, ins).memory
+__all__ = ["OPTION_ATTRS", "keras_app_memory"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from phazer.ir.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR
-from phazer.issues import Issue, register_code
+from phazer.issues import OVER_GPU_MEMORY, Issue
 from phazer.plan.budget import GpuFit, format_bytes, gpu_fit
 from phazer.plan.memory import MemoryEstimate, estimate_memory
 from phazer.plan.memory_settings import MemorySettings
@@ -21,9 +21,6 @@ from phazer.plan.memory_settings import MemorySettings
 APPROXIMATE_NOTE = (" from the table's layer-by-layer walk: Keras Applications encoders were "
                     "measured at 0.85-1.10 times XLA's figure (docs/memory.md), less "
                     "closely than the rest")
-
-OVER_GPU_MEMORY = register_code(
-    "PHZ330", "warning", "the estimated training memory exceeds the GPU memory")
 
 
 @dataclass(frozen=True)

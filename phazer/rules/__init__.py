@@ -1,17 +1,21 @@
-"""Validation rules beyond the schema: one decorated function per rule, in one registry.
+"""Validation rules beyond the schema: one decorated function per rule, collected explicitly.
 
-A rule is a function ``(context) -> Iterable[Issue]`` decorated with :func:`rule`. Rules are
-grouped in modules by stage (``routing`` for graph rules, ``arithmetic`` for the plan's);
-:func:`run_rules` imports those modules, runs every rule in stage order and returns the issues.
-Adding a rule means writing one decorated function in the right module.
+A rule is a function ``(context) -> Iterable[Issue]`` decorated with :func:`rule`, which marks
+it with its stage and the issue codes it may emit; nothing is registered on import. Rules are
+grouped in modules by stage (``routing`` for graph rules, ``arithmetic`` for the plan's), listed
+in :func:`stage_modules`; :func:`registered_rules` collects every module's decorated functions
+in that order (definition order within a module) and :func:`run_rules` runs them stage by stage.
+Adding a rule means writing one decorated function in a listed module.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from phazer.issues import Issue
@@ -23,10 +27,6 @@ if TYPE_CHECKING:
     from phazer.spec.models import ModelSpec
 
 STAGES: tuple[str, ...] = ("routing", "arithmetic")
-_RULE_MODULES: dict[str, str] = {
-    "routing": "phazer.rules.routing",
-    "arithmetic": "phazer.rules.arithmetic",
-}
 
 
 @dataclass
@@ -57,7 +57,7 @@ RuleFunction = Callable[[RuleContext], Iterable[Issue]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule."""
+    """A rule: its function's name, its stage, the issue codes it may emit, its function."""
 
     name: str
     stage: str
@@ -65,30 +65,55 @@ class Rule:
     check: RuleFunction
 
 
-RULES: list[Rule] = []
+# The attribute :func:`rule` sets on a rule function: its :class:`Rule`.
+RULE_ATTRIBUTE = "__phazer_rule__"
 
 
 def rule(stage: str, *codes: str) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule function for a stage, naming the issue codes it may emit."""
+    """Mark a function as a rule of ``stage`` that may emit ``codes`` (registers nothing).
+
+    Raises:
+        ValueError: ``stage`` is not one of :data:`STAGES`.
+    """
     if stage not in STAGES:
         raise ValueError(f"unknown rule stage {stage!r}; expected one of {STAGES}")
 
     def decorate(function: RuleFunction) -> RuleFunction:
-        if not any(r.check is function for r in RULES):
-            RULES.append(Rule(function.__name__, stage, codes, function))
+        setattr(function, RULE_ATTRIBUTE, Rule(function.__name__, stage, codes, function))
         return function
 
     return decorate
 
 
-def load_rule_modules() -> None:
-    """Import every stage's rule module so their rules are registered."""
-    for module in _RULE_MODULES.values():
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+def stage_modules() -> Mapping[str, ModuleType]:
+    """Each stage's rule module, in stage order (a missing module is an ImportError).
+
+    A module may also hold rules of a later stage (one that needs the built model).
+    """
+    from phazer.rules import arithmetic, routing
+
+    return {"routing": routing, "arithmetic": arithmetic}
+
+
+def module_rules(module: ModuleType) -> tuple[Rule, ...]:
+    """The rules ``module`` defines: its :func:`rule`-decorated functions, in definition order.
+
+    Functions it imports from another module are not its rules.
+    """
+    return tuple(getattr(value, RULE_ATTRIBUTE) for value in vars(module).values()
+                 if inspect.isfunction(value) and hasattr(value, RULE_ATTRIBUTE)
+                 and value.__module__ == module.__name__)
+
+
+@functools.cache
+def registered_rules() -> tuple[Rule, ...]:
+    """Every rule of every stage module, module by module in stage order."""
+    return tuple(found for module in stage_modules().values() for found in module_rules(module))
+
+
+def load_rule_modules() -> tuple[Rule, ...]:
+    """Import every stage's rule module; the rules found (as :func:`registered_rules`)."""
+    return registered_rules()
 
 
 def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
@@ -99,7 +124,7 @@ def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
     assume a well-formed routing graph. ``pipeline`` is the spec's pipeline when the caller
     has one (its graph and IR are then built once for the rules and the caller).
     """
-    load_rule_modules()
+    rules = registered_rules()
     context = RuleContext(spec, given_pipeline=pipeline)
     issues: list[Issue] = []
     for stage in STAGES:
@@ -107,7 +132,7 @@ def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
             continue
         if stage == "arithmetic" and any(i.severity == "error" for i in issues):
             break
-        for registered in RULES:
+        for registered in rules:
             if registered.stage == stage:
                 issues.extend(registered.check(context))
     return issues
