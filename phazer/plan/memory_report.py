@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from phazer.ir.keras_app import keras_app_memory
+from phazer.ir.kinds.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR
 from phazer.issues import OVER_GPU_MEMORY, Issue
 from phazer.plan.budget import GpuFit, format_bytes, gpu_fit

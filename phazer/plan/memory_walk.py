@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 
 from phazer.ir.graph import Op
-from phazer.ir.keras_app import keras_app_memory
+from phazer.ir.kinds.keras_app import keras_app_memory
 from phazer.ir.model import ModelIR, TopNode, split_ref
 from phazer.ir.ops import OP_KINDS, Backward, attention_elements
 
