@@ -141,6 +141,8 @@ KERAS_ENCODER_MISSING = register_code(
     "PHZ208", "info", "`keras_encoder` listed but the encoder is not a Keras application")
 SHARED_DECODER_UNSPLIT = register_code(
     "PHZ209", "warning", "identity is only separated by a small part of the model")
+GRAPH_SHAPE_MISMATCH = register_code(
+    "PHZ210", "error", "graph form: a sub-model or join gets a tensor of the wrong shape")
 # --- arithmetic: specs that cannot be built, and silent adjustments ---------------------------
 FC_TOO_LARGE = register_code("PHZ301", "error", "FC output larger than the output size")
 FC_FILTERS_ZERO = register_code("PHZ302", "error", "FC filters rescaled to zero")

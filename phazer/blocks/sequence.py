@@ -1,0 +1,145 @@
+"""A graph-form sub-model (``phazer: 2``) built from its list of blocks.
+
+Each block of :mod:`phazer.spec.graph_blocks` appends its layers here, written once; a block
+with a list of filters (or units) is appended once per value. Layer names follow faceswap's
+scheme: a block's stem (``conv_128``, ``upscale_256``, ``face_out_a``) gets a counter shared
+by the whole model (``upscale_256_0`` in ``decoder_a``, ``upscale_256_1`` in ``decoder_b``),
+kept in a :class:`BlockNames`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
+from phazer.spec.graph_blocks import (
+    ConvBlock,
+    DenseBlock,
+    DropoutBlock,
+    FlattenBlock,
+    LeakyReluBlock,
+    OutputBlock,
+    ReshapeBlock,
+    ResidualBlock,
+    UpscaleBlock,
+)
+
+
+@dataclass
+class BlockNames:
+    """faceswap's layer-name counters, shared by every sub-model of one model."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def stem(self, base: str) -> str:
+        """``base`` with its next counter (``conv_128_0``, then ``conv_128_1``)."""
+        name = f"{base}_{self.counts[base]}"
+        self.counts[base] += 1
+        return name
+
+
+def _values(value: int | list[int]) -> list[int]:
+    return value if isinstance(value, list) else [value]
+
+
+def _activation(b: SubModelBuilder, x: Tensor, block: ConvBlock, stem: str) -> Tensor:
+    if block.activation == "leaky_relu":
+        return b.add("leaky_relu", x, name=f"{stem}_leakyrelu", negative_slope=block.slope)
+    if block.activation == "linear":
+        return x
+    return b.add("activation", x, name=f"{stem}_{block.activation}", function=block.activation)
+
+
+def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames) -> Tensor:
+    for filters in _values(block.filters):
+        stem = names.stem(block.name or f"conv_{filters}")
+        x = b.add("conv2d", x, name=f"{stem}_conv2d", filters=filters, kernel=block.kernel,
+                  strides=block.strides, padding=block.padding,
+                  kernel_initializer=block.initializer)
+        x = _activation(b, x, block, stem)
+    return x
+
+
+def _upscale(b: SubModelBuilder, x: Tensor, block: UpscaleBlock, names: BlockNames) -> Tensor:
+    for filters in _values(block.filters):
+        stem = names.stem(block.name or f"upscale_{filters}")
+        x = b.add("conv2d", x, name=f"{stem}_conv2d_conv2d", filters=filters * 4,
+                  kernel=block.kernel, strides=1, padding="same",
+                  kernel_initializer=block.initializer)
+        if block.activation:
+            x = b.add("leaky_relu", x, name=f"{stem}_conv2d_leakyrelu",
+                      negative_slope=block.slope)
+        x = b.add("pixel_shuffle", x, name=f"{stem}_pixelshuffler", scale=2)
+    return x
+
+
+def _leaky_relu(b: SubModelBuilder, x: Tensor, block: LeakyReluBlock,
+                names: BlockNames) -> Tensor:
+    return b.add("leaky_relu", x, name=block.name or "leaky_re_lu", negative_slope=block.slope)
+
+
+def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockNames) -> Tensor:
+    for filters in _values(block.filters):
+        stem = names.stem(block.name or f"residual_{filters}")
+        skip = x
+        x = b.add("conv2d", x, name=f"{stem}_conv2d_0", filters=filters, kernel=3, strides=1,
+                  padding="same", kernel_initializer="he_uniform")
+        x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_1", negative_slope=0.2)
+        x = b.add("conv2d", x, name=f"{stem}_conv2d_1", filters=filters, kernel=3, strides=1,
+                  padding="same", kernel_initializer="variance_scaling_0.2")
+        x = b.add("add", [x, skip], name="add")
+        x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_3", negative_slope=0.2)
+    return x
+
+
+def _dense(b: SubModelBuilder, x: Tensor, block: DenseBlock, names: BlockNames) -> Tensor:
+    for units in _values(block.units):
+        x = b.add("dense", x, name=block.name or "dense", units=units,
+                  kernel_initializer=block.initializer)
+    return x
+
+
+def _flatten(b: SubModelBuilder, x: Tensor, block: FlattenBlock, names: BlockNames) -> Tensor:
+    return b.add("flatten", x, name=block.name or "flatten")
+
+
+def _reshape(b: SubModelBuilder, x: Tensor, block: ReshapeBlock, names: BlockNames) -> Tensor:
+    return b.add("reshape", x, name=block.name or "reshape", target_shape=tuple(block.shape))
+
+
+def _dropout(b: SubModelBuilder, x: Tensor, block: DropoutBlock, names: BlockNames) -> Tensor:
+    kind = "spatial_dropout" if block.spatial else "dropout"
+    return b.add(kind, x, name=block.name or kind, rate=block.rate)
+
+
+def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames) -> Tensor:
+    stem = names.stem(block.name or "face_out")
+    x = b.add("conv2d", x, name=f"{stem}_conv2d", filters=block.channels, kernel=block.kernel,
+              strides=1, padding="same", kernel_initializer=block.initializer)
+    return b.add("activation", x, name=stem, function="sigmoid", dtype="float32")
+
+
+BlockFn = Callable[[SubModelBuilder, Tensor, object, BlockNames], Tensor]
+BLOCK_BUILDERS: dict[str, BlockFn] = {
+    "conv": _conv, "dense": _dense, "flatten": _flatten, "reshape": _reshape,
+    "dropout": _dropout, "upscale": _upscale, "leaky_relu": _leaky_relu,
+    "residual": _residual, "output": _output,
+}
+"""The IR of every graph-form block, by its ``block`` name."""
+
+
+def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[int],
+                   names: BlockNames) -> SubModelIR:
+    """Build sub-model ``name`` from its blocks, on an input of ``input_shape``.
+
+    Raises:
+        phazer.ir.ops.IRShapeError: a block does not fit the tensor it is given (the layer
+            is named).
+    """
+    b = SubModelBuilder(name)
+    x = b.input(tuple(input_shape), name="input_layer")
+    for block in blocks:
+        x = BLOCK_BUILDERS[block.block](b, x, block, names)  # type: ignore[attr-defined]
+    return b.build(x)

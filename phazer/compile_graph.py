@@ -1,0 +1,151 @@
+"""Compile a graph-form spec (``phazer: 2``) to the whole-model IR.
+
+Each sub-model is built once, on the shape of the first tensor a route gives it
+(:func:`phazer.blocks.sequence.build_sequence`); every later call must give it the same shape.
+Per side, the route's steps become top-level calls, joins become top-level concatenations, and
+the last step's output is the side's face. What cannot be built is returned as issues, never
+raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from phazer.blocks.sequence import BlockNames, build_sequence
+from phazer.graph.routes import Step, parse_route
+from phazer.ir.graph import SubModelIR
+from phazer.ir.model import ModelIR, TopNode, value_ref
+from phazer.ir.ops import IRShapeError, Shape
+from phazer.issues import GRAPH_SHAPE_MISMATCH, Issue
+from phazer.sides import face_in, face_out
+from phazer.spec.graph_form import GraphSpec
+
+
+@dataclass(frozen=True)
+class CompiledGraph:
+    """A compiled graph-form spec: the model (None when it cannot be built) and the issues."""
+
+    spec: GraphSpec
+    model: ModelIR | None
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Why the spec cannot be built (empty when it was)."""
+        return [i for i in self.issues if i.severity == "error"]
+
+
+@dataclass
+class _Build:
+    spec: GraphSpec
+    names: BlockNames = field(default_factory=BlockNames)
+    submodels: dict[str, SubModelIR] = field(default_factory=dict)
+    nodes: list[TopNode] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def submodel(self, name: str, shape: Shape, side: str) -> SubModelIR | None:
+        sub = self.submodels.get(name)
+        if sub is None:
+            try:
+                sub = build_sequence(name, self.spec.models[name], shape, self.names)
+            except IRShapeError as exc:
+                self.issues.append(Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
+                                         f"{name} cannot take the {_text(shape)} tensor the "
+                                         f"route of side {side} gives it: {exc}",
+                                         "change the blocks or the route"))
+                return None
+            self.submodels[name] = sub
+        elif sub.input_shapes[0] != tuple(shape):
+            self.issues.append(Issue(
+                GRAPH_SHAPE_MISMATCH, "error", f"routes.{side}",
+                f"side {side} gives {name} a {_text(shape)} tensor, but {name} was built for "
+                f"{_text(sub.input_shapes[0])} (its first use): a shared sub-model takes one "
+                "shape", "give every side that shares it the same input size, or split it"))
+            return None
+        return sub
+
+    def call(self, sub: SubModelIR, side: str, source: str) -> str:
+        count = self.calls.get(sub.name, 0)
+        self.calls[sub.name] = count + 1
+        name = f"{sub.name}@{side}" + (f":{count}" if count else "")
+        self.nodes.append(TopNode(name, "call", side, (source,), sub.output_shapes, sub.name))
+        return name
+
+
+def _text(shape: Shape) -> str:
+    return "x".join(str(d) for d in shape)
+
+
+def _shape_of(build: _Build, ref: str) -> Shape:
+    node = next(n for n in build.nodes if n.name == ref)
+    return node.output_shapes[0]
+
+
+def _route(build: _Build, side: str, steps: tuple[Step, ...]) -> str | None:
+    current = face_in(side)
+    for step in steps:
+        shape = _shape_of(build, current)
+        outputs = []
+        for name in step.models:
+            sub = build.submodel(name, shape, side)
+            if sub is None:
+                return None
+            outputs.append(build.call(sub, side, current))
+        if step.join is None:
+            current = outputs[0]
+            continue
+        shapes = [_shape_of(build, ref) for ref in outputs]
+        if len({s[:-1] for s in shapes}) != 1:
+            build.issues.append(Issue(
+                GRAPH_SHAPE_MISMATCH, "error", f"routes.{side}",
+                f"concat({', '.join(step.models)}) on side {side} joins "
+                f"{', '.join(_text(s) for s in shapes)}: all but the channels must agree",
+                "make the joined sub-models output the same height and width"))
+            return None
+        joined = (*shapes[0][:-1], sum(s[-1] for s in shapes))
+        name = f"concat_{side}" + (f"_{len(build.nodes)}" if any(
+            n.name == f"concat_{side}" for n in build.nodes) else "")
+        build.nodes.append(TopNode(name, "concatenate", side, tuple(outputs), (joined,)))
+        current = name
+    return current
+
+
+def _keras_order(build: _Build, outputs: dict[str, str]) -> dict[str, SubModelIR]:
+    """The sub-models in the order Keras lists a functional model's layers.
+
+    Keras gives every node its longest distance to an output and lists layers deepest first
+    (ties in the order they were first called), which is the order faceswap's summary shows.
+    """
+    depth: dict[str, int] = {}
+    for ref in outputs.values():
+        depth[ref.partition("#")[0]] = 0
+    for node in reversed(build.nodes):
+        for source in node.inputs:
+            key = source.partition("#")[0]
+            depth[key] = max(depth.get(key, 0), depth.get(node.name, 0) + 1)
+    first = {n.submodel: i for i, n in reversed(list(enumerate(build.nodes))) if n.submodel}
+    deepest: dict[str, int] = {}
+    for node in build.nodes:
+        if node.submodel:
+            deepest[node.submodel] = max(deepest.get(node.submodel, 0), depth.get(node.name, 0))
+    order = sorted(build.submodels, key=lambda n: (-deepest[n], first[n]))
+    return {n: build.submodels[n] for n in order}
+
+
+def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> CompiledGraph:
+    """Compile a graph-form spec; never raises for what cannot be built."""
+    build = _Build(spec)
+    for side, side_spec in spec.sides.items():
+        size = side_spec.input
+        build.nodes.append(TopNode(face_in(side), "input", side, (), ((size, size, 3),)))
+    outputs: dict[str, str] = {}
+    for side in spec.sides:
+        last = _route(build, side, parse_route(spec.routes[side]))
+        if last is not None:
+            outputs[face_out(side)] = value_ref(last, 0)
+    if build.issues:
+        return CompiledGraph(spec, None, tuple(build.issues))
+    model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),
+                    _keras_order(build, outputs), tuple(build.nodes), outputs)
+    return CompiledGraph(spec, model, ())

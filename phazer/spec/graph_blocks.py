@@ -1,0 +1,148 @@
+"""The blocks of a graph-form sub-model (``phazer: 2``): one YAML entry per block.
+
+A sub-model is a list of blocks, each written as a one-key mapping (``- conv: {filters: 128,
+kernel: 5, strides: 2}``), a scalar shorthand (``- dense: 1024``) or a bare name
+(``- flatten``). A list of filters or units repeats the block once per value
+(``- conv: {filters: [128, 256, 512, 1024], kernel: 5, strides: 2}``). Every block is one
+strict pydantic model; :data:`BLOCK_TYPES` is the one place a block is added (its IR lives in
+:mod:`phazer.blocks.sequence`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BeforeValidator, Field
+
+from phazer.spec.base import StrictModel
+
+Initializer = Literal["he_uniform", "glorot_uniform", "he_normal"]
+Activation = Literal["leaky_relu", "relu", "sigmoid", "tanh", "linear"]
+Filters = Annotated[int, Field(ge=1, le=65536)]
+
+
+class _Block(StrictModel):
+    """Every block may be named; the name stem of its layers defaults to faceswap's."""
+
+    name: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$",
+                             description="Layer-name stem (defaults to faceswap's naming).")
+
+
+class ConvBlock(_Block):
+    """Conv2D then its activation (faceswap's Conv2DBlock)."""
+
+    block: Literal["conv"] = "conv"
+    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    kernel: int = Field(5, ge=1, le=15)
+    strides: int = Field(2, ge=1, le=4)
+    padding: Literal["same", "valid"] = "same"
+    activation: Activation = "leaky_relu"
+    slope: float = Field(0.1, ge=0.0, le=1.0, description="LeakyReLU negative slope.")
+    initializer: Initializer = "he_uniform"
+
+
+class DenseBlock(_Block):
+    """A Dense layer (GlorotUniform by default)."""
+
+    block: Literal["dense"] = "dense"
+    units: Filters | list[Filters] = Field(description="Units; a list repeats the block.")
+    initializer: Initializer = "glorot_uniform"
+
+
+class FlattenBlock(_Block):
+    """Flatten to one axis."""
+
+    block: Literal["flatten"] = "flatten"
+
+
+class ReshapeBlock(_Block):
+    """Reshape to ``shape`` (height, width, channels)."""
+
+    block: Literal["reshape"] = "reshape"
+    shape: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=3)
+
+
+class DropoutBlock(_Block):
+    """Dropout (``spatial: true``: SpatialDropout2D)."""
+
+    block: Literal["dropout"] = "dropout"
+    rate: float = Field(ge=0.0, lt=1.0)
+    spatial: bool = False
+
+
+class UpscaleBlock(_Block):
+    """faceswap's sub-pixel upscale: Conv2D 3x3 to 4f, LeakyReLU, pixel shuffle x2."""
+
+    block: Literal["upscale"] = "upscale"
+    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    kernel: int = Field(3, ge=1, le=15)
+    slope: float = Field(0.1, ge=0.0, le=1.0)
+    activation: bool = Field(True, description="LeakyReLU between the conv and the shuffle "
+                             "(faceswap's dfl_sae puts its own after the shuffle).")
+    initializer: Initializer = "he_uniform"
+
+
+class LeakyReluBlock(_Block):
+    """A LeakyReLU on its own."""
+
+    block: Literal["leaky_relu"] = "leaky_relu"
+    slope: float = Field(0.2, ge=0.0, le=1.0)
+
+
+class ResidualBlock(_Block):
+    """faceswap's residual block.
+
+    Conv 3x3, LeakyReLU(0.2), conv 3x3 (VarianceScaling 0.2), added to the input,
+    LeakyReLU(0.2).
+    """
+
+    block: Literal["residual"] = "residual"
+    filters: Filters | list[Filters] = Field(description="Filters (the input's channels); a "
+                                             "list repeats the block.")
+
+
+class OutputBlock(_Block):
+    """The output convolution: Conv2D to ``channels`` then a float32 sigmoid."""
+
+    block: Literal["output"] = "output"
+    channels: int = Field(3, ge=1, le=4)
+    kernel: int = Field(5, ge=1, le=15)
+    initializer: Initializer = "he_uniform"
+
+
+# block name -> (model, field a scalar shorthand sets)
+BLOCK_TYPES: dict[str, tuple[type[_Block], str | None]] = {
+    "conv": (ConvBlock, "filters"),
+    "dense": (DenseBlock, "units"),
+    "flatten": (FlattenBlock, None),
+    "reshape": (ReshapeBlock, "shape"),
+    "dropout": (DropoutBlock, "rate"),
+    "upscale": (UpscaleBlock, "filters"),
+    "leaky_relu": (LeakyReluBlock, "slope"),
+    "residual": (ResidualBlock, "filters"),
+    "output": (OutputBlock, "channels"),
+}
+
+
+def _as_tagged(value: Any) -> Any:
+    """``- flatten``, ``- dense: 1024`` and ``- conv: {...}`` as ``{"block": name, ...}``."""
+    if isinstance(value, str) and value in BLOCK_TYPES:
+        return {"block": value}
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, body),) = value.items()
+        if key in BLOCK_TYPES:
+            if isinstance(body, dict):
+                return {"block": key, **body}
+            shorthand = BLOCK_TYPES[key][1]
+            if body is None:
+                return {"block": key}
+            if shorthand is not None:
+                return {"block": key, shorthand: body}
+    return value
+
+
+Block = Annotated[
+    Union[ConvBlock, DenseBlock, FlattenBlock, ReshapeBlock, DropoutBlock,  # noqa: UP007
+          UpscaleBlock, LeakyReluBlock, ResidualBlock, OutputBlock],
+    Field(discriminator="block"), BeforeValidator(_as_tagged)]
+"""One block of a graph-form sub-model."""
