@@ -20,7 +20,8 @@ GRAPHS = Path(__file__).parent / "data" / "graphs"
 REFERENCE = Path(__file__).parents[2] / "shared" / "faceswap-models" / "reference.json"
 # graph spec -> faceswap reference case
 CASES = {"fs-original": "original_default", "fs-iae": "iae_default",
-         "fs-dfl-sae": "dfl_sae_default"}
+         "fs-dfl-sae": "dfl_sae_default", "fs-original-lowmem": "original_lowmem",
+         "fs-dfl-h128": "dfl_h128_default", "fs-dfl-h128-lowmem": "dfl_h128_lowmem"}
 
 
 def _reference() -> dict[str, Any]:
