@@ -39,6 +39,13 @@ class BlockNames:
         self.counts[base] += 1
         return name
 
+    def auto(self, base: str) -> str:
+        """Keras' automatic name: ``base``, then ``base_1``, ``base_2`` across the model."""
+        key = f"keras:{base}"
+        count = self.counts[key]
+        self.counts[key] += 1
+        return base if count == 0 else f"{base}_{count}"
+
 
 def _values(value: int | list[int]) -> list[int]:
     return value if isinstance(value, list) else [value]
@@ -58,6 +65,8 @@ def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames) ->
         x = b.add("conv2d", x, name=f"{stem}_conv2d", filters=filters, kernel=block.kernel,
                   strides=block.strides, padding=block.padding,
                   kernel_initializer=block.initializer)
+        if block.norm is not None:
+            x = b.add(f"{block.norm}_norm", x, name=f"{stem}_{block.norm}norm", epsilon=1e-3)
         x = _activation(b, x, block, stem)
     return x
 
@@ -85,10 +94,11 @@ def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockN
         stem = names.stem(block.name or f"residual_{filters}")
         skip = x
         x = b.add("conv2d", x, name=f"{stem}_conv2d_0", filters=filters, kernel=3, strides=1,
-                  padding="same", kernel_initializer="he_uniform")
+                  padding="same", kernel_initializer="he_uniform", use_bias=block.use_bias)
         x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_1", negative_slope=0.2)
         x = b.add("conv2d", x, name=f"{stem}_conv2d_1", filters=filters, kernel=3, strides=1,
-                  padding="same", kernel_initializer="variance_scaling_0.2")
+                  padding="same", kernel_initializer="variance_scaling_0.2",
+                  use_bias=block.use_bias)
         x = b.add("add", [x, skip], name="add")
         x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_3", negative_slope=0.2)
     return x
@@ -111,7 +121,8 @@ def _reshape(b: SubModelBuilder, x: Tensor, block: ReshapeBlock, names: BlockNam
 
 def _dropout(b: SubModelBuilder, x: Tensor, block: DropoutBlock, names: BlockNames) -> Tensor:
     kind = "spatial_dropout" if block.spatial else "dropout"
-    return b.add(kind, x, name=block.name or kind, rate=block.rate)
+    auto = "spatial_dropout2d" if block.spatial else "dropout"
+    return b.add(kind, x, name=block.name or names.auto(auto), rate=block.rate)
 
 
 def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames) -> Tensor:

@@ -29,7 +29,7 @@ class _Block(StrictModel):
 
 
 class ConvBlock(_Block):
-    """Conv2D then its activation (faceswap's Conv2DBlock)."""
+    """Conv2D, an optional normalization, then its activation (faceswap's Conv2DBlock)."""
 
     block: Literal["conv"] = "conv"
     filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
@@ -38,6 +38,9 @@ class ConvBlock(_Block):
     padding: Literal["same", "valid"] = "same"
     activation: Activation = "leaky_relu"
     slope: float = Field(0.1, ge=0.0, le=1.0, description="LeakyReLU negative slope.")
+    norm: Literal["instance", "batch"] | None = Field(
+        None, description="A normalization between the conv and its activation (instance: "
+        "faceswap's InstanceNormalization, one scale and one offset).")
     initializer: Initializer = "he_uniform"
 
 
@@ -63,7 +66,10 @@ class ReshapeBlock(_Block):
 
 
 class DropoutBlock(_Block):
-    """Dropout (``spatial: true``: SpatialDropout2D)."""
+    """Dropout (``spatial: true``: SpatialDropout2D).
+
+    Named like Keras names it: ``dropout``, ``dropout_1``, ... across the model.
+    """
 
     block: Literal["dropout"] = "dropout"
     rate: float = Field(ge=0.0, lt=1.0)
@@ -99,6 +105,7 @@ class ResidualBlock(_Block):
     block: Literal["residual"] = "residual"
     filters: Filters | list[Filters] = Field(description="Filters (the input's channels); a "
                                              "list repeats the block.")
+    use_bias: bool = Field(True, description="Whether the two convs have biases.")
 
 
 class OutputBlock(_Block):
