@@ -24,7 +24,8 @@ CASES = {"fs-original": "original_default", "fs-iae": "iae_default",
          "fs-dfl-h128": "dfl_h128_default", "fs-dfl-h128-lowmem": "dfl_h128_lowmem",
          "fs-lightweight": "lightweight_default", "fs-dfaker": "dfaker_default",
          "fs-dfl-sae-liae": "dfl_sae_liae", "fs-dfaker-original-lowmem": "dfaker_original_lowmem",
-         "fs-unbalanced": "unbalanced_default", "fs-unbalanced-lowmem": "unbalanced_lowmem"}
+         "fs-unbalanced": "unbalanced_default", "fs-unbalanced-lowmem": "unbalanced_lowmem",
+         "fs-realface": "realface_default"}
 
 
 def _reference() -> dict[str, Any]:
