@@ -120,10 +120,22 @@ def _attention(op: Op) -> keras.layers.Layer:
     return L.MultiHeadAttention(_attr(op, "heads"), _attr(op, "key_dim"), **_base(op))
 
 
-def _max_pool(op: Op) -> keras.layers.Layer:
-    pool = _attr(op, "pool", 2)
-    return L.MaxPooling2D(pool, strides=_attr(op, "strides", pool),
-                          padding=_attr(op, "padding", "valid"), **_base(op))
+def _pool(layer: type[keras.layers.Layer]) -> LayerFactory:
+    def factory(op: Op) -> keras.layers.Layer:
+        pool = _attr(op, "pool", 2)
+        return layer(pool, strides=_attr(op, "strides", pool),
+                     padding=_attr(op, "padding", "valid"), **_base(op))
+    return factory
+
+
+def _separable_conv(op: Op) -> keras.layers.Layer:
+    return L.SeparableConv2D(_attr(op, "filters"), _attr(op, "kernel"),
+                             strides=_attr(op, "strides", 1),
+                             padding=_attr(op, "padding", "same"),
+                             depth_multiplier=_attr(op, "depth_multiplier", 1),
+                             use_bias=_attr(op, "use_bias", True),
+                             depthwise_initializer=_initializer(op),
+                             pointwise_initializer=_initializer(op), **_base(op))
 
 
 EMITTERS: dict[str, Emitter] = {
@@ -143,6 +155,7 @@ EMITTERS: dict[str, Emitter] = {
     "dense": Emitter(_dense),
     "conv2d": Emitter(_conv(L.Conv2D)),
     "conv2d_transpose": Emitter(_conv(L.Conv2DTranspose)),
+    "separable_conv2d": Emitter(_separable_conv),
     "pixel_shuffle": Emitter(lambda op: PixelShuffle(_attr(op, "scale", 2), **_base(op))),
     "upsampling2d": Emitter(lambda op: L.UpSampling2D(
         _attr(op, "size"), interpolation=_attr(op, "interpolation", "nearest"), **_base(op))),
@@ -151,7 +164,8 @@ EMITTERS: dict[str, Emitter] = {
     "reflection_pad": Emitter(lambda op: ReflectionPadding2D(_attr(op, "padding"),
                                                              **_base(op))),
     "reflection_pad_same": Emitter(_reflection_pad_same),
-    "max_pool2d": Emitter(_max_pool),
+    "max_pool2d": Emitter(_pool(L.MaxPooling2D)),
+    "avg_pool2d": Emitter(_pool(L.AveragePooling2D)),
     "global_avg_pool": Emitter(lambda op: L.GlobalAveragePooling2D(**_base(op))),
     "global_max_pool": Emitter(lambda op: L.GlobalMaxPooling2D(**_base(op))),
     "batch_norm": Emitter(lambda op: L.BatchNormalization(**_given(op, epsilon="epsilon"),

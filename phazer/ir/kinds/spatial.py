@@ -78,6 +78,21 @@ def _conv2d_transpose(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (h * s, w * s, attrs["filters"])
 
 
+def _separable_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
+    # a k x k depthwise kernel per input channel (times the depth multiplier), then a 1x1
+    # pointwise conv to the filters, with one bias per filter
+    k, cin, depth = attrs["kernel"], ins[0][-1], attrs.get("depth_multiplier", 1)
+    bias = attrs["filters"] if attrs.get("use_bias", True) else 0
+    return ParamCount(k * k * cin * depth + cin * depth * attrs["filters"] + bias)
+
+
+def _separable_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    k, cin, depth = attrs["kernel"], ins[0][-1], attrs.get("depth_multiplier", 1)
+    positions = out[0] * out[1]
+    bias = math.prod(out) if attrs.get("use_bias", True) else 0
+    return 2 * positions * cin * depth * (k * k + attrs["filters"]) + bias
+
+
 # --- resampling and padding ------------------------------------------------------------------
 def _pixel_shuffle(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     h, w, c = single(ins, 3)
@@ -127,6 +142,11 @@ def _max_pool2d(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (conv_output_size(h, k, s, pad), conv_output_size(w, k, s, pad), c)
 
 
+def _avg_pool_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
+    k = attrs.get("pool", 2)
+    return k * k * math.prod(out)
+
+
 def _global_pool(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     return (single(ins, 3)[-1],)
 
@@ -136,6 +156,10 @@ KINDS: tuple[OpKind, ...] = (
             flops=_conv_flops),
     op_kind("conv2d_transpose", _conv2d_transpose, backward=KERNEL, attrs=_CONV_ATTRS,
             params=_conv_params, flops=_deconv_flops),
+    # depthwise k x k then pointwise 1x1 (Keras' SeparableConv2D)
+    op_kind("separable_conv2d", _conv2d, backward=KERNEL,
+            attrs=_CONV_ATTRS | {"depth_multiplier"}, params=_separable_params,
+            flops=_separable_flops),
     op_kind("pixel_shuffle", _pixel_shuffle, backward=FUSED, attrs={"scale"}),
     # interpolation: "nearest" | "bilinear"
     op_kind("upsampling2d", _upscaled, backward=FUSED, attrs={"size", "interpolation"},
@@ -149,6 +173,9 @@ KINDS: tuple[OpKind, ...] = (
             attrs={"kernel", "strides"}),
     op_kind("max_pool2d", _max_pool2d, backward=SAVES_INPUT,
             attrs={"pool", "strides", "padding"}, flops=_pool_flops),
+    # the mean of each window: its gradient spreads evenly, so it keeps nothing
+    op_kind("avg_pool2d", _max_pool2d, backward=KEEPS_NOTHING,
+            attrs={"pool", "strides", "padding"}, flops=_avg_pool_flops),
     op_kind("global_avg_pool", _global_pool, backward=KEEPS_NOTHING, attrs=(),
             flops=_pool_flops),
     op_kind("global_max_pool", _global_pool, backward=SAVES_INPUT, attrs=(),
