@@ -25,7 +25,8 @@ CASES = {"fs-original": "original_default", "fs-iae": "iae_default",
          "fs-lightweight": "lightweight_default", "fs-dfaker": "dfaker_default",
          "fs-dfl-sae-liae": "dfl_sae_liae", "fs-dfaker-original-lowmem": "dfaker_original_lowmem",
          "fs-unbalanced": "unbalanced_default", "fs-unbalanced-lowmem": "unbalanced_lowmem",
-         "fs-realface": "realface_default"}
+         "fs-realface": "realface_default", "fs-villain": "villain_default",
+         "fs-villain-lowmem": "villain_lowmem"}
 
 
 def _reference() -> dict[str, Any]:

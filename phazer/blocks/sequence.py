@@ -15,14 +15,20 @@ from dataclasses import dataclass, field
 
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.graph_blocks import (
+    AvgPoolBlock,
+    BatchNormBlock,
+    BranchBlock,
     ConvBlock,
     DenseBlock,
     DropoutBlock,
     FlattenBlock,
     LeakyReluBlock,
     OutputBlock,
+    PixelShuffleBlock,
     ReshapeBlock,
     ResidualBlock,
+    SeparableConvBlock,
+    UpsampleBlock,
     UpscaleBlock,
 )
 
@@ -51,7 +57,8 @@ def _values(value: int | list[int]) -> list[int]:
     return value if isinstance(value, list) else [value]
 
 
-def _activation(b: SubModelBuilder, x: Tensor, block: ConvBlock, stem: str) -> Tensor:
+def _activation(b: SubModelBuilder, x: Tensor, block: ConvBlock | SeparableConvBlock,
+                stem: str) -> Tensor:
     if block.activation == "leaky_relu":
         return b.add("leaky_relu", x, name=f"{stem}_leakyrelu", negative_slope=block.slope)
     if block.activation == "linear":
@@ -132,11 +139,60 @@ def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames
     return b.add("activation", x, name=stem, function="sigmoid", dtype="float32")
 
 
+def _separable_conv(b: SubModelBuilder, x: Tensor, block: SeparableConvBlock,
+                    names: BlockNames) -> Tensor:
+    for filters in _values(block.filters):
+        stem = names.stem(block.name or f"separableconv2d_{filters}")
+        # faceswap spells the layer "seperableconv2d"
+        x = b.add("separable_conv2d", x, name=f"{stem}_seperableconv2d", filters=filters,
+                  kernel=block.kernel, strides=block.strides, padding=block.padding,
+                  depth_multiplier=block.depth_multiplier,
+                  kernel_initializer=block.initializer)
+        x = _activation(b, x, block, stem)
+    return x
+
+
+def _pixel_shuffle(b: SubModelBuilder, x: Tensor, block: PixelShuffleBlock,
+                   names: BlockNames) -> Tensor:
+    return b.add("pixel_shuffle", x, name=block.name or names.auto("pixel_shuffler"),
+                 scale=block.scale)
+
+
+def _avg_pool(b: SubModelBuilder, x: Tensor, block: AvgPoolBlock, names: BlockNames) -> Tensor:
+    return b.add("avg_pool2d", x, name=block.name or names.auto("average_pooling2d"),
+                 pool=block.pool, strides=block.strides or block.pool, padding=block.padding)
+
+
+def _upsample(b: SubModelBuilder, x: Tensor, block: UpsampleBlock, names: BlockNames) -> Tensor:
+    return b.add("upsampling2d", x, name=block.name or names.auto("up_sampling2d"),
+                 size=block.size, interpolation=block.interpolation)
+
+
+def _batch_norm(b: SubModelBuilder, x: Tensor, block: BatchNormBlock,
+                names: BlockNames) -> Tensor:
+    return b.add("batch_norm", x, name=block.name or names.auto("batch_normalization"),
+                 epsilon=block.epsilon)
+
+
+def _branch(b: SubModelBuilder, x: Tensor, block: BranchBlock, names: BlockNames) -> Tensor:
+    outputs = []
+    for branch in block.branches:
+        y = x
+        for inner in branch:
+            y = BLOCK_BUILDERS[inner.block](b, y, inner, names)
+        outputs.append(y)
+    if block.join == "add":
+        return b.add("add", outputs, name=block.name or names.auto("add"))
+    return b.add("concatenate", outputs, name=block.name or names.auto("concatenate"))
+
+
 BlockFn = Callable[[SubModelBuilder, Tensor, object, BlockNames], Tensor]
 BLOCK_BUILDERS: dict[str, BlockFn] = {
     "conv": _conv, "dense": _dense, "flatten": _flatten, "reshape": _reshape,
     "dropout": _dropout, "upscale": _upscale, "leaky_relu": _leaky_relu,
-    "residual": _residual, "output": _output,
+    "residual": _residual, "output": _output, "separable_conv": _separable_conv,
+    "pixel_shuffle": _pixel_shuffle, "avg_pool": _avg_pool, "upsample": _upsample,
+    "batch_norm": _batch_norm, "branch": _branch,
 }
 """The IR of every graph-form block, by its ``block`` name."""
 

@@ -108,6 +108,64 @@ class ResidualBlock(_Block):
     use_bias: bool = Field(True, description="Whether the two convs have biases.")
 
 
+class SeparableConvBlock(_Block):
+    """SeparableConv2D (depthwise then pointwise) then its activation (ReLU by default)."""
+
+    block: Literal["separable_conv"] = "separable_conv"
+    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    kernel: int = Field(5, ge=1, le=15)
+    strides: int = Field(2, ge=1, le=4)
+    padding: Literal["same", "valid"] = "same"
+    depth_multiplier: int = Field(1, ge=1, le=16)
+    activation: Activation = "relu"
+    slope: float = Field(0.1, ge=0.0, le=1.0, description="LeakyReLU negative slope.")
+    initializer: Initializer = "glorot_uniform"
+
+
+class PixelShuffleBlock(_Block):
+    """A pixel shuffle on its own: (h, w, c) -> (h*s, w*s, c/s^2)."""
+
+    block: Literal["pixel_shuffle"] = "pixel_shuffle"
+    scale: int = Field(2, ge=2, le=8)
+
+
+class AvgPoolBlock(_Block):
+    """AveragePooling2D (strides default to the pool size)."""
+
+    block: Literal["avg_pool"] = "avg_pool"
+    pool: int = Field(2, ge=1, le=8)
+    strides: int | None = Field(None, ge=1, le=8)
+    padding: Literal["same", "valid"] = "valid"
+
+
+class UpsampleBlock(_Block):
+    """UpSampling2D by ``size`` (nearest or bilinear)."""
+
+    block: Literal["upsample"] = "upsample"
+    size: int = Field(2, ge=2, le=16)
+    interpolation: Literal["nearest", "bilinear"] = "nearest"
+
+
+class BatchNormBlock(_Block):
+    """BatchNormalization on its own (its moving mean and variance are not trained)."""
+
+    block: Literal["batch_norm"] = "batch_norm"
+    epsilon: float = Field(1e-3, gt=0.0, le=1.0)
+
+
+class BranchBlock(_Block):
+    """Parallel branches on the same input, joined.
+
+    Each branch is a list of blocks (an empty list passes the input through); the branches'
+    outputs are added (``join: add``) or concatenated on channels (``join: concat``).
+    """
+
+    block: Literal["branch"] = "branch"
+    branches: list[list[Block]] = Field(min_length=2, description="The branches, each a "
+                                        "list of blocks ([] is the input itself).")
+    join: Literal["add", "concat"] = "concat"
+
+
 class OutputBlock(_Block):
     """The output convolution: Conv2D to ``channels`` then a float32 sigmoid."""
 
@@ -128,6 +186,12 @@ BLOCK_TYPES: dict[str, tuple[type[_Block], str | None]] = {
     "leaky_relu": (LeakyReluBlock, "slope"),
     "residual": (ResidualBlock, "filters"),
     "output": (OutputBlock, "channels"),
+    "separable_conv": (SeparableConvBlock, "filters"),
+    "pixel_shuffle": (PixelShuffleBlock, "scale"),
+    "avg_pool": (AvgPoolBlock, "pool"),
+    "upsample": (UpsampleBlock, "size"),
+    "batch_norm": (BatchNormBlock, "epsilon"),
+    "branch": (BranchBlock, "branches"),
 }
 
 
@@ -150,6 +214,9 @@ def _as_tagged(value: Any) -> Any:
 
 Block = Annotated[
     Union[ConvBlock, DenseBlock, FlattenBlock, ReshapeBlock, DropoutBlock,  # noqa: UP007
-          UpscaleBlock, LeakyReluBlock, ResidualBlock, OutputBlock],
+          UpscaleBlock, LeakyReluBlock, ResidualBlock, OutputBlock, SeparableConvBlock,
+          PixelShuffleBlock, AvgPoolBlock, UpsampleBlock, BatchNormBlock, BranchBlock],
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
 """One block of a graph-form sub-model."""
+
+BranchBlock.model_rebuild()
