@@ -26,7 +26,7 @@ CASES = {"fs-original": "original_default", "fs-iae": "iae_default",
          "fs-dfl-sae-liae": "dfl_sae_liae", "fs-dfaker-original-lowmem": "dfaker_original_lowmem",
          "fs-unbalanced": "unbalanced_default", "fs-unbalanced-lowmem": "unbalanced_lowmem",
          "fs-realface": "realface_default", "fs-villain": "villain_default",
-         "fs-villain-lowmem": "villain_lowmem"}
+         "fs-villain-lowmem": "villain_lowmem", "fs-dlight": "dlight_default"}
 
 
 def _reference() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.graph_blocks import (
@@ -30,6 +30,7 @@ from phazer.spec.graph_blocks import (
     SeparableConvBlock,
     UpsampleBlock,
     UpscaleBlock,
+    UpscaleHybridBlock,
 )
 
 
@@ -81,13 +82,32 @@ def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames) ->
 def _upscale(b: SubModelBuilder, x: Tensor, block: UpscaleBlock, names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
         stem = names.stem(block.name or f"upscale_{filters}")
-        x = b.add("conv2d", x, name=f"{stem}_conv2d_conv2d", filters=filters * 4,
-                  kernel=block.kernel, strides=1, padding="same",
-                  kernel_initializer=block.initializer)
-        if block.activation:
-            x = b.add("leaky_relu", x, name=f"{stem}_conv2d_leakyrelu",
-                      negative_slope=block.slope)
-        x = b.add("pixel_shuffle", x, name=f"{stem}_pixelshuffler", scale=2)
+        x = _subpixel(b, x, block, filters, stem)
+    return x
+
+
+def _subpixel(b: SubModelBuilder, x: Tensor, block: UpscaleBlock | UpscaleHybridBlock,
+              filters: int, stem: str) -> Tensor:
+    x = b.add("conv2d", x, name=f"{stem}_conv2d_conv2d", filters=filters * block.scale ** 2,
+              kernel=block.kernel, strides=1, padding="same",
+              kernel_initializer=block.initializer)
+    if block.activation:
+        x = b.add("leaky_relu", x, name=f"{stem}_conv2d_leakyrelu", negative_slope=block.slope)
+    return b.add("pixel_shuffle", x, name=f"{stem}_pixelshuffler", scale=block.scale)
+
+
+def _upscale_hybrid(b: SubModelBuilder, x: Tensor, block: UpscaleHybridBlock,
+                    names: BlockNames) -> Tensor:
+    for filters in _values(block.filters):
+        stem = names.stem(block.name or f"upscale2x_{filters}_hyb")
+        half = filters // 2
+        shuffled = _subpixel(b, x, block, half, names.stem(f"upscale_{half}"))
+        resized = b.add("conv2d", x, name=f"{stem}_conv2d", filters=filters - half,
+                        kernel=block.kernel, strides=1, padding="same",
+                        kernel_initializer=block.initializer)
+        resized = b.add("upsampling2d", resized, name=f"{stem}_upsampling2D", size=block.scale,
+                        interpolation="bilinear")
+        x = b.add("concatenate", [shuffled, resized], name=f"{stem}_concatenate")
     return x
 
 
@@ -189,7 +209,8 @@ def _branch(b: SubModelBuilder, x: Tensor, block: BranchBlock, names: BlockNames
 BlockFn = Callable[[SubModelBuilder, Tensor, object, BlockNames], Tensor]
 BLOCK_BUILDERS: dict[str, BlockFn] = {
     "conv": _conv, "dense": _dense, "flatten": _flatten, "reshape": _reshape,
-    "dropout": _dropout, "upscale": _upscale, "leaky_relu": _leaky_relu,
+    "dropout": _dropout, "upscale": _upscale, "upscale_hybrid": _upscale_hybrid,
+    "leaky_relu": _leaky_relu,
     "residual": _residual, "output": _output, "separable_conv": _separable_conv,
     "pixel_shuffle": _pixel_shuffle, "avg_pool": _avg_pool, "upsample": _upsample,
     "batch_norm": _batch_norm, "branch": _branch,
@@ -209,4 +230,23 @@ def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[in
     x = b.input(tuple(input_shape), name="input_layer")
     for block in blocks:
         x = BLOCK_BUILDERS[block.block](b, x, block, names)  # type: ignore[attr-defined]
-    return b.build(x)
+    return keras_order(b.build(x))
+
+
+def keras_order(sub: SubModelIR) -> SubModelIR:
+    """``sub`` with its ops in the order Keras lists a functional model's layers.
+
+    Keras gives every layer its longest distance to an output and lists the deepest first,
+    ties in build order: parallel branches interleave (both branches' first layers, then
+    their second ones, ...). A chain keeps its build order.
+    """
+    consumers: dict[str, list[str]] = {}
+    for op in sub.ops:
+        for source in op.inputs:
+            consumers.setdefault(source, []).append(op.name)
+    depth: dict[str, int] = {}
+    for op in reversed(sub.ops):
+        depth[op.name] = max((depth[c] + 1 for c in consumers.get(op.name, ())), default=0)
+    index = {op.name: i for i, op in enumerate(sub.ops)}
+    ordered = sorted(sub.ops, key=lambda op: (-depth[op.name], index[op.name]))
+    return replace(sub, ops=tuple(ordered))

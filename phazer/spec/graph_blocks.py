@@ -82,9 +82,28 @@ class UpscaleBlock(_Block):
     block: Literal["upscale"] = "upscale"
     filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
     kernel: int = Field(3, ge=1, le=15)
+    scale: int = Field(2, ge=2, le=8, description="Upscale factor (the conv makes "
+                       "filters * scale^2 channels).")
     slope: float = Field(0.1, ge=0.0, le=1.0)
     activation: bool = Field(True, description="LeakyReLU between the conv and the shuffle "
                              "(faceswap's dfl_sae puts its own after the shuffle).")
+    initializer: Initializer = "he_uniform"
+
+
+class UpscaleHybridBlock(_Block):
+    """faceswap's hybrid upscale, two branches concatenated.
+
+    A sub-pixel upscale to half the filters beside a conv to the other half resized by a
+    bilinear UpSampling2D.
+    """
+
+    block: Literal["upscale_hybrid"] = "upscale_hybrid"
+    filters: Filters | list[Filters] = Field(description="Filters out (half from each "
+                                             "branch); a list repeats the block.")
+    kernel: int = Field(3, ge=1, le=15)
+    scale: int = Field(2, ge=2, le=8)
+    slope: float = Field(0.1, ge=0.0, le=1.0)
+    activation: bool = Field(True, description="LeakyReLU inside the sub-pixel upscale.")
     initializer: Initializer = "he_uniform"
 
 
@@ -183,6 +202,7 @@ BLOCK_TYPES: dict[str, tuple[type[_Block], str | None]] = {
     "reshape": (ReshapeBlock, "shape"),
     "dropout": (DropoutBlock, "rate"),
     "upscale": (UpscaleBlock, "filters"),
+    "upscale_hybrid": (UpscaleHybridBlock, "filters"),
     "leaky_relu": (LeakyReluBlock, "slope"),
     "residual": (ResidualBlock, "filters"),
     "output": (OutputBlock, "channels"),
@@ -214,8 +234,9 @@ def _as_tagged(value: Any) -> Any:
 
 Block = Annotated[
     Union[ConvBlock, DenseBlock, FlattenBlock, ReshapeBlock, DropoutBlock,  # noqa: UP007
-          UpscaleBlock, LeakyReluBlock, ResidualBlock, OutputBlock, SeparableConvBlock,
-          PixelShuffleBlock, AvgPoolBlock, UpsampleBlock, BatchNormBlock, BranchBlock],
+          UpscaleBlock, UpscaleHybridBlock, LeakyReluBlock, ResidualBlock, OutputBlock,
+          SeparableConvBlock, PixelShuffleBlock, AvgPoolBlock, UpsampleBlock, BatchNormBlock,
+          BranchBlock],
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
 """One block of a graph-form sub-model."""
 
