@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from phazer.blocks.context import ResolvedSizes
 from phazer.blocks.sequence import BlockNames, build_sequence
+from phazer.compiler import Compiled, with_weights
+from phazer.graph.graph_form import graph_form_routing
 from phazer.graph.routes import Step, parse_route
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
@@ -19,20 +22,6 @@ from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import GRAPH_SHAPE_MISMATCH, Issue
 from phazer.sides import face_in, face_out
 from phazer.spec.graph_form import GraphSpec
-
-
-@dataclass(frozen=True)
-class CompiledGraph:
-    """A compiled graph-form spec: the model (None when it cannot be built) and the issues."""
-
-    spec: GraphSpec
-    model: ModelIR | None
-    issues: tuple[Issue, ...]
-
-    @property
-    def errors(self) -> list[Issue]:
-        """Why the spec cannot be built (empty when it was)."""
-        return [i for i in self.issues if i.severity == "error"]
 
 
 @dataclass
@@ -133,8 +122,14 @@ def _keras_order(build: _Build, outputs: dict[str, str]) -> dict[str, SubModelIR
     return {n: build.submodels[n] for n in order}
 
 
-def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> CompiledGraph:
-    """Compile a graph-form spec; never raises for what cannot be built."""
+def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
+    """Compile a graph-form spec; never raises for what cannot be built.
+
+    The result is the same :class:`~phazer.compiler.Compiled` as a Phaze-A spec's: its graph
+    is the routes' routing graph (:func:`phazer.graph.graph_form.graph_form_routing`), with
+    ``has_weights`` read off the IR once it is built.
+    """
+    graph = graph_form_routing(spec)
     build = _Build(spec)
     for side, side_spec in spec.sides.items():
         size = side_spec.input
@@ -145,7 +140,7 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> CompiledGrap
         if last is not None:
             outputs[face_out(side)] = value_ref(last, 0)
     if build.issues:
-        return CompiledGraph(spec, None, tuple(build.issues))
+        return Compiled(spec, graph, None, tuple(build.issues), ResolvedSizes())
     model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),
                     _keras_order(build, outputs), tuple(build.nodes), outputs)
-    return CompiledGraph(spec, model, ())
+    return Compiled(spec, with_weights(graph, model), model, (), ResolvedSizes())

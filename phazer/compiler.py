@@ -35,6 +35,7 @@ from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import BUILD_FAILED, Issue
 from phazer.sides import FACE_OUT, face_in, face_out, mask_out, parse
+from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
 
@@ -52,7 +53,7 @@ class Compiled:
         sizes: the sizes the builders recorded (partial when the build stopped).
     """
 
-    spec: ModelSpec
+    spec: ModelSpec | GraphSpec
     graph: nx.DiGraph
     model: ModelIR | None
     issues: tuple[Issue, ...]
@@ -88,11 +89,12 @@ def compile_model(spec: ModelSpec, graph: nx.DiGraph | None = None,
     if model is not None and context.errors:
         model = None
     if model is not None:
-        graph = _with_weights(graph, model)
+        graph = with_weights(graph, model)
     return Compiled(spec, graph, model, tuple(context.issues), context.sizes)
 
 
-def _with_weights(graph: nx.DiGraph, model: ModelIR) -> nx.DiGraph:
+def with_weights(graph: nx.DiGraph, model: ModelIR) -> nx.DiGraph:
+    """A copy of ``graph`` whose nodes say whether their sub-model holds weights (the IR's)."""
     weighted = graph.copy()
     for node, data in weighted.nodes(data=True):
         if data["kind"] in SUBMODEL_KINDS:

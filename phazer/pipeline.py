@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from phazer import compiler
+from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
 if TYPE_CHECKING:
@@ -33,16 +34,21 @@ class Pipeline:
     """The stages of one spec, computed on first use and cached.
 
     Attributes:
-        spec: the schema-valid spec.
+        spec: the schema-valid spec: Phaze-A's switches (``phazer: 1``) or the graph form
+            (``phazer: 2``); every stage after the graph is the same for both.
         name: the model's name (defaults to the spec's name, or "phazer").
     """
 
-    spec: ModelSpec
+    spec: ModelSpec | GraphSpec
     name: str | None = None
 
     @cached_property
     def graph(self) -> nx.DiGraph:
         """The routing graph (before the build: no ``has_weights`` on its nodes)."""
+        if isinstance(self.spec, GraphSpec):
+            from phazer.graph.graph_form import graph_form_routing
+
+            return graph_form_routing(self.spec)
         from phazer.graph import build_routing_graph
 
         return build_routing_graph(self.spec)
@@ -50,6 +56,10 @@ class Pipeline:
     @cached_property
     def compiled(self) -> Compiled:
         """The compiled spec: the model IR (None when it cannot be built) and the issues."""
+        if isinstance(self.spec, GraphSpec):
+            from phazer.compile_graph import compile_graph_spec
+
+            return compile_graph_spec(self.spec, self.name)
         return compiler.compile_model(self.spec, self.graph, self.name)
 
     @property

@@ -134,10 +134,90 @@ def test_blocks_that_do_not_fit_are_reported() -> None:
 
 
 @pytest.mark.keras
-def test_the_keras_model_has_faceswaps_parameter_count() -> None:
+@pytest.mark.parametrize("graph", ["fs-iae", "fs-dlight", "fs-villain-lowmem"])
+def test_the_keras_model_has_faceswaps_parameter_count(graph: str) -> None:
+    """iae (shared sub-models), dlight (branches, hybrid upscales, pooling, batch norm) and
+    villain (separable convs, an added skip) built in Keras have faceswap's params."""
     from phazer.emit import emit_model
 
-    expected = _reference()["iae_default"]["result"]
-    model = emit_model(compile_graph_spec(load("fs-iae")).model)
+    expected = _reference()[CASES[graph]]["result"]
+    model = emit_model(compile_graph_spec(load(graph)).model)
     assert model.count_params() == expected["total_params"]
     assert list(model.output_names) == ["face_out_a", "face_out_b"]
+    subs = {layer.name: layer.count_params() for layer in model.layers if hasattr(layer, "layers")}
+    assert subs == {name: sub["params"] for name, sub in expected["sub_models"].items()}
+
+
+# --- the blocks' shorthands and the layer order ---------------------------------------------
+def _one_model(blocks: list[Any], size: int = 16) -> Any:
+    spec = GraphSpec.model_validate({"sides": {"a": {"input": size}},
+                                     "models": {"net": blocks}, "routes": {"a": "net"}})
+    compiled = compile_graph_spec(spec)
+    assert compiled.errors == []
+    return compiled.model.submodels["net"]
+
+
+def test_block_shorthands() -> None:
+    """Bare names and scalars: ``- pixel_shuffle``, ``- avg_pool: 2``, ``- upsample: 4``,
+    ``- batch_norm``; a branch's branches are lists of blocks, ``[]`` the input itself."""
+    sub = _one_model([
+        {"conv": {"filters": 16, "kernel": 3, "strides": 1, "norm": "instance"}},
+        "pixel_shuffle", {"avg_pool": 2}, {"upsample": 4}, "batch_norm",
+        {"separable_conv": {"filters": 8, "kernel": 3, "strides": 1}},
+        {"branch": {"join": "add", "branches": [[{"leaky_relu": 0.2}], []]}},
+    ])
+    assert [(op.kind, op.shape) for op in sub.ops[1:]] == [
+        ("conv2d", (16, 16, 16)), ("instance_norm", (16, 16, 16)), ("leaky_relu", (16, 16, 16)),
+        ("pixel_shuffle", (32, 32, 4)), ("avg_pool2d", (16, 16, 4)),
+        ("upsampling2d", (64, 64, 4)), ("batch_norm", (64, 64, 4)),
+        ("separable_conv2d", (64, 64, 8)), ("activation", (64, 64, 8)),
+        ("leaky_relu", (64, 64, 8)), ("add", (64, 64, 8))]
+    # Keras' automatic names, numbered across the model
+    assert [op.name for op in sub.ops if op.kind in ("pixel_shuffle", "avg_pool2d", "add")] == [
+        "pixel_shuffler", "average_pooling2d", "add"]
+    assert sub.ops[8].name == "separableconv2d_8_0_seperableconv2d"
+
+
+def test_branches_are_listed_in_keras_order() -> None:
+    """Deepest first, ties in build order: a 3-layer branch beside a 2-layer one interleaves
+    (as faceswap's hybrid upscale shows in Keras' summary)."""
+    sub = _one_model([{"upscale_hybrid": 8}])
+    assert [op.name for op in sub.ops] == [
+        "input_layer", "upscale_4_0_conv2d_conv2d", "upscale_4_0_conv2d_leakyrelu",
+        "upscale2x_8_hyb_0_conv2d", "upscale_4_0_pixelshuffler",
+        "upscale2x_8_hyb_0_upsampling2D", "upscale2x_8_hyb_0_concatenate"]
+    assert sub.output_shapes == ((32, 32, 8),)
+
+
+def test_a_branch_needs_two_branches() -> None:
+    with pytest.raises(ValidationError, match="at least 2"):
+        GraphSpec.model_validate({"sides": {"a": {"input": 16}}, "routes": {"a": "net"},
+                                  "models": {"net": [{"branch": {"branches": [["flatten"]]}}]}})
+
+
+# --- through the CLI: no special case after the graph ------------------------------------------
+def test_summary_json_of_a_graph_spec(capsys) -> None:
+    from phazer.cli.main import main
+
+    assert main(["summary", str(GRAPHS / "fs-iae.yaml"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = _reference()["iae_default"]["result"]
+    assert data["total_params"] == expected["total_params"]
+    assert {s["name"]: s["params"] for s in data["submodels"]} == {
+        name: sub["params"] for name, sub in expected["sub_models"].items()}
+    inter_both = next(s for s in data["submodels"] if s["name"] == "inter_both")
+    assert (inter_both["sides"], inter_both["calls"]) == (["a", "b"], 2)
+    assert data["memory"]["total"] > 0
+
+
+def test_validate_a_graph_spec_that_cannot_swap(tmp_path, capsys) -> None:
+    """PHZ203 applies to graphs too: with every sub-model shared, the sides cannot swap."""
+    from phazer.cli.main import main
+
+    data = _spec(routes={"a": "encoder -> decoder_a", "b": "encoder -> decoder_a"})
+    path = tmp_path / "shared.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "PHZ203" in out and "routes.b" in out
+    assert main(["validate", str(GRAPHS / "fs-original.yaml")]) == 0

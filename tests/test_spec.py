@@ -328,8 +328,16 @@ def test_bad_list_item_choice(tmp_path):
 
 
 def test_bad_format_version(tmp_path):
-    issue = only_issue(write(tmp_path, "s.yaml", "phazer: 2\n"))
+    issue = only_issue(write(tmp_path, "s.yaml", "phazer: 3\n"))
     assert (issue.code, issue.path, issue.line) == ("PHZ107", "phazer", 1)
+    assert "versions 1 and 2" in issue.message
+
+
+def test_version_2_is_the_graph_form(tmp_path):
+    """`phazer: 2` is read as the graph form: its own required fields are asked for."""
+    issues = issues_of(write(tmp_path, "s.yaml", "phazer: 2\n"))
+    assert sorted((i.code, i.path) for i in issues) == [
+        ("PHZ106", "models"), ("PHZ106", "routes"), ("PHZ106", "sides")]
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

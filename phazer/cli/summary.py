@@ -206,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(submodel_table(figures))
     pipeline = summary.pipeline
     console.print(routing_text(pipeline.spec, pipeline.graph))
-    console.print(filters_table(pipeline, figures))
+    if pipeline.spec.phazer == 1:  # the graph form writes every filter count itself
+        console.print(filters_table(pipeline, figures))
     console.print(memory_table(memory))
     if args.layers:
         for table in layer_tables(figures):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from phazer.pipeline import Pipeline
+    from phazer.spec.graph_form import GraphSpec
     from phazer.spec.models import ModelSpec
 
 STAGES: tuple[str, ...] = ("routing", "arithmetic")
@@ -33,7 +34,7 @@ STAGES: tuple[str, ...] = ("routing", "arithmetic")
 class RuleContext:
     """What a rule may look at: the spec and its pipeline (graph, compiled IR), on demand."""
 
-    spec: ModelSpec
+    spec: ModelSpec | GraphSpec
     extra: dict[str, object] = field(default_factory=dict)
     given_pipeline: Pipeline | None = None
 
@@ -63,14 +64,19 @@ class Rule:
     stage: str
     codes: tuple[str, ...]
     check: RuleFunction
+    forms: tuple[int, ...] = (1,)
 
 
 # The attribute :func:`rule` sets on a rule function: its :class:`Rule`.
 RULE_ATTRIBUTE = "__phazer_rule__"
 
 
-def rule(stage: str, *codes: str) -> Callable[[RuleFunction], RuleFunction]:
+def rule(stage: str, *codes: str, forms: tuple[int, ...] = (1,)
+         ) -> Callable[[RuleFunction], RuleFunction]:
     """Mark a function as a rule of ``stage`` that may emit ``codes`` (registers nothing).
+
+    ``forms`` are the spec format versions it checks: 1 (Phaze-A's switches, the default)
+    and/or 2 (the graph form).
 
     Raises:
         ValueError: ``stage`` is not one of :data:`STAGES`.
@@ -79,7 +85,8 @@ def rule(stage: str, *codes: str) -> Callable[[RuleFunction], RuleFunction]:
         raise ValueError(f"unknown rule stage {stage!r}; expected one of {STAGES}")
 
     def decorate(function: RuleFunction) -> RuleFunction:
-        setattr(function, RULE_ATTRIBUTE, Rule(function.__name__, stage, codes, function))
+        setattr(function, RULE_ATTRIBUTE,
+                Rule(function.__name__, stage, codes, function, forms))
         return function
 
     return decorate
@@ -116,7 +123,7 @@ def load_rule_modules() -> tuple[Rule, ...]:
     return registered_rules()
 
 
-def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
+def run_rules(spec: ModelSpec | GraphSpec, stages: Iterable[str] = STAGES,
               pipeline: Pipeline | None = None) -> list[Issue]:
     """Run the rules of the given stages, in stage order, and collect their issues.
 
@@ -133,6 +140,6 @@ def run_rules(spec: ModelSpec, stages: Iterable[str] = STAGES,
         if stage == "arithmetic" and any(i.severity == "error" for i in issues):
             break
         for registered in rules:
-            if registered.stage == stage:
+            if registered.stage == stage and spec.phazer in registered.forms:
                 issues.extend(registered.check(context))
     return issues

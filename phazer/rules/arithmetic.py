@@ -38,7 +38,8 @@ def _sizes(context: RuleContext) -> ResolvedSizes:
 
 
 @rule("arithmetic", "PHZ301", "PHZ302", "PHZ303", "PHZ304", "PHZ305", "PHZ306", "PHZ307",
-      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314", "PHZ320", "PHZ321", "PHZ324", "PHZ399")
+      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314", "PHZ320", "PHZ321", "PHZ324", "PHZ399",
+      "PHZ210", forms=(1, 2))
 def buildable(context: RuleContext) -> Iterator[Issue]:
     """What the builders reported: why the spec cannot be built, and what faceswap adjusts.
 
@@ -120,7 +121,7 @@ def encoder_input_notes(context: RuleContext) -> Iterator[Issue]:
                     f"use encoder.scaling 100 for the native {info.default_size}px grid")
 
 
-@rule("arithmetic", "PHZ313")
+@rule("arithmetic", "PHZ313", forms=(1, 2))
 def huge_layers(context: RuleContext) -> Iterator[Issue]:
     """A warning for any single layer above a billion parameters (4 GB of float32 weights)."""
     model = context.pipeline.model
@@ -129,14 +130,16 @@ def huge_layers(context: RuleContext) -> Iterator[Issue]:
     for sub in model.submodels.values():
         for op in sub.ops:
             if op.params.total > HUGE_LAYER_PARAMS:
-                yield Issue(HUGE_LAYER, "warning", _blame(op.kind, sub.name),
+                yield Issue(HUGE_LAYER, "warning", _blame(op.kind, sub.name, context.spec.phazer),
                             f"{sub.name}/{op.name} ({op.kind}) alone holds "
                             f"{op.params.total:,} parameters "
                             f"({op.params.total * 4 / 2**30:.1f} GiB in float32)",
                             "lower the FC/bottleneck sizes feeding it")
 
 
-def _blame(kind: str, submodel: str) -> str:
+def _blame(kind: str, submodel: str, form: int) -> str:
+    if form != 1:  # the graph form names its sub-models itself
+        return f"models.{submodel}"
     if submodel.startswith("fc_gblock"):
         return "gblock_fc"
     if submodel.startswith("fc"):

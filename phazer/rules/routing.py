@@ -91,7 +91,7 @@ def outputs_reachable(context: RuleContext) -> Iterator[Issue]:
                          "report it")
 
 
-@rule("arithmetic", CANNOT_SWAP)
+@rule("arithmetic", CANNOT_SWAP, forms=(1, 2))
 def sides_have_own_weights(context: RuleContext) -> Iterator[Issue]:
     """PHZ203: two sides computed by the same weights in the same way cannot be swapped.
 
@@ -110,15 +110,19 @@ def sides_have_own_weights(context: RuleContext) -> Iterator[Issue]:
                       if not graph.nodes[n]["has_weights"] and not graph.nodes[n]["shared"]]
         extra = (f"; the per-side sub-models ({_names(weightless)}) hold no weights"
                  if weightless else "")
+        graph_form = context.spec.phazer != 1
+        path = f"routes.{second}" if graph_form else "routing.split_decoders"
+        hint = (f"give side {second} (or {first}) a sub-model with weights of its own on its "
+                "route, e.g. its own decoder" if graph_form else
+                "split something per side: routing.split_decoders: true (the original "
+                "layout), or routing.split_fc: true (the IAE/LIAE layouts), or, with the "
+                "G-Block on, routing.split_gblock: true")
         yield _issue(
-            CANNOT_SWAP, "routing.split_decoders",
+            CANNOT_SWAP, path,
             f"sides {first} and {second} pass through exactly the same weights "
             f"({_names(shared)}) in the same roles{extra}: the model can learn to reconstruct "
             "both faces but has nothing specific to either identity, so it can never swap them; "
-            "expected at least one sub-model with weights of its own per side",
-            "split something per side: routing.split_decoders: true (the original layout), or "
-            "routing.split_fc: true (the IAE/LIAE layouts), or, with the G-Block on, "
-            "routing.split_gblock: true")
+            "expected at least one sub-model with weights of its own per side", hint)
 
 
 @rule("routing", HALF_SHARED_FC)

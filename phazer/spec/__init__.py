@@ -7,19 +7,20 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from phazer.issues import SpecError
+from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GraphSpec
 from phazer.spec.loader import RawSpec, load_raw
 from phazer.spec.models import ModelSpec
 from phazer.spec.schema_errors import validation_issues
 from phazer.spec.yaml_source import SourceMap
 
-__all__ = ["LoadedSpec", "ModelSpec", "SpecError", "load_spec", "parse_spec_data"]
+__all__ = ["GraphSpec", "LoadedSpec", "ModelSpec", "SpecError", "load_spec", "parse_spec_data"]
 
 
 @dataclass
 class LoadedSpec:
     """A schema-valid spec together with where its values came from."""
 
-    spec: ModelSpec
+    spec: ModelSpec | GraphSpec
     source: SourceMap
     origin: str
 
@@ -30,10 +31,11 @@ def parse_spec_data(raw: RawSpec) -> LoadedSpec:
     Raises:
         SpecError: with one issue per schema problem, positioned in the source files.
     """
+    form = GraphSpec if raw.data.get("phazer") == GRAPH_FORMAT_VERSION else ModelSpec
     try:
-        spec = ModelSpec.model_validate(raw.data)
+        spec = form.model_validate(raw.data)
     except ValidationError as exc:
-        raise SpecError(validation_issues(exc, ModelSpec, raw.source)) from None
+        raise SpecError(validation_issues(exc, form, raw.source)) from None
     return LoadedSpec(spec, raw.source, raw.origin)
 
 

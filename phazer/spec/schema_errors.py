@@ -171,8 +171,10 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
         choices = _choices_from(ctx.get("expected", ""))
         if path == ("phazer",):
             code = BAD_VERSION
-            message = f"unsupported format version {value!r}; this phazer reads version 1"
-            hint = "set `phazer: 1`"
+            message = (f"unsupported format version {value!r}; this phazer reads versions 1 "
+                       "and 2")
+            hint = ("set `phazer: 1` (Phaze-A's switches) or `phazer: 2` (the graph form, "
+                    "docs/graphs.md)")
         else:
             code = BAD_CHOICE
             message = f"{_describe(value)} is not allowed; expected one of: {', '.join(choices)}"
