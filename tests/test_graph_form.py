@@ -221,3 +221,26 @@ def test_validate_a_graph_spec_that_cannot_swap(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "PHZ203" in out and "routes.b" in out
     assert main(["validate", str(GRAPHS / "fs-original.yaml")]) == 0
+
+
+def test_three_identities_through_the_summary(tmp_path, capsys) -> None:
+    """N sides: one shared encoder and a decoder per identity; the JSON lists the sides and
+    each sub-model's users."""
+    from phazer.cli.main import main
+
+    data = _spec(sides={s: {"input": 64} for s in "abc"},
+                 routes={s: f"encoder -> decoder_{s}" for s in "abc"})
+    data["models"]["decoder_c"] = data["models"]["decoder_a"]
+    path = tmp_path / "three.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["summary", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["sides"] == ["a", "b", "c"]
+    assert {s["name"]: s["sides"] for s in summary["submodels"]} == {
+        "encoder": ["a", "b", "c"], "decoder_a": ["a"], "decoder_b": ["b"],
+        "decoder_c": ["c"]}
+    two = json.loads((main(["summary", str(GRAPHS / "fs-original.yaml"), "--json"]),
+                      capsys.readouterr().out)[1])
+    decoder = next(s for s in summary["submodels"] if s["name"] == "decoder_c")
+    assert decoder["params"] == next(s["params"] for s in two["submodels"]
+                                     if s["name"] == "decoder_a")

@@ -72,6 +72,13 @@ def _sides(names: tuple[str, ...], all_sides: tuple[str, ...]) -> str:
     return f"{label} (shared)" if len(names) > 1 and set(names) == set(all_sides) else label
 
 
+def _one_face_each(sides: tuple[str, ...]) -> str:
+    """``one A and one B face``, ``one A, one B and one C face``."""
+    names = [f"one {side.upper()}" for side in sides]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} face"
+
+
 def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
     """The model overview: input/output, totals and FLOPs."""
     table = Table(title=f"model {figures.name}", show_header=False, title_justify="left")
@@ -88,7 +95,7 @@ def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
         table.add_row("keras parameters", f"{keras_params:,} ({verdict})")
     table.add_row("FLOPs / example", f"{_flops(figures.forward_flops)} forward, "
                   f"{_flops(figures.train_step_flops)} per training step "
-                  "(one A and one B face)")
+                  f"({_one_face_each(figures.sides)})")
     return table
 
 

@@ -61,6 +61,7 @@ def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float
     loaded = summary.report.loaded
     return {
         "name": (loaded.spec.name if loaded and loaded.spec.name else figures.name),
+        "sides": list(figures.sides),
         "input_shape": list(figures.input_shape),
         "output_shape": list(figures.output_shape),
         "total_params": figures.total_params,
