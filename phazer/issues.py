@@ -143,6 +143,14 @@ SHARED_DECODER_UNSPLIT = register_code(
     "PHZ209", "warning", "identity is only separated by a small part of the model")
 GRAPH_SHAPE_MISMATCH = register_code(
     "PHZ210", "error", "graph form: a sub-model or join gets a tensor of the wrong shape")
+ROUTE_SYNTAX = register_code("PHZ211", "error", "graph form: a route does not parse")
+ROUTE_UNKNOWN_MODEL = register_code(
+    "PHZ212", "error", "graph form: a route calls a sub-model that is not defined")
+ROUTES_SIDES_MISMATCH = register_code(
+    "PHZ213", "error", "graph form: a side without a route, or a route without a side")
+UNUSED_SUBMODEL = register_code("PHZ214", "warning", "graph form: a sub-model no route uses")
+GRAPH_BAD_NAME = register_code(
+    "PHZ215", "error", "graph form: a side or sub-model name phazer cannot use")
 # --- arithmetic: specs that cannot be built, and silent adjustments ---------------------------
 FC_TOO_LARGE = register_code("PHZ301", "error", "FC output larger than the output size")
 FC_FILTERS_ZERO = register_code("PHZ302", "error", "FC filters rescaled to zero")

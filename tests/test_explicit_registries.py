@@ -27,6 +27,7 @@ from phazer.rules import (
     module_rules,
     registered_rules,
     rule,
+    rule_modules,
     stage_modules,
 )
 from tests.helpers import REPO
@@ -124,8 +125,8 @@ def test_every_stage_maps_to_its_importable_rule_module() -> None:
 
 
 def test_every_module_that_defines_rules_is_listed() -> None:
-    """A rule module left out of stage_modules() would be silently never run."""
-    listed = {module.__name__ for module in stage_modules().values()}
+    """A rule module left out of rule_modules() would be silently never run."""
+    listed = {module.__name__ for module in rule_modules()}
     defining = {f"phazer.rules.{path.stem}" for path in (REPO / "phazer" / "rules").glob("*.py")
                 if "@rule(" in path.read_text(encoding="utf-8")}
     assert defining <= listed

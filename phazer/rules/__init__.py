@@ -112,10 +112,17 @@ def module_rules(module: ModuleType) -> tuple[Rule, ...]:
                  and value.__module__ == module.__name__)
 
 
+def rule_modules() -> tuple[ModuleType, ...]:
+    """Every module that holds rules: the stage modules, then the graph form's."""
+    from phazer.rules import graph_form
+
+    return (*stage_modules().values(), graph_form)
+
+
 @functools.cache
 def registered_rules() -> tuple[Rule, ...]:
-    """Every rule of every stage module, module by module in stage order."""
-    return tuple(found for module in stage_modules().values() for found in module_rules(module))
+    """Every rule of every rule module, module by module (stage modules in stage order)."""
+    return tuple(found for module in rule_modules() for found in module_rules(module))
 
 
 def load_rule_modules() -> tuple[Rule, ...]:

@@ -22,22 +22,24 @@
       b: encoder -> decoder_b
 
 Sides may differ in input size; a sub-model shared by sides must get the same shape from each
-(checked when the model is built). The route grammar is in :mod:`phazer.graph.routes`.
+(checked when the model is built). The route grammar is in :mod:`phazer.graph.routes`. The
+schema checks the shape of the file; names and routes are checked by the rules of
+:mod:`phazer.rules.graph_form`, which point at the line.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from phazer.graph.routes import RouteError, parse_route, route_models
 from phazer.spec.base import StrictModel
 from phazer.spec.graph_blocks import Block
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
-_NAME = r"^[a-z][a-z0-9_]*$"
+SIDE_NAME = r"[a-z0-9]+"
+SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
 
 
 class SideSpec(StrictModel):
@@ -58,30 +60,3 @@ class GraphSpec(StrictModel):
                                            "each a list of blocks.")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
     training: TrainingSpec = Field(default_factory=TrainingSpec)
-
-    @model_validator(mode="after")
-    def _names_and_routes(self) -> GraphSpec:
-        import re
-
-        for side in self.sides:
-            if not re.fullmatch(r"[a-z0-9]+", side):
-                raise ValueError(f"side name {side!r} must be lowercase letters and digits")
-        for name in self.models:
-            if not re.fullmatch(_NAME, name):
-                raise ValueError(f"sub-model name {name!r} must start with a letter and hold "
-                                 "lowercase letters, digits and '_'")
-        missing = [s for s in self.sides if s not in self.routes]
-        extra = [s for s in self.routes if s not in self.sides]
-        if missing or extra:
-            raise ValueError(f"every side needs one route: missing {missing}, "
-                             f"routes for unknown sides {extra}")
-        for side, text in self.routes.items():
-            try:
-                steps = parse_route(text)
-            except RouteError as exc:
-                raise ValueError(f"route of side {side}, column {exc.column}: {exc}") from None
-            unknown = [n for n in route_models(steps) if n not in self.models]
-            if unknown:
-                raise ValueError(f"route of side {side} calls {unknown}, which are not in "
-                                 f"models ({', '.join(self.models)})")
-        return self
