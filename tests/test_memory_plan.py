@@ -300,4 +300,5 @@ def test_every_op_kind_declares_what_its_backward_pass_keeps():
         op_kind("no_backward_kind")  # type: ignore[call-arg]
     assert "no_backward_kind" not in OP_KINDS
     kernels = {name for name, kind in OP_KINDS.items() if kind.backward.kernel}
-    assert kernels == {"conv2d", "conv2d_transpose", "dense", "multi_head_attention"}
+    assert kernels == {"conv2d", "conv2d_transpose", "dense", "multi_head_attention",
+                       "separable_conv2d"}

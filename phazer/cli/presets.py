@@ -19,7 +19,7 @@ from phazer.plan.budget import format_bytes, gpu_overhead_bytes
 from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_report import approximate_ops, not_counted_ops
 from phazer.plan.memory_settings import MemorySettings
-from phazer.spec import load_spec
+from phazer.spec import ModelSpec, load_spec
 from phazer.spec.describe import (
     encoder_input_size,
     first_sentence,
@@ -73,13 +73,11 @@ def preset_columns() -> list[PresetColumn]:
     """
     return [
         PresetColumn("name", "name", lambda name, p: name),
-        PresetColumn("out px", "output_size", lambda name, p: p.spec.output_size,
+        PresetColumn("out px", "output_size", lambda name, p: output_px(p), justify="right"),
+        PresetColumn("encoder", "encoder", lambda name, p: encoder_name(p)),
+        PresetColumn("in px", "encoder_input_size", lambda name, p: input_px(p),
                      justify="right"),
-        PresetColumn("encoder", "encoder", lambda name, p: p.spec.encoder.type),
-        PresetColumn("in px", "encoder_input_size",
-                     lambda name, p: encoder_input_size(p.spec), justify="right"),
-        PresetColumn("routing", "routing", lambda name, p: routing_summary(p.spec.routing),
-                     wrap=True),
+        PresetColumn("routing", "routing", lambda name, p: routing_text(p), wrap=True),
         PresetColumn("params", "total_params", lambda name, p: plan_params(p),
                      lambda value: f"{value / 1e6:.1f}M" if isinstance(value, int) else "-",
                      justify="right"),
@@ -91,6 +89,37 @@ def preset_columns() -> list[PresetColumn]:
                      lambda name, p: first_sentence(p.spec.description),
                      lambda sentence: lead_clause(str(sentence)), truncate=True),
     ]
+
+
+def output_px(pipeline: Pipeline) -> int | None:
+    """The face size the model draws: the spec's, or the built model's for the graph form."""
+    if isinstance(pipeline.spec, ModelSpec):
+        return pipeline.spec.output_size
+    figures = pipeline.figures
+    return figures.output_shape[0] if figures is not None else None
+
+
+def input_px(pipeline: Pipeline) -> int | None:
+    """The encoder's input size (the first side's input for the graph form)."""
+    if isinstance(pipeline.spec, ModelSpec):
+        return encoder_input_size(pipeline.spec)
+    return next(iter(pipeline.spec.sides.values())).input
+
+
+def encoder_name(pipeline: Pipeline) -> str:
+    """The encoder type, or the graph form's first sub-model on the first route."""
+    if isinstance(pipeline.spec, ModelSpec):
+        return pipeline.spec.encoder.type
+    first_route = next(iter(pipeline.spec.routes.values()))
+    return first_route.split("->")[0].strip()
+
+
+def routing_text(pipeline: Pipeline) -> str:
+    """The routing switches in a few words, or the graph form's sides and sub-models."""
+    spec = pipeline.spec
+    if isinstance(spec, ModelSpec):
+        return routing_summary(spec.routing)
+    return f"graph: {len(spec.sides)} sides, {len(spec.models)} sub-models"
 
 
 def plan_vram(pipeline: Pipeline, batch_size: int = 16) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from phazer.ir.model import ModelIR
 from phazer.pipeline import Pipeline
 
 
@@ -20,6 +21,8 @@ def plan_notes(pipeline: Pipeline) -> list[str]:
         first = compiled.errors[0].message if compiled.errors else "unknown reason"
         return [f"cannot be built: {first} (run `phazer validate` for every issue)"]
     notes = []
+    if spec.phazer != 1:  # the graph form writes its sizes itself: only the totals
+        return [_params_note(model)]
     if sizes.fc_nodes and sizes.fc_reshape is not None:
         notes.append(f"fc Dense nodes {', '.join(str(n) for n in sizes.fc_nodes)}, reshaped to "
                      f"{_shape(sizes.fc_reshape)}")
@@ -40,7 +43,11 @@ def plan_notes(pipeline: Pipeline) -> list[str]:
     if spec.routing.gblock and sizes.gblock_filters is not None:
         notes.append(f"fc_gblock nodes {', '.join(str(n) for n in sizes.gblock_fc_nodes)}; "
                      f"g_block filters {sizes.gblock_filters}")
-    params = model.params
-    notes.append(f"parameters {params.total:,} ({params.trainable:,} trainable) in "
-                 f"{', '.join(model.submodels)}")
+    notes.append(_params_note(model))
     return notes
+
+
+def _params_note(model: ModelIR) -> str:
+    params = model.params
+    return (f"parameters {params.total:,} ({params.trainable:,} trainable) in "
+            f"{', '.join(model.submodels)}")

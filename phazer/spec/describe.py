@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from phazer.catalog.encoders import ENCODERS
+from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec, RoutingSpec
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(\"'])")
@@ -69,6 +70,12 @@ Deriver = Callable[[ModelSpec], list[str]]
 DERIVERS: tuple[Deriver, ...] = (encoder_input_note,)
 
 
-def derived_values(spec: ModelSpec, derivers: tuple[Deriver, ...] = DERIVERS) -> list[str]:
-    """Every derived value of a spec, one short line each."""
+def derived_values(spec: ModelSpec | GraphSpec,
+                   derivers: tuple[Deriver, ...] = DERIVERS) -> list[str]:
+    """Every derived value of a spec, one short line each.
+
+    None for the graph form: it writes every size itself.
+    """
+    if not isinstance(spec, ModelSpec):
+        return []
     return [line for derive in derivers for line in derive(spec)]

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from phazer.spec.graph_form import GRAPH_GROUPS, GraphSpec
 from phazer.spec.models import GROUPS, ModelSpec
 
 
@@ -35,9 +36,29 @@ def _yaml_block(data: dict[str, Any]) -> str:
                      width=100, allow_unicode=True)
 
 
-def spec_to_data(spec: ModelSpec) -> dict[str, Any]:
-    """The spec as plain data, every field present, in schema order (``type`` first)."""
-    return _type_first(spec.model_dump(mode="json"))
+def spec_to_data(spec: ModelSpec | GraphSpec) -> dict[str, Any]:
+    """The spec as plain data, every field present, in schema order (``type`` first).
+
+    A graph form's blocks are written as they are read: ``{conv: {...}}``, unset names left
+    out.
+    """
+    data = _type_first(spec.model_dump(mode="json"))
+    if isinstance(spec, GraphSpec):
+        data["models"] = {name: [_one_key(block) for block in blocks]
+                          for name, blocks in data["models"].items()}
+    return data
+
+
+def _one_key(block: dict[str, Any]) -> dict[str, Any]:
+    body = {k: _one_key_value(v) for k, v in block.items()
+            if k != "block" and not (k == "name" and v is None)}
+    return {block["block"]: body}
+
+
+def _one_key_value(value: Any) -> Any:
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return [[_one_key(b) for b in branch] for branch in value]  # a branch's lists
+    return value
 
 
 def _type_first(value: Any) -> Any:
@@ -48,7 +69,7 @@ def _type_first(value: Any) -> Any:
     return ordered
 
 
-def dump_spec(spec: ModelSpec, header: str = "") -> str:
+def dump_spec(spec: ModelSpec | GraphSpec, header: str = "") -> str:
     """Render a spec as YAML text with a blank line between groups.
 
     Args:
@@ -61,8 +82,9 @@ def dump_spec(spec: ModelSpec, header: str = "") -> str:
     chunks = []
     if header:
         chunks.append("".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()))
-    top = {k: v for k, v in data.items() if k not in GROUPS}
+    groups = GRAPH_GROUPS if isinstance(spec, GraphSpec) else GROUPS
+    top = {k: v for k, v in data.items() if k not in groups}
     chunks.append(_yaml_block(top))
-    for group in GROUPS:
+    for group in groups:
         chunks.append(_yaml_block({group: data[group]}))
     return "\n".join(chunks)

@@ -38,6 +38,8 @@ from phazer.spec.graph_blocks import Block
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
+GRAPH_GROUPS: tuple[str, ...] = ("sides", "models", "routes", "training")
+"""The top-level groups of the graph form in file order (the dumper's)."""
 SIDE_NAME = r"[a-z0-9]+"
 SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
 
