@@ -31,7 +31,7 @@ from phazer.diagram import (  # noqa: E402
     to_dot,
 )
 from phazer.fileio import atomic_write_text  # noqa: E402
-from phazer.graph import build_routing_graph  # noqa: E402
+from phazer.pipeline import Pipeline  # noqa: E402
 from phazer.spec import load_spec  # noqa: E402
 from phazer.spec.describe import first_sentence  # noqa: E402
 from phazer.spec.presets import preset_names  # noqa: E402
@@ -74,8 +74,8 @@ def entries() -> list[Entry]:
 
 def diagram_of(entry: Entry) -> tuple[Diagram, list[str]]:
     """The routing diagram of an entry and its terminal routing lines."""
-    spec = load_spec(entry.reference, list(entry.overrides)).spec
-    return diagram_for_spec(spec), routing_lines(build_routing_graph(spec))
+    pipeline = Pipeline(load_spec(entry.reference, list(entry.overrides)).spec)
+    return diagram_for_spec(pipeline.spec), routing_lines(pipeline.graph)
 
 
 def dot_hash(dot_text: str) -> str:

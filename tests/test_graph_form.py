@@ -15,8 +15,9 @@ from phazer.compile_graph import compile_graph_spec
 from phazer.graph.routes import RouteError, Step, parse_route
 from phazer.plan.figures import model_figures
 from phazer.spec.graph_form import GraphSpec
+from phazer.spec.presets import presets_dir
 
-GRAPHS = Path(__file__).parent / "data" / "graphs"
+GRAPHS = presets_dir()  # the fs-* presets are faceswap's models in the graph form
 REFERENCE = Path(__file__).parents[2] / "shared" / "faceswap-models" / "reference.json"
 # graph spec -> faceswap reference case
 CASES = {"fs-original": "original_default", "fs-iae": "iae_default",

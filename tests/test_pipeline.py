@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from phazer import compile_graph as compile_graph_module
 from phazer import compiler
 from phazer.cli.main import main
 from phazer.graph import routing
@@ -27,6 +28,13 @@ def counts(monkeypatch) -> dict[str, int]:
         return build_graph(*args, **kwargs)
 
     monkeypatch.setattr(compiler, "compile_model", counted_compile)
+    compile_graph = compile_graph_module.compile_graph_spec
+
+    def counted_compile_graph(*args, **kwargs):
+        found["compile"] += 1
+        return compile_graph(*args, **kwargs)
+
+    monkeypatch.setattr(compile_graph_module, "compile_graph_spec", counted_compile_graph)
     monkeypatch.setattr(compiler, "build_routing_graph", counted_graph)
     monkeypatch.setattr("phazer.graph.build_routing_graph", counted_graph)
     return found
