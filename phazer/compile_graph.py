@@ -3,8 +3,9 @@
 Each sub-model is built once, on the shape of the first tensor a route gives it
 (:func:`phazer.blocks.sequence.build_sequence`); every later call must give it the same shape.
 Per side, the route's steps become top-level calls, joins become top-level concatenations, and
-the last step's output is the side's face. What cannot be built is returned as issues, never
-raised.
+the last step's outputs are the side's: its last face output is ``face_out_<side>``, earlier
+face outputs (a multiscale decoder's) ``face_out_<side>_<size>`` and a mask output
+``mask_out_<side>``. What cannot be built is returned as issues, never raised.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from phazer.blocks.context import ResolvedSizes
-from phazer.blocks.sequence import BlockNames, build_sequence
+from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
 from phazer.compiler import Compiled, with_weights
 from phazer.graph.graph_form import graph_form_routing
 from phazer.graph.routes import Step, parse_route
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
-from phazer.issues import GRAPH_SHAPE_MISMATCH, Issue
-from phazer.sides import face_in, face_out
+from phazer.issues import GRAPH_OUTPUTS, GRAPH_SHAPE_MISMATCH, OUTPUT_UNREACHABLE, Issue
+from phazer.sides import face_in, face_out, mask_out, scaled_face_out
+from phazer.spec.graph_blocks import output_roles
 from phazer.spec.graph_form import GraphSpec
 
 
@@ -43,6 +45,10 @@ class _Build:
                                          f"{name} cannot take the {_text(shape)} tensor the "
                                          f"route of side {side} gives it: {exc}",
                                          "change the blocks or the route"))
+                return None
+            except SequenceError as exc:
+                self.issues.append(Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
+                                         f"{name}: {exc}", "see docs/graphs.md (outputs)"))
                 return None
             self.submodels[name] = sub
         elif sub.input_shapes[0] != tuple(shape):
@@ -72,6 +78,7 @@ def _shape_of(build: _Build, ref: str) -> Shape:
 
 
 def _route(build: _Build, side: str, steps: tuple[Step, ...]) -> str | None:
+    """Lay out one side's calls and joins; the name of the node that ends the route."""
     current = face_in(side)
     for step in steps:
         shape = _shape_of(build, current)
@@ -98,6 +105,30 @@ def _route(build: _Build, side: str, steps: tuple[Step, ...]) -> str | None:
         build.nodes.append(TopNode(name, "concatenate", side, tuple(outputs), (joined,)))
         current = name
     return current
+
+
+def _side_outputs(build: _Build, side: str, last: str) -> dict[str, str]:
+    """Name the outputs of the node that ends a side's route (see the module docstring)."""
+    node = next(n for n in build.nodes if n.name == last)
+    roles = output_roles(build.spec.models[node.submodel]) if node.submodel else ("features",)
+    faces = [i for i, role in enumerate(roles) if role != "mask"]
+    names: dict[str, str] = {}
+    for i, role in enumerate(roles):
+        shape = node.output_shapes[i]
+        if role == "mask":
+            names[mask_out(side)] = value_ref(last, i)
+        elif i == faces[-1]:
+            names[face_out(side)] = value_ref(last, i)
+        else:
+            names[scaled_face_out(side, shape[0])] = value_ref(last, i)
+    face = node.output_shapes[faces[-1]]
+    if len(face) != 3 or face[-1] != 3:
+        build.issues.append(Issue(
+            OUTPUT_UNREACHABLE, "error", f"routes.{side}",
+            f"the route of side {side} ends at {node.submodel or 'a join'}, which outputs a "
+            f"{_text(face)} tensor, not a face (height x width x 3)",
+            "end the route with a decoder whose last output is `- output: 3`"))
+    return names
 
 
 def _keras_order(build: _Build, outputs: dict[str, str]) -> dict[str, SubModelIR]:
@@ -138,7 +169,7 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
     for side in spec.sides:
         last = _route(build, side, parse_route(spec.routes[side]))
         if last is not None:
-            outputs[face_out(side)] = value_ref(last, 0)
+            outputs.update(_side_outputs(build, side, last))
     if build.issues:
         return Compiled(spec, graph, None, tuple(build.issues), ResolvedSizes())
     model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),

@@ -151,6 +151,10 @@ ROUTES_SIDES_MISMATCH = register_code(
 UNUSED_SUBMODEL = register_code("PHZ214", "warning", "graph form: a sub-model no route uses")
 GRAPH_BAD_NAME = register_code(
     "PHZ215", "error", "graph form: a side or sub-model name phazer cannot use")
+GRAPH_OUTPUTS = register_code(
+    "PHZ216", "error", "graph form: a sub-model's outputs or marks do not fit where it is used")
+SUBMODEL_REUSED = register_code(
+    "PHZ217", "info", "graph form: a route calls one sub-model more than once")
 # --- arithmetic: specs that cannot be built, and silent adjustments ---------------------------
 FC_TOO_LARGE = register_code("PHZ301", "error", "FC output larger than the output size")
 FC_FILTERS_ZERO = register_code("PHZ302", "error", "FC filters rescaled to zero")

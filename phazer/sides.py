@@ -1,7 +1,8 @@
 """The names of a model's per-side inputs and outputs, built and read in one place.
 
-A model has one input and one or two outputs per side: ``face_in_<side>`` (the faces fed in),
-``face_out_<side>`` (the face it draws) and, with ``decoder.learn_mask``, ``mask_out_<side>``.
+A model has one input and one or more outputs per side: ``face_in_<side>`` (the faces fed in),
+``face_out_<side>`` (the face it draws), with a mask output ``mask_out_<side>`` and, for a
+multiscale decoder, ``face_out_<side>_<size>`` (the face drawn at a smaller size).
 The data pipeline keys its batches by these names, the Keras model carries them and the loss
 reads them back. Side names are lowercase letters and digits (``a``, ``b``, ``x2``).
 
@@ -22,6 +23,7 @@ KINDS: tuple[str, ...] = (FACE_IN, FACE_OUT, MASK_OUT)
 
 _SIDE = re.compile(r"[a-z0-9]+")
 _NAME = re.compile(rf"({'|'.join(KINDS)})_([a-z0-9]+)")
+_SCALED = re.compile(rf"{FACE_OUT}_([a-z0-9]+)_([0-9]+)")
 
 
 def _name(kind: str, side: str) -> str:
@@ -57,13 +59,33 @@ def mask_out(side: str) -> str:
     return _name(MASK_OUT, side)
 
 
+def scaled_face_out(side: str, size: int) -> str:
+    """The name of a face a multiscale decoder draws at a smaller ``size`` (``face_out_a_32``).
+
+    Raises:
+        ValueError: ``side`` is not a side name, or ``size`` is not a positive int.
+    """
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"output size {size!r} must be a positive int")
+    return f"{_name(FACE_OUT, side)}_{size}"
+
+
+def output_scale(name: str) -> int | None:
+    """The size a ``face_out_<side>_<size>`` name carries; None for any other name."""
+    match = _SCALED.fullmatch(name) if isinstance(name, str) else None
+    return int(match.group(2)) if match else None
+
+
 def parse(name: str) -> tuple[str, str]:
     """Split an input/output name into its kind and side: ``"mask_out_b"`` -> ``("mask_out", "b")``.
 
     Raises:
-        ValueError: ``name`` is not ``face_in_<side>``, ``face_out_<side>`` or
+        ValueError: ``name`` is not ``face_in_<side>``, ``face_out_<side>[_<size>]`` or
             ``mask_out_<side>``.
     """
+    scaled = _SCALED.fullmatch(name) if isinstance(name, str) else None
+    if scaled is not None:
+        return FACE_OUT, scaled.group(1)
     match = _NAME.fullmatch(name) if isinstance(name, str) else None
     if match is None:
         raise ValueError(f"{name!r} is not a model input or output name "
@@ -81,7 +103,7 @@ def side_of(name: str) -> str:
 
 
 def is_face_out(name: str) -> bool:
-    """Whether ``name`` is a face output name (``face_out_<side>``)."""
+    """Whether ``name`` is a face output name (``face_out_<side>``, ``face_out_<side>_<size>``)."""
     return _kind_is(name, FACE_OUT)
 
 

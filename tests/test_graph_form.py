@@ -4,6 +4,7 @@ model plugins written in it, against the models faceswap's own code builds."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ CASES = {"fs-original": "original_default", "fs-iae": "iae_default",
          "fs-dfl-sae-liae": "dfl_sae_liae", "fs-dfaker-original-lowmem": "dfaker_original_lowmem",
          "fs-unbalanced": "unbalanced_default", "fs-unbalanced-lowmem": "unbalanced_lowmem",
          "fs-realface": "realface_default", "fs-villain": "villain_default",
-         "fs-villain-lowmem": "villain_lowmem", "fs-dlight": "dlight_default"}
+         "fs-villain-lowmem": "villain_lowmem", "fs-dlight": "dlight_default",
+         "fs-dfl-sae-df-multiscale": "dfl_sae_df_multiscale",
+         "fs-dfl-sae-liae-multiscale": "dfl_sae_liae_multiscale"}
 
 
 def _reference() -> dict[str, Any]:
@@ -176,11 +179,15 @@ def test_the_keras_model_has_faceswaps_parameter_count(graph: str) -> None:
 
 # --- the blocks' shorthands and the layer order ---------------------------------------------
 def _one_model(blocks: list[Any], size: int = 16) -> Any:
+    """The IR of ``blocks`` as a one-side model, with the face output it needs cut off."""
     spec = GraphSpec.model_validate({"sides": {"a": {"input": size}},
-                                     "models": {"net": blocks}, "routes": {"a": "net"}})
+                                     "models": {"net": [*blocks, "output"]},
+                                     "routes": {"a": "net"}})
     compiled = compile_graph_spec(spec)
     assert compiled.errors == []
-    return compiled.model.submodels["net"]
+    sub = compiled.model.submodels["net"]
+    assert [op.kind for op in sub.ops[-2:]] == ["conv2d", "activation"]
+    return replace(sub, ops=sub.ops[:-2])
 
 
 def test_block_shorthands() -> None:
@@ -212,7 +219,7 @@ def test_branches_are_listed_in_keras_order() -> None:
         "input_layer", "upscale_4_0_conv2d_conv2d", "upscale_4_0_conv2d_leakyrelu",
         "upscale2x_8_hyb_0_conv2d", "upscale_4_0_pixelshuffler",
         "upscale2x_8_hyb_0_upsampling2D", "upscale2x_8_hyb_0_concatenate"]
-    assert sub.output_shapes == ((32, 32, 8),)
+    assert sub.ops[-1].shape == (32, 32, 8)
 
 
 def test_a_branch_needs_two_branches() -> None:
@@ -270,3 +277,126 @@ def test_three_identities_through_the_summary(tmp_path, capsys) -> None:
     decoder = next(s for s in summary["submodels"] if s["name"] == "decoder_c")
     assert decoder["params"] == next(s["params"] for s in two["submodels"]
                                      if s["name"] == "decoder_a")
+
+
+# --- every layer's Keras settings, against faceswap's ----------------------------------------
+# phazer's layer class for each of faceswap's own (module lib.model.*) layers
+_FACESWAP_CLASSES = {"PixelShuffler": "PixelShuffle", "InstanceNormalization":
+                     "InstanceNormalization"}
+
+
+def _same_setting(ours: Any, theirs: Any) -> bool:
+    """One config value of a layer: initializers by class (and config, where faceswap set it)."""
+    if isinstance(ours, dict) and "class_name" in ours:
+        if isinstance(theirs, str):
+            return ours["class_name"] == theirs
+        return ours["class_name"] == theirs["class_name"] and all(
+            float(ours["config"][k]) == float(v) if isinstance(v, int | float)
+            else ours["config"][k] == v for k, v in theirs["config"].items())
+    if isinstance(ours, tuple | list):
+        return list(ours) == list(theirs)
+    return ours == theirs
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(("graph", "case"), CASES.items())
+def test_every_layer_has_faceswaps_keras_settings(graph: str, case: str) -> None:
+    """Each layer phazer emits has faceswap's class and the Keras settings faceswap's build
+    recorded (filters, kernel, strides, padding, activation, slope, use_bias, initializers,
+    rates, sizes): the layers are made, not built, so no weights are allocated."""
+    from phazer.emit.ops import build_layer
+
+    expected = _reference()[case]["result"]["sub_models"]
+    model = compile_graph_spec(load(graph)).model
+    for name, sub in model.submodels.items():
+        theirs = [layer for layer in expected[name]["layers"] if layer["class"] != "InputLayer"]
+        ours = [op for op in sub.ops if op.kind != "input"]
+        for op, ref in zip(ours, theirs, strict=True):
+            layer = build_layer(op)
+            custom = not ref["module"].startswith("keras.")
+            assert type(layer).__name__ == (_FACESWAP_CLASSES.get(ref["class"], ref["class"])
+                                            if custom else ref["class"]), (name, op.name)
+            if custom:
+                continue
+            config = layer.get_config()
+            wrong = {key: (config.get(key), value) for key, value in ref["config"].items()
+                     if not _same_setting(config.get(key), value)}
+            assert not wrong, (name, op.name, wrong)
+
+
+# --- several outputs: masks ------------------------------------------------------------------
+def test_a_mask_path_equals_faceswaps_learn_mask_build() -> None:
+    """faceswap's original with learn_mask: each decoder has a second upscale path from its
+    input to a 1-channel sigmoid; the model has face_out and mask_out per side."""
+    document = yaml.safe_load((GRAPHS / "fs-original.yaml").read_text())
+    for side in "ab":
+        document["models"][f"decoder_{side}"] += [
+            {"from": "input"}, {"upscale": [256, 128, 64]},
+            {"output": {"channels": 1, "kernel": 5, "name": f"mask_out_{side}"}}]
+    compiled = compile_graph_spec(GraphSpec.model_validate(document))
+    assert compiled.errors == []
+    expected = _reference()["original_default_learn_mask"]["result"]
+    figures = model_figures(compiled.model)
+    assert figures.total_params == expected["total_params"] == 94455560
+    for sub in figures.submodels:
+        ref = expected["sub_models"][sub.name]
+        assert sub.params == ref["params"]
+        assert [list(s) for s in sub.output_shapes] == [s[1:] for s in ref["output_shapes"]]
+        ours = [(op.name, op.params.total, op.shape)
+                for op in compiled.model.submodels[sub.name].ops if op.kind != "input"]
+        assert ours == _layers(ref), sub.name
+    assert list(compiled.model.outputs) == ["face_out_a", "mask_out_a", "face_out_b",
+                                            "mask_out_b"]
+    graph = compiled.graph
+    assert graph.graph["learn_mask"] and graph.has_edge("decoder_b", "mask_out_b")
+
+
+def test_multiscale_outputs_are_named_by_size() -> None:
+    model = compile_graph_spec(load("fs-dfl-sae-df-multiscale")).model
+    assert list(model.outputs) == ["face_out_a_32", "face_out_a_64", "face_out_a",
+                                   "face_out_b_32", "face_out_b_64", "face_out_b"]
+
+
+@pytest.mark.parametrize(("blocks", "route", "words", "path"), [
+    ([{"conv": 8}, {"from": "m"}, "output"], "net", "names no earlier mark", "models.net.1"),
+    (["output", {"conv": 8}], "net", "reaches no output", "models.net.1"),
+    ([{"output": 1}], "net", "only outputs are masks", "models.net"),
+    ([{"output": 1}, {"output": {"channels": 1, "name": "m2"}}, "output"], "net",
+     "2 mask outputs", "models.net"),
+    ([{"conv": 3}, {"output": 3}, {"output": {"name": "f2"}}], "net -> net", "only the "
+     "sub-model that ends a route", "routes.a"),
+])
+def test_output_rules(tmp_path, blocks: list[Any], route: str, words: str, path: str) -> None:
+    from phazer.validation import validate_reference
+
+    document = {"phazer": 2, "sides": {"a": {"input": 16}}, "models": {"net": blocks},
+                "routes": {"a": route}}
+    file = tmp_path / "g.yaml"
+    file.write_text(yaml.safe_dump(document, sort_keys=False))
+    found = [i for i in validate_reference(str(file)).issues if i.code == "PHZ216"]
+    assert found and words in found[0].message and found[0].path == path, found
+    assert found[0].line is not None
+
+
+def test_a_route_that_reuses_a_submodel_is_allowed_and_said(tmp_path) -> None:
+    from phazer.validation import validate_reference
+
+    document = {"phazer": 2, "sides": {"a": {"input": 16}},
+                "models": {"same": [{"conv": {"filters": 3, "strides": 1}}],
+                           "out": ["output"]},
+                "routes": {"a": "same -> same -> out"}}
+    file = tmp_path / "g.yaml"
+    file.write_text(yaml.safe_dump(document, sort_keys=False))
+    report = validate_reference(str(file))
+    assert [i.code for i in report.issues if i.severity == "error"] == []
+    assert any(i.code == "PHZ217" and "2 times" in i.message for i in report.issues)
+    calls = [n for n in report.pipeline.compiled.model.nodes if n.submodel == "same"]
+    assert len(calls) == 2
+
+
+def test_a_route_that_does_not_reach_a_face_is_refused() -> None:
+    spec = GraphSpec.model_validate({"sides": {"a": {"input": 16}},
+                                     "models": {"enc": [{"conv": 8}]}, "routes": {"a": "enc"}})
+    compiled = compile_graph_spec(spec)
+    assert [(i.code, i.path) for i in compiled.errors] == [("PHZ202", "routes.a")]
+    assert "8x8x8" in compiled.errors[0].message

@@ -71,6 +71,20 @@ def test_model_loss_sums_weighted_terms_per_output():
     assert totals["face_out_b"] == 0.0 and totals["face_out_a"] > 0
 
 
+def test_a_multiscale_face_is_scored_against_the_target_resized_to_its_size():
+    """face_out_a_32 (a multiscale decoder's small face) has no target of its own: it is
+    compared with face_out_a's target area-resized to 32 px (faceswap scores each scale)."""
+    training = _training(losses=[{"function": "mae"}], penalized_mask_loss=False)
+    loss = ModelLoss(training, ["face_out_a_32", "face_out_a"], masks_in_targets=False)
+    x = _images(9)
+    small = tf.image.resize(x, (32, 32), method="area")
+    terms = loss.terms({"face_out_a": x}, {"face_out_a_32": small, "face_out_a": x})
+    assert float(terms["face_out_a_32/mae"]) == pytest.approx(0.0, abs=1e-7)
+    wrong = loss.terms({"face_out_a": x}, {"face_out_a_32": 1.0 - small, "face_out_a": x})
+    assert float(wrong["face_out_a_32/mae"]) > 0.1
+    assert sorted(terms) == sorted(loss.term_names())
+
+
 def test_penalized_mask_loss_ignores_the_background_and_mask_outputs_have_their_loss():
     training = _training(losses=[{"function": "mae"}], penalized_mask_loss=True,
                          mask_loss="mae")

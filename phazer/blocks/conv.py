@@ -26,6 +26,8 @@ INITIALIZERS: dict[str, str] = {
     "glorot_uniform": "Keras GlorotUniform (Keras' default: Dense, transposed and G-Block convs)",
     "variance_scaling_0.2": "Keras VarianceScaling(scale=0.2, mode='fan_in', "
                             "distribution='uniform') (second conv of a residual block)",
+    "random_normal": "Keras RandomNormal(mean=0, stddev=0.02) (faceswap's unbalanced, villain "
+                     "and dfaker)",
     "conv_aware": "faceswap's convolution-aware initializer (convolutions.conv_aware_init)",
     "icnr": "ICNR over HeUniform (upscale convolutions with convolutions.icnr_init)",
     "icnr_conv_aware": "ICNR over convolution-aware (both switches on)",

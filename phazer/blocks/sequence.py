@@ -121,7 +121,7 @@ def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockN
         stem = names.stem(block.name or f"residual_{filters}")
         skip = x
         x = b.add("conv2d", x, name=f"{stem}_conv2d_0", filters=filters, kernel=3, strides=1,
-                  padding="same", kernel_initializer="he_uniform", use_bias=block.use_bias)
+                  padding="same", kernel_initializer=block.initializer, use_bias=block.use_bias)
         x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_1", negative_slope=0.2)
         x = b.add("conv2d", x, name=f"{stem}_conv2d_1", filters=filters, kernel=3, strides=1,
                   padding="same", kernel_initializer="variance_scaling_0.2",
@@ -211,26 +211,56 @@ BLOCK_BUILDERS: dict[str, BlockFn] = {
     "conv": _conv, "dense": _dense, "flatten": _flatten, "reshape": _reshape,
     "dropout": _dropout, "upscale": _upscale, "upscale_hybrid": _upscale_hybrid,
     "leaky_relu": _leaky_relu,
-    "residual": _residual, "output": _output, "separable_conv": _separable_conv,
+    "residual": _residual, "separable_conv": _separable_conv,
     "pixel_shuffle": _pixel_shuffle, "avg_pool": _avg_pool, "upsample": _upsample,
     "batch_norm": _batch_norm, "branch": _branch,
 }
-"""The IR of every graph-form block, by its ``block`` name."""
+"""The IR of every graph-form block that adds layers, by its ``block`` name (the path blocks
+``mark``, ``from`` and ``output`` are read by :func:`build_sequence` itself)."""
+
+
+class SequenceError(ValueError):
+    """A sub-model's path blocks do not make sense (an unknown mark, blocks after the end)."""
 
 
 def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[int],
                    names: BlockNames) -> SubModelIR:
     """Build sub-model ``name`` from its blocks, on an input of ``input_shape``.
 
+    ``mark`` names the current tensor and ``from`` goes on from a marked one (``input`` is
+    the sub-model's input); every ``output`` block is an output, in order, and leaves the path
+    where it was. Without output blocks the last tensor is the one output.
+
     Raises:
         phazer.ir.ops.IRShapeError: a block does not fit the tensor it is given (the layer
             is named).
+        SequenceError: a ``from`` names no earlier mark, or blocks follow the last output
+            without reaching another one.
     """
     b = SubModelBuilder(name)
     x = b.input(tuple(input_shape), name="input_layer")
-    for block in blocks:
-        x = BLOCK_BUILDERS[block.block](b, x, block, names)  # type: ignore[attr-defined]
-    return keras_order(b.build(x))
+    marks: dict[str, Tensor] = {"input": x}
+    outputs: list[Tensor] = []
+    dangling = False  # layers added since the last output
+    for index, block in enumerate(blocks):
+        kind = block.block  # type: ignore[attr-defined]
+        if kind == "mark":
+            marks[block.label] = x  # type: ignore[attr-defined]
+        elif kind == "from":
+            if block.label not in marks:  # type: ignore[attr-defined]
+                raise SequenceError(f"block {index} (from: {block.label}) names no earlier "  # type: ignore[attr-defined]
+                                    f"mark; marked so far: {', '.join(marks)}")
+            x = marks[block.label]  # type: ignore[attr-defined]
+        elif kind == "output":
+            outputs.append(_output(b, x, block, names))  # type: ignore[arg-type]
+            dangling = False
+        else:
+            x = BLOCK_BUILDERS[kind](b, x, block, names)
+            dangling = True
+    if outputs and dangling:
+        raise SequenceError("the blocks after the last output make nothing: end them with "
+                            "an output, or remove them")
+    return keras_order(b.build(outputs or x))
 
 
 def keras_order(sub: SubModelIR) -> SubModelIR:

@@ -6,6 +6,8 @@ initializer. Accepted names (see :data:`INITIALIZER_NAMES`):
 
 - ``he_uniform``, ``he_normal``, ``glorot_uniform``, ``glorot_normal``, ``lecun_uniform``,
   ``lecun_normal``, ``orthogonal``, ``zeros``, ``ones``: the Keras initializers of that name.
+- ``random_normal``: ``RandomNormal(mean=0, stddev=0.02)``, faceswap's choice in its
+  unbalanced, villain and dfaker models.
 - ``variance_scaling_<scale>`` (e.g. ``variance_scaling_0.2``): ``VarianceScaling(scale,
   mode="fan_in", distribution="uniform")``, what faceswap uses for a residual block's 2nd conv.
 - ``conv_aware``: :class:`ConvolutionAware`.
@@ -143,6 +145,7 @@ _KERAS_NAMED: dict[str, Callable[[], keras.initializers.Initializer]] = {
     "zeros": keras.initializers.Zeros,
     "ones": keras.initializers.Ones,
     "conv_aware": ConvolutionAware,
+    "random_normal": lambda: keras.initializers.RandomNormal(mean=0.0, stddev=0.02),
 }
 _VARIANCE_SCALING = re.compile(r"variance_scaling_(\d+(?:\.\d+)?)")
 

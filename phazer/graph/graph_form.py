@@ -12,8 +12,9 @@ from __future__ import annotations
 import networkx as nx
 
 from phazer.graph.routes import parse_route
-from phazer.graph.routing import ROLE_FEATURES, ROLE_IMAGE, ROLE_SHARED_FEATURES
-from phazer.sides import face_in, face_out
+from phazer.graph.routing import ROLE_FEATURES, ROLE_IMAGE, ROLE_MASK, ROLE_SHARED_FEATURES
+from phazer.sides import face_in, face_out, mask_out
+from phazer.spec.graph_blocks import output_roles
 from phazer.spec.graph_form import GraphSpec
 
 Tensor = tuple[str, str, str]  # (source, target, role) for one side
@@ -31,17 +32,19 @@ def _side_tensors(spec: GraphSpec, side: str) -> list[Tensor]:
         previous = list(step.models)
     tensors.extend((source, face_out(side), ROLE_IMAGE if i == 0 else ROLE_SHARED_FEATURES)
                    for i, source in enumerate(previous))
+    if len(previous) == 1 and "mask" in output_roles(spec.models.get(previous[0], [])):
+        tensors.append((previous[0], mask_out(side), ROLE_MASK))
     return tensors
 
 
 def _kind(graph: nx.DiGraph, node: str) -> str:
     if node.startswith("face_in_"):
         return "input"
-    if node.startswith("face_out_"):
+    if node.startswith(("face_out_", "mask_out_")):
         return "output"
     if any(p.startswith("face_in_") for p in graph.predecessors(node)):
         return "encoder"
-    if any(s.startswith("face_out_") for s in graph.successors(node)):
+    if any(s.startswith(("face_out_", "mask_out_")) for s in graph.successors(node)):
         return "decoder"
     return "fc"
 
@@ -69,6 +72,7 @@ def graph_form_routing(spec: GraphSpec) -> nx.DiGraph:
                     bottleneck=None, upscales_in_fc=0)
     for node in graph.nodes:
         graph.nodes[node]["kind"] = _kind(graph, node)
+    graph.graph["learn_mask"] = any(n.startswith("mask_out_") for n in graph.nodes)
     for _, _, data in graph.edges(data=True):
         data["sides"] = frozenset(side for side, _ in data["tensors"])
         data["role"] = "+".join(dict.fromkeys(role for _, role in data["tensors"]))

@@ -9,18 +9,22 @@ both forms (:mod:`phazer.rules.routing`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from phazer.graph.routes import RouteError, parse_route, route_models
 from phazer.issues import (
     GRAPH_BAD_NAME,
+    GRAPH_OUTPUTS,
     ROUTE_SYNTAX,
     ROUTE_UNKNOWN_MODEL,
     ROUTES_SIDES_MISMATCH,
+    SUBMODEL_REUSED,
     UNUSED_SUBMODEL,
     Issue,
 )
 from phazer.rules import RuleContext, rule
+from phazer.spec.graph_blocks import output_roles
 from phazer.spec.graph_form import SIDE_NAME, SUBMODEL_NAME
 from phazer.suggest import did_you_mean
 
@@ -89,3 +93,83 @@ def every_submodel_is_used(context: RuleContext) -> Iterator[Issue]:
             yield Issue(UNUSED_SUBMODEL, "warning", f"models.{name}",
                         f"no route calls {name}: it is not built and holds no weights",
                         "call it from a route, or remove it")
+
+
+def _path_problems(name: str, blocks: list) -> Iterator[Issue]:
+    marks = {"input"}
+    after_output = False
+    for index, block in enumerate(blocks):
+        where = f"models.{name}.{index}"
+        if block.block == "mark":
+            marks.add(block.label)
+        elif block.block == "from":
+            if block.label not in marks:
+                yield Issue(GRAPH_OUTPUTS, "error", where,
+                            f"{name}: `from: {block.label}` names no earlier mark (marked so "
+                            f"far: {', '.join(sorted(marks))})",
+                            did_you_mean(block.label, sorted(marks))
+                            or f"put `- mark: {block.label}` where the path should branch")
+            after_output = False
+        elif block.block == "output":
+            after_output = True
+        elif after_output:
+            tail = next((i for i in range(index, len(blocks))
+                         if blocks[i].block in ("output", "from")), None)
+            if tail is None or blocks[tail].block == "from":
+                yield Issue(GRAPH_OUTPUTS, "error", where,
+                            f"{name}: block {index} ({block.block}) follows the output before "
+                            "it and reaches no output: its layers would be built for nothing",
+                            "end these blocks with an `- output:`, or start them with "
+                            "`- from: <mark>` and end them with one")
+            after_output = False
+    roles = output_roles(blocks)
+    if roles.count("mask") > 1:
+        yield Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
+                    f"{name} has {roles.count('mask')} mask outputs: a side has one mask",
+                    "keep one `output: 1` (a mask) per decoder")
+    if roles and all(role == "mask" for role in roles):
+        yield Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
+                    f"{name}'s only outputs are masks: a decoder draws a face first",
+                    "add a face output (`- output: 3`)")
+
+
+@rule("routing", GRAPH_OUTPUTS, forms=(2,))
+def outputs_fit_their_use(context: RuleContext) -> Iterator[Issue]:
+    """Marks are defined before use; only the last sub-model of a route has several outputs."""
+    spec = context.spec
+    for name, blocks in spec.models.items():
+        yield from _path_problems(name, blocks)
+    for side, text in spec.routes.items():
+        try:
+            steps = parse_route(text)
+        except RouteError:
+            continue
+        for position, step in enumerate(steps):
+            several = [m for m in step.models
+                       if m in spec.models and len(output_roles(spec.models[m])) > 1]
+            if several and (position < len(steps) - 1 or step.join is not None):
+                yield Issue(GRAPH_OUTPUTS, "error", f"routes.{side}",
+                            f"the route of side {side} passes {several[0]} on, but it has "
+                            f"{len(output_roles(spec.models[several[0]]))} outputs: only the "
+                            "sub-model that ends a route may have several (its faces and mask "
+                            "become the side's outputs)",
+                            f"end the route at {several[0]}, or give it one output")
+
+
+@rule("routing", SUBMODEL_REUSED, forms=(2,))
+def reused_submodels(context: RuleContext) -> Iterator[Issue]:
+    """A sub-model called twice on one route applies the same weights twice.
+
+    Allowed if the shapes fit (the build checks them, PHZ210); said so the user knows.
+    """
+    for side, text in context.spec.routes.items():
+        try:
+            calls = route_models(parse_route(text))
+        except RouteError:
+            continue
+        for name, count in Counter(calls).items():
+            if count > 1:
+                yield Issue(SUBMODEL_REUSED, "info", f"routes.{side}",
+                            f"the route of side {side} calls {name} {count} times: each call "
+                            "applies the same weights (allowed, as long as every call gives it "
+                            "the same shape)", "nothing to do if that is intended")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from phazer.spec.base import StrictModel
 
-Initializer = Literal["he_uniform", "glorot_uniform", "he_normal"]
+Initializer = Literal["he_uniform", "glorot_uniform", "he_normal", "random_normal"]
+"""``random_normal``: faceswap's RandomNormal(mean 0, stddev 0.02) (unbalanced, villain)."""
 Activation = Literal["leaky_relu", "relu", "sigmoid", "tanh", "linear"]
 Filters = Annotated[int, Field(ge=1, le=65536)]
 
@@ -125,6 +126,8 @@ class ResidualBlock(_Block):
     filters: Filters | list[Filters] = Field(description="Filters (the input's channels); a "
                                              "list repeats the block.")
     use_bias: bool = Field(True, description="Whether the two convs have biases.")
+    initializer: Initializer = Field("he_uniform", description="The first conv's initializer "
+                                     "(the second is always VarianceScaling 0.2).")
 
 
 class SeparableConvBlock(_Block):
@@ -184,18 +187,61 @@ class BranchBlock(_Block):
                                         "list of blocks ([] is the input itself).")
     join: Literal["add", "concat"] = "concat"
 
+    @field_validator("branches")
+    @classmethod
+    def _no_path_blocks(cls, branches: list[list[Block]]) -> list[list[Block]]:
+        for branch in branches:
+            for inner in branch:
+                if inner.block in PATH_BLOCKS:
+                    raise ValueError(f"a branch cannot hold a {inner.block!r} block (mark, "
+                                     "from and output steer the sub-model's own path): move "
+                                     "it out of the branch")
+        return branches
+
 
 class OutputBlock(_Block):
-    """The output convolution: Conv2D to ``channels`` then a float32 sigmoid."""
+    """An output of the sub-model: Conv2D to ``channels`` then a float32 sigmoid.
+
+    An output does not move the path: the blocks after it go on from the tensor it was given,
+    so a decoder can put out a face at each scale (faceswap's multiscale decoder). The
+    sub-model's outputs are its output blocks in the order they are written.
+    """
 
     block: Literal["output"] = "output"
     channels: int = Field(3, ge=1, le=4)
     kernel: int = Field(5, ge=1, le=15)
     initializer: Initializer = "he_uniform"
+    role: Literal["face", "mask"] | None = Field(
+        None, description="What the output draws; default: a mask for 1 channel, else a face.")
+
+    @property
+    def draws(self) -> str:
+        """``face`` or ``mask``: the role, or what the channels imply."""
+        return self.role or ("mask" if self.channels == 1 else "face")
+
+
+class MarkBlock(StrictModel):
+    """Name the current tensor, so a later ``from`` can start a second path there."""
+
+    block: Literal["mark"] = "mark"
+    label: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The tensor's name.")
+
+
+class FromBlock(StrictModel):
+    """Go on from a tensor named by an earlier ``mark`` (or ``input``, the sub-model's input).
+
+    faceswap builds a mask path after the face path, from the decoder's input or from a tensor
+    part-way along: ``- mark: m``, the face blocks and their output, ``- from: m``, the mask
+    blocks and an ``output: 1``.
+    """
+
+    block: Literal["from"] = "from"
+    label: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="A marked tensor, or "
+                       "``input``.")
 
 
 # block name -> (model, field a scalar shorthand sets)
-BLOCK_TYPES: dict[str, tuple[type[_Block], str | None]] = {
+BLOCK_TYPES: dict[str, tuple[type[StrictModel], str | None]] = {
     "conv": (ConvBlock, "filters"),
     "dense": (DenseBlock, "units"),
     "flatten": (FlattenBlock, None),
@@ -212,6 +258,8 @@ BLOCK_TYPES: dict[str, tuple[type[_Block], str | None]] = {
     "upsample": (UpsampleBlock, "size"),
     "batch_norm": (BatchNormBlock, "epsilon"),
     "branch": (BranchBlock, "branches"),
+    "mark": (MarkBlock, "label"),
+    "from": (FromBlock, "label"),
 }
 
 
@@ -236,8 +284,21 @@ Block = Annotated[
     Union[ConvBlock, DenseBlock, FlattenBlock, ReshapeBlock, DropoutBlock,  # noqa: UP007
           UpscaleBlock, UpscaleHybridBlock, LeakyReluBlock, ResidualBlock, OutputBlock,
           SeparableConvBlock, PixelShuffleBlock, AvgPoolBlock, UpsampleBlock, BatchNormBlock,
-          BranchBlock],
+          BranchBlock, MarkBlock, FromBlock],
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
 """One block of a graph-form sub-model."""
 
 BranchBlock.model_rebuild()
+
+
+PATH_BLOCKS: tuple[str, ...] = ("mark", "from", "output")
+"""Blocks that steer a sub-model's path instead of adding to it (top level of a sub-model only)."""
+
+
+def output_roles(blocks: list[Block]) -> tuple[str, ...]:
+    """What each output of a sub-model draws (``face`` / ``mask``), in order.
+
+    A sub-model without output blocks has one output, its last tensor (``features``).
+    """
+    roles = tuple(b.draws for b in blocks if isinstance(b, OutputBlock))
+    return roles or ("features",)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 import tensorflow as tf
 
-from phazer.sides import is_mask_out, mask_out, side_of
+from phazer.sides import face_out, is_mask_out, mask_out, output_scale, side_of
 from phazer.spec.training import TrainingSpec
 
 LossFunction = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
@@ -216,6 +216,18 @@ def get_loss(name: str) -> LossFunction:
     return LOSS_FUNCTIONS[name]
 
 
+def _target(targets: Mapping[str, tf.Tensor], output: str, scale: int | None) -> tf.Tensor:
+    """The target of ``output``.
+
+    A multiscale face (``face_out_a_32``) gets the side's full-size target area-resized.
+    """
+    if scale is None:
+        return tf.cast(targets[output], tf.float32)
+    name = output if output in targets else face_out(side_of(output))
+    true = tf.cast(targets[name], tf.float32)
+    return tf.image.resize(true, (scale, scale), method="area")
+
+
 class ModelLoss:
     """The loss of every output of a model, as configured by a spec's ``training`` section.
 
@@ -257,12 +269,13 @@ class ModelLoss:
         result: dict[str, tf.Tensor] = {}
         for output in self.output_names:
             pred = tf.cast(predictions[output], tf.float32)
-            true = tf.cast(targets[output], tf.float32)
+            scale = output_scale(output)
+            true = _target(targets, output, scale)
             if is_mask_out(output):
                 result[f"{output}/{self.mask_loss_name}"] = self.mask_function(true, pred)
                 continue
             if self.penalize:
-                mask = tf.cast(targets[mask_out(side_of(output))], tf.float32)
+                mask = _target(targets, mask_out(side_of(output)), scale)
                 true, pred = true * mask, pred * mask
             for name, weight, function in self.face_terms:
                 result[f"{output}/{name}"] = weight * function(true, pred)
