@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from phazer.cli.main import main
-from phazer.spec.json_schema import schema_text, spec_json_schema
+from phazer.spec.graph_form import GraphSpec
+from phazer.spec.json_schema import (
+    GRAPH_FORM_DEF,
+    SWITCH_FORM_DEF,
+    form_schema,
+    schema_text,
+    spec_json_schema,
+)
 from phazer.spec.models import GROUPS, ModelSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,9 +33,16 @@ def test_schema_header_and_order():
     assert list(schema)[:4] == ["$schema", "$id", "title", "description"]
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].startswith("urn:phazer:")
-    assert schema["additionalProperties"] is False
-    assert list(schema["properties"]) == ["extends", *ModelSpec.model_fields]
-    assert set(GROUPS) <= set(schema["properties"])
+    assert schema["if"] == {"properties": {"phazer": {"const": 2}}, "required": ["phazer"]}
+    assert schema["then"] == {"$ref": f"#/$defs/{GRAPH_FORM_DEF}"}
+    assert schema["else"] == {"$ref": f"#/$defs/{SWITCH_FORM_DEF}"}
+    switch = form_schema(schema, SWITCH_FORM_DEF)
+    assert switch["additionalProperties"] is False
+    assert list(switch["properties"]) == ["extends", *ModelSpec.model_fields]
+    assert set(GROUPS) <= set(switch["properties"])
+    graph = form_schema(schema, GRAPH_FORM_DEF)
+    assert graph["additionalProperties"] is False
+    assert list(graph["properties"]) == ["extends", *GraphSpec.model_fields]
 
 
 def test_schema_text_is_stable():
@@ -47,7 +61,7 @@ def test_variant_tags_are_required():
 
 def test_schema_ranges_and_descriptions():
     schema = spec_json_schema()
-    output = schema["properties"]["output_size"]
+    output = form_schema(schema, SWITCH_FORM_DEF)["properties"]["output_size"]
     assert (output["minimum"], output["maximum"], output["multipleOf"]) == (64, 2048, 16)
     decoder = schema["$defs"]["DecoderSpec"]["properties"]
     assert (decoder["slope"]["minimum"], decoder["slope"]["maximum"]) == (-0.99, 0.99)
