@@ -17,6 +17,7 @@ from phazer.graph.routes import RouteError, Step, parse_route
 from phazer.plan.figures import model_figures
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.presets import presets_dir
+from tests.faceswap_reference import assert_equals_faceswap, assert_keras_settings
 
 GRAPHS = presets_dir()  # the fs-* presets are faceswap's models in the graph form
 REFERENCE = Path(__file__).parent / "data" / "faceswap-models" / "reference.json"
@@ -50,26 +51,7 @@ def _layers(sub: dict[str, Any]) -> list[tuple[str, int, tuple[int, ...]]]:
 def test_graph_spec_equals_faceswaps_model(graph: str, case: str) -> None:
     """Total and per-sub-model params, input/output shapes and every layer's name, params and
     output shape, with faceswap's sub-model names."""
-    expected = _reference()[case]["result"]
-    compiled = compile_graph_spec(load(graph))
-    assert compiled.errors == []
-    figures = model_figures(compiled.model)
-    assert figures.total_params == expected["total_params"]
-    assert [s.name for s in figures.submodels] == list(expected["sub_models"])
-    for sub in figures.submodels:
-        ref = expected["sub_models"][sub.name]
-        assert sub.params == ref["params"], sub.name
-        assert [list(s) for s in sub.input_shapes] == [s[1:] for s in ref["input_shapes"]]
-        assert [list(s) for s in sub.output_shapes] == [s[1:] for s in ref["output_shapes"]]
-        ours = [(op.name, op.params.total, op.shape)
-                for op in compiled.model.submodels[sub.name].ops if op.kind != "input"]
-        theirs = _layers(ref)
-        # Keras numbers auto-named layers (dense_1, add_3) across the whole model; phazer
-        # within a sub-model: compare those by kind position, every other name exactly.
-        assert [(p, s) for _, p, s in ours] == [(p, s) for _, p, s in theirs], sub.name
-        named = [(a, b) for (a, _, _), (b, _, _) in zip(ours, theirs, strict=True)
-                 if b.split("_")[0] not in ("dense", "reshape", "add", "flatten", "leaky")]
-        assert all(a == b for a, b in named), [(a, b) for a, b in named if a != b]
+    assert_equals_faceswap(compile_graph_spec(load(graph)), _reference()[case]["result"])
 
 
 def test_shared_submodel_is_called_by_every_side() -> None:
@@ -280,48 +262,13 @@ def test_three_identities_through_the_summary(tmp_path, capsys) -> None:
 
 
 # --- every layer's Keras settings, against faceswap's ----------------------------------------
-# phazer's layer class for each of faceswap's own (module lib.model.*) layers
-_FACESWAP_CLASSES = {"PixelShuffler": "PixelShuffle", "InstanceNormalization":
-                     "InstanceNormalization"}
-
-
-def _same_setting(ours: Any, theirs: Any) -> bool:
-    """One config value of a layer: initializers by class (and config, where faceswap set it)."""
-    if isinstance(ours, dict) and "class_name" in ours:
-        if isinstance(theirs, str):
-            return ours["class_name"] == theirs
-        return ours["class_name"] == theirs["class_name"] and all(
-            float(ours["config"][k]) == float(v) if isinstance(v, int | float)
-            else ours["config"][k] == v for k, v in theirs["config"].items())
-    if isinstance(ours, tuple | list):
-        return list(ours) == list(theirs)
-    return ours == theirs
-
-
 @pytest.mark.keras
 @pytest.mark.parametrize(("graph", "case"), CASES.items())
 def test_every_layer_has_faceswaps_keras_settings(graph: str, case: str) -> None:
     """Each layer phazer emits has faceswap's class and the Keras settings faceswap's build
     recorded (filters, kernel, strides, padding, activation, slope, use_bias, initializers,
     rates, sizes): the layers are made, not built, so no weights are allocated."""
-    from phazer.emit.ops import build_layer
-
-    expected = _reference()[case]["result"]["sub_models"]
-    model = compile_graph_spec(load(graph)).model
-    for name, sub in model.submodels.items():
-        theirs = [layer for layer in expected[name]["layers"] if layer["class"] != "InputLayer"]
-        ours = [op for op in sub.ops if op.kind != "input"]
-        for op, ref in zip(ours, theirs, strict=True):
-            layer = build_layer(op)
-            custom = not ref["module"].startswith("keras.")
-            assert type(layer).__name__ == (_FACESWAP_CLASSES.get(ref["class"], ref["class"])
-                                            if custom else ref["class"]), (name, op.name)
-            if custom:
-                continue
-            config = layer.get_config()
-            wrong = {key: (config.get(key), value) for key, value in ref["config"].items()
-                     if not _same_setting(config.get(key), value)}
-            assert not wrong, (name, op.name, wrong)
+    assert_keras_settings(compile_graph_spec(load(graph)).model, _reference()[case]["result"])
 
 
 # --- several outputs: masks ------------------------------------------------------------------
