@@ -65,15 +65,20 @@ class Compiled:
         return [i for i in self.issues if i.severity == "error"]
 
 
-def compile_model(spec: ModelSpec, graph: nx.DiGraph | None = None,
+def compile_model(spec: ModelSpec | GraphSpec, graph: nx.DiGraph | None = None,
                   name: str | None = None) -> Compiled:
     """Compile a spec whose routing passed validation; never raises for what cannot be built.
 
     Args:
-        spec: the spec.
-        graph: its routing graph, when the caller has built it already.
+        spec: the spec, in either form (a graph-form spec is compiled by
+            :func:`phazer.compile_graph.compile_graph_spec`, which lowers its own routes).
+        graph: its routing graph, when the caller has built it already (Phaze-A form).
         name: the model's name (defaults to the spec's name, or "phazer").
     """
+    if isinstance(spec, GraphSpec):
+        from phazer.compile_graph import compile_graph_spec  # it imports this module
+
+        return compile_graph_spec(spec, name)
     graph = build_routing_graph(spec) if graph is None else graph
     context = BuildContext(spec)
     try:
@@ -139,7 +144,7 @@ def _by_kind(graph: nx.DiGraph, *kinds: str) -> list[str]:
     return [n for n, data in graph.nodes(data=True) if data["kind"] in kinds]
 
 
-def compile_model_ir(spec: ModelSpec, name: str | None = None) -> ModelIR:
+def compile_model_ir(spec: ModelSpec | GraphSpec, name: str | None = None) -> ModelIR:
     """Build the whole-model IR of a spec that passed validation.
 
     Args:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -13,19 +13,21 @@ from tests.helpers import PRESETS_DIR, write_face_folders
 
 
 @pytest.fixture(scope="session")
-def face_folders(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, int], Path]:
+def face_folders(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Make (once per session and arguments) a folder holding face folders ``a`` and ``b``.
 
-    Call it with ``(count, seed)``; see :func:`tests.helpers.write_face_folders`. Tests must
-    not write into the folders: other tests asking for the same arguments share them.
+    Call it with ``(count, seed)``, and ``sides=("a", "b", "c")`` for one identity per side;
+    see :func:`tests.helpers.write_face_folders`. Tests must not write into the folders: other
+    tests asking for the same arguments share them.
     """
-    made: dict[tuple[int, int], Path] = {}
+    made: dict[tuple[int, int, tuple[str, ...]], Path] = {}
 
-    def make(count: int, seed: int) -> Path:
-        if (count, seed) not in made:
-            root = tmp_path_factory.mktemp(f"faces-{count}-{seed}")
-            made[count, seed] = write_face_folders(root, count, seed)
-        return made[count, seed]
+    def make(count: int, seed: int, sides: Sequence[str] = ("a", "b")) -> Path:
+        key = (count, seed, tuple(sides))
+        if key not in made:
+            root = tmp_path_factory.mktemp(f"faces-{count}-{seed}-{''.join(sides)}")
+            made[key] = write_face_folders(root, count, seed, tuple(sides))
+        return made[key]
 
     return make
 

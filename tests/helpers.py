@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -88,15 +88,18 @@ def load_script(name: str) -> ModuleType:
     return module
 
 
-def write_face_folders(root: Path, count: int, seed: int) -> Path:
-    """Synthetic faces of two identities in ``root / "a"`` and ``root / "b"``.
+def write_face_folders(root: Path, count: int, seed: int, sides: Sequence[str] = ("a", "b")
+                       ) -> Path:
+    """Synthetic faces of one identity per side in ``root / side`` (``a`` and ``b`` by default).
 
-    The identities are drawn from ``seed``, side A's poses from ``seed + 1`` and side B's from
-    ``seed + 2``; ``count`` 64 px faces per side.
+    The identities are drawn from ``seed`` (the i-th side gets the i-th identity), the i-th
+    side's poses from ``seed + 1 + i`` (side A ``seed + 1``, side B ``seed + 2``, side C
+    ``seed + 3``); ``count`` 64 px faces per side. The first sides' faces are the same whatever
+    the number of sides.
     """
     from phazer.data.synthetic import make_identities, sample_poses, write_identity
 
-    first, second = make_identities(2, seed=seed)
-    write_identity(root / "a", first, sample_poses(count, seed=seed + 1), 64)
-    write_identity(root / "b", second, sample_poses(count, seed=seed + 2), 64)
+    for index, (side, identity) in enumerate(zip(sides, make_identities(len(sides), seed=seed),
+                                                 strict=True)):
+        write_identity(root / side, identity, sample_poses(count, seed=seed + 1 + index), 64)
     return root

@@ -16,8 +16,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
         "swap", help="swap a folder of aligned faces with a trained model",
-        description="Run every aligned face of a folder through the other side of a trained "
-                    "model: with --to b, A faces come out as B in the same pose. One PNG per "
+        description="Run every aligned face of a folder through one side of a trained "
+                    "model: with --to b, A faces come out as B in the same pose (with more "
+                    "sides, faces of any side go to the side --to names). One PNG per "
                     "input, same name with a .png suffix, at the model's output size (with "
                     "the learnt mask as alpha when the model has one).")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
@@ -26,8 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="folder of aligned faces (png/jpg)")
     parser.add_argument("--output", required=True, type=Path, metavar="DIR",
                         help="folder for the swapped faces (created; not the input folder)")
-    parser.add_argument("--to", choices=["a", "b"], default="b",
-                        help="the side to swap the faces to (default: b)")
+    parser.add_argument("--to", metavar="SIDE",
+                        help="the side to swap the faces to: any side of the model (default: "
+                             "the side after the model's first, b for sides a and b)")
     parser.set_defaults(func=run)
 
 

@@ -27,19 +27,28 @@ if TYPE_CHECKING:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
-        "train", help="train a model on two folders of aligned faces (resumes a model dir)",
-        description="Build the model of a spec and train it on two folders of aligned face "
-                    "images (png/jpg; the alpha channel is the mask). If MODEL_DIR already "
+        "train", help="train a model on a folder of aligned faces per side (resumes a model "
+                      "dir)",
+        description="Build the model of a spec and train it on a folder of aligned face "
+                    "images per side (png/jpg; the alpha channel is the mask): --input-a "
+                    "and --input-b for a two-sided model, --input SIDE=DIR for each side of "
+                    "any model. If MODEL_DIR already "
                     "holds a model, training resumes from its last save: the spec's "
                     "model-defining fields must not change, while losses, learning rate, "
                     "dropout, freezing, batch size and the other training settings may. "
                     "Saves every training.save_interval iterations and on exit; Ctrl-C saves "
                     "and stops; a NaN or infinite loss stops without saving.")
     parser.add_argument("spec", metavar="SPEC", help="spec file or built-in preset name")
-    parser.add_argument("--input-a", required=True, type=Path, metavar="DIR",
-                        help="folder of side A's aligned faces (the faces to replace)")
-    parser.add_argument("--input-b", required=True, type=Path, metavar="DIR",
-                        help="folder of side B's aligned faces (the faces to swap in)")
+    parser.add_argument("--input", dest="inputs", action="append", type=side_folder,
+                        default=[], metavar="SIDE=DIR",
+                        help="folder of one side's aligned faces, e.g. --input c=faces_c/; "
+                             "one per side of the model (repeatable)")
+    parser.add_argument("--input-a", type=Path, metavar="DIR",
+                        help="folder of side A's aligned faces (the faces to replace); "
+                             "the same as --input a=DIR")
+    parser.add_argument("--input-b", type=Path, metavar="DIR",
+                        help="folder of side B's aligned faces (the faces to swap in); "
+                             "the same as --input b=DIR")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="where the model is saved; an existing model there is resumed")
     parser.add_argument("--batch-size", type=positive_int, metavar="N",
@@ -62,14 +71,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def side_folder(text: str) -> tuple[str, Path]:
+    """``SIDE=DIR`` of ``--input`` as (side, folder)."""
+    side, equals, folder = text.partition("=")
+    side = side.strip()
+    if not equals or not side or not folder:
+        raise argparse.ArgumentTypeError(f"expected SIDE=DIR (e.g. a=faces_a/), got {text!r}")
+    return side, Path(folder)
+
+
 def run(args: argparse.Namespace) -> int:
     """Train one session; 0 when it ends normally or by Ctrl-C, 1 on bad input or NaN."""
     console, errors = stdout_console(), stderr_console()
     quiet_tensorflow()
     from phazer.train.session import TrainInputError, TrainOptions, train
 
-    options = TrainOptions(spec=args.spec, input_a=args.input_a, input_b=args.input_b,
-                           model_dir=args.model_dir, overrides=args.overrides,
+    options = TrainOptions(spec=args.spec, inputs=args.inputs, input_a=args.input_a,
+                           input_b=args.input_b, model_dir=args.model_dir, overrides=args.overrides,
                            iterations=args.iterations, batch_size=args.batch_size,
                            freeze_weights=args.freeze_weights, load_weights=args.load_weights,
                            distribute=args.distribute, preview=args.preview, seed=args.seed)

@@ -212,8 +212,8 @@ def without_pretrained(spec: ModelSpec) -> ModelSpec:
     A model whose saved weights are loaded anyway, a parameter count or a memory measurement
     needs neither the download nor the cached weights file.
     """
+    encoder = getattr(spec, "encoder", None)   # a graph-form spec has no pretrained parts
     for field in ("imagenet_weights", "pretrained"):
-        if getattr(spec.encoder, field, False):
-            encoder = spec.encoder.model_copy(update={field: False})
-            return spec.model_copy(update={"encoder": encoder})
+        if getattr(encoder, field, False):
+            return spec.model_copy(update={"encoder": encoder.model_copy(update={field: False})})
     return spec

@@ -2,7 +2,8 @@
 
 1. Draw two synthetic identities, A and B (:mod:`phazer.data.synthetic`), and write a face
    folder of each in varied poses, plus held-out A faces and the ground truth of their swap:
-   B drawn in exactly the same poses.
+   B drawn in exactly the same poses. A preset with more sides (``three-identities``) gets
+   one identity per side; the held-out faces are still A's, swapped to B.
 2. Train a small model on the two folders (the ``demo`` preset unless told otherwise) with
    the usual progress bar, saves and previews.
 3. Swap the held-out A faces to B and score them against the ground truth
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from phazer.data.pipeline import load_faces
 from phazer.data.quality import swap_quality
 from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
-from phazer.sides import face_out, face_sides, other_side
+from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
 from phazer.train.loop import SessionResult
 from phazer.train.previews import predict_both
 from phazer.train.session import TrainInputError, TrainOptions, prepare
@@ -86,17 +88,45 @@ def prepare_folder(out: Path) -> None:
     (out / MARKER).write_text("written by phazer demo; rerunning the demo replaces it\n")
 
 
-def write_faces(out: Path, settings: DemoSettings) -> dict[str, Path]:
-    """Write the training folders, the held-out A faces and their swap's ground truth."""
-    first, second = make_identities(2, settings.seed)
+def spec_sides(reference: str) -> tuple[str, ...]:
+    """The sides of a spec: a graph-form spec's own, ``a`` and ``b`` for Phaze-A's switches.
+
+    A spec that does not load gives ``a`` and ``b``; training reports its problems.
+    """
+    from phazer.issues import SpecError
+    from phazer.spec import GraphSpec, load_spec
+
+    try:
+        spec = load_spec(reference).spec
+    except (SpecError, OSError):
+        return DEFAULT_SIDES
+    return tuple(spec.sides) if isinstance(spec, GraphSpec) else DEFAULT_SIDES
+
+
+def write_faces(out: Path, settings: DemoSettings, sides: Sequence[str] = DEFAULT_SIDES
+                ) -> dict[str, Path]:
+    """Write a training folder per side, the held-out faces of the first side and the truth.
+
+    Each side is one identity (the i-th of :func:`make_identities`); the truth is the second
+    side's identity in the held-out poses. The first two sides' faces, the held-out faces and
+    the truth are the same whatever the number of sides; folders are named after the sides
+    (``faces/a``, ``faces/b``, ``faces/c``, ...), the held-out ones ``test_a`` and
+    ``test_truth`` whatever the sides are called.
+    """
+    identities = make_identities(max(2, len(sides)), settings.seed)
     seed = settings.seed * 1000
     faces = out / "faces"
-    write_identity(faces / "a", first, sample_poses(settings.faces, seed + 1), settings.size)
-    write_identity(faces / "b", second, sample_poses(settings.faces, seed + 2), settings.size)
+    for index, side in enumerate(sides):
+        # seed + 3 is the held-out poses': the third side onwards draws from seed + 4 on
+        poses = seed + 1 + index + (index >= 2)
+        write_identity(faces / side, identities[index], sample_poses(settings.faces, poses),
+                       settings.size)
     test_poses = sample_poses(settings.test_faces, seed + 3)
-    write_identity(faces / "test_a", first, test_poses, settings.size)
-    write_identity(faces / "test_truth", second, test_poses, settings.size)
-    return {name: faces / name for name in ("a", "b", "test_a", "test_truth")}
+    write_identity(faces / "test_a", identities[0], test_poses, settings.size)
+    write_identity(faces / "test_truth", identities[1], test_poses, settings.size)
+    folders = {side: faces / side for side in sides}
+    return {**folders, "test_a": faces / "test_a", "test_truth": faces / "test_truth",
+            "swap_to": faces / sides[1 % len(sides)]}
 
 
 def _files(folder: Path) -> list[Path]:
@@ -117,7 +147,7 @@ def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: 
     unchanged = load_faces(test_files, output_size, coverage)
     truth = load_faces(_files(folders["test_truth"]), output_size, coverage, with_alpha=True)
     swapped = predict_both(model, inputs)[swapped_to]
-    b_files = _files(folders["b"])
+    b_files = _files(folders["swap_to"])
     rng = np.random.default_rng(seed)
     random_b = [b_files[i] for i in rng.choice(len(b_files), len(test_files), replace=False)]
     random_recon = predict_both(model, load_faces(random_b, input_size, coverage))[swapped_to]
@@ -149,11 +179,18 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     folder = Path(out)
     prepare_folder(folder)
     started = time.perf_counter()
-    folders = write_faces(folder, settings)
-    console.print(f"wrote {settings.faces} synthetic faces of identity A and of identity B to "
-                  f"{folder / 'faces'}, and {settings.test_faces} held-out A faces with the "
-                  "ground truth of their swap", markup=False, highlight=False)
-    options = TrainOptions(spec=settings.preset, input_a=folders["a"], input_b=folders["b"],
+    sides = spec_sides(settings.preset)
+    folders = write_faces(folder, settings, sides)
+    names = [side.upper() for side in sides]
+    named = (f"identity {names[0]} and of identity {names[1]}" if len(names) == 2 else
+             f"identities {', '.join(names[:-1])} and {names[-1]}" if len(names) > 2 else
+             f"identity {names[0]}")
+    console.print(f"wrote {settings.faces} synthetic faces of {named} to "
+                  f"{folder / 'faces'}, and {settings.test_faces} held-out "
+                  f"{sides[0].upper()} faces with the ground truth of their swap", markup=False,
+                  highlight=False)
+    options = TrainOptions(spec=settings.preset,
+                           inputs=[(side, folders[side]) for side in sides],
                            model_dir=folder / "model", iterations=settings.iterations,
                            seed=settings.seed, show_bar=show_bar)
     prepared = prepare(options, console)

@@ -5,7 +5,8 @@ in one call, each face reconstructed by its own side and swapped by the other: f
 ``face_out_a`` is the reconstruction and ``face_out_b`` the swap A -> B.
 
 The preview (``preview.png`` in the model dir) shows a few fixed faces of each side, one per
-row: original | reconstruction | swap for side A, then the same for side B.
+row: original | reconstruction | swap for side A, then the same for side B; with more sides,
+one swap column per other side.
 """
 
 from __future__ import annotations
@@ -86,23 +87,29 @@ def _to_uint8(images: np.ndarray) -> np.ndarray:
 
 
 def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
-    """The preview grid: per side, original | reconstruction | swap, one face per row."""
+    """The preview grid: per side, original | reconstruction | swap to each other side.
+
+    The swaps follow the model's side order from the side after this one, cyclically: with
+    two sides that is one swap column (A>B, then B>A), with three two (A>B A>C, B>C B>A, ...).
+    """
     sides = list(faces.inputs)
     blocks, labels = [], []
     for side in sides:
-        other = other_side(side, sides)
+        others = _others(side, sides)
         outputs = predict_both(model, faces.inputs[side])
-        blocks.append([faces.shown[side], outputs[face_out(side)], outputs[face_out(other)]])
+        blocks.append([faces.shown[side], outputs[face_out(side)],
+                       *(outputs[face_out(other)] for other in others)])
         labels += [side.upper(), f"{side.upper()}>{side.upper()}",
-                   f"{side.upper()}>{other.upper()}"]
+                   *(f"{side.upper()}>{other.upper()}" for other in others)]
     rows = max(len(block[0]) for block in blocks)
     tile = blocks[0][0].shape[1]
-    width = 3 * tile * len(blocks) + _GAP * (len(blocks) - 1)
+    block_width = tile * len(blocks[0])
+    width = block_width * len(blocks) + _GAP * (len(blocks) - 1)
     canvas = Image.new("RGB", (width, _HEADER + rows * tile), (32, 32, 32))
     draw = ImageDraw.Draw(canvas)
     column = 0
     for index, block in enumerate(blocks):
-        left = index * (3 * tile + _GAP)
+        left = index * (block_width + _GAP)
         for position, images in enumerate(block):
             x = left + position * tile
             draw.text((x + 3, 1), labels[column], fill=(230, 230, 230))
@@ -110,6 +117,15 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
             for row, image in enumerate(_to_uint8(images)):
                 canvas.paste(Image.fromarray(image, "RGB"), (x, _HEADER + row * tile))
     return canvas
+
+
+def _others(side: str, sides: Sequence[str]) -> list[str]:
+    """The other sides in the order a face of ``side`` is swapped to them (cyclic)."""
+    others, current = [], other_side(side, sides)
+    while current != side:
+        others.append(current)
+        current = other_side(current, sides)
+    return others or [side]
 
 
 def write_preview(model: keras.Model, faces: PreviewFaces, path: Path) -> None:

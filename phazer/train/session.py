@@ -22,9 +22,11 @@ from rich.console import Console
 from phazer.compiler import compile_model_ir
 from phazer.data.folders import DataError, FaceFolder, scan_faces, skipped_summary
 from phazer.data.pipeline import make_dataset
+from phazer.ir.model import ModelIR
 from phazer.issues import Issue
 from phazer.plan.summary import summarize
-from phazer.spec import ModelSpec
+from phazer.sides import face_in, face_out, is_mask_out
+from phazer.spec import GraphSpec, ModelSpec
 from phazer.spec.models import without_pretrained
 from phazer.spec.resume import format_diff, model_defining_diff
 from phazer.train.build import (
@@ -74,12 +76,19 @@ class TrainInputError(Exception):
 
 @dataclass
 class TrainOptions:
-    """Everything ``phazer train`` is asked to do."""
+    """Everything ``phazer train`` is asked to do.
+
+    ``inputs`` pairs each side of the model with its face folder, in the order given
+    (``--input SIDE=DIR``); ``input_a`` and ``input_b`` are short for ``("a", DIR)`` and
+    ``("b", DIR)`` and come first. Every side of the model needs exactly one folder (checked
+    by :func:`prepare` against the model's sides).
+    """
 
     spec: str
-    input_a: Path
-    input_b: Path
     model_dir: Path
+    inputs: Sequence[tuple[str, Path]] = ()
+    input_a: Path | None = None
+    input_b: Path | None = None
     overrides: list[str] = field(default_factory=list)
     iterations: int | None = None
     batch_size: int | None = None
@@ -137,15 +146,47 @@ def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
     return summary.report.loaded.spec, summary
 
 
+def side_inputs(options: TrainOptions) -> list[tuple[str, Path]]:
+    """Every (side, folder) pair asked for: ``input_a`` / ``input_b`` first, then ``inputs``."""
+    pairs = [(side, Path(folder)) for side, folder in
+             (("a", options.input_a), ("b", options.input_b)) if folder is not None]
+    return pairs + [(side, Path(folder)) for side, folder in options.inputs]
+
+
+def match_inputs(given: Sequence[tuple[str, Path]], sides: Sequence[str]) -> dict[str, Path]:
+    """Each side of the model with its face folder, in the model's side order.
+
+    Raises:
+        TrainInputError: a side the model does not have, a side given twice, or a side of
+            the model without a folder.
+    """
+    listed = ", ".join(sides)
+    flags = " ".join(f"--input {side}=DIR" for side in sides)
+    folders: dict[str, Path] = {}
+    for side, folder in given:
+        if side not in sides:
+            raise TrainInputError(f"the model has no side {side!r}; its sides are {listed}",
+                                  f"give one face folder per side: {flags}")
+        if side in folders:
+            raise TrainInputError(f"side {side} is given twice ({folders[side]} and {folder})",
+                                  "give each side one face folder (--input-a is --input a=, "
+                                  "--input-b is --input b=)")
+        folders[side] = folder
+    missing = [side for side in sides if side not in folders]
+    if missing:
+        names = ", ".join(missing)
+        raise TrainInputError(f"no face folder for side{'s' if len(missing) > 1 else ''} "
+                              f"{names}; the model has the sides {listed}",
+                              f"give one face folder per side: {flags}")
+    return {side: folders[side] for side in sides}
+
+
 def _scan(options: TrainOptions, sides: Sequence[str]) -> dict[str, FaceFolder]:
-    """Scan the face folder of each side: ``--input-a`` is the model's first side."""
-    given = (options.input_a, options.input_b)
-    if len(sides) != len(given):
-        raise TrainInputError(f"the model has {len(sides)} sides {tuple(sides)}; training "
-                              f"takes a face folder for each of {len(given)} sides")
+    """Scan the face folder of each side of the model (in the model's side order)."""
+    given = match_inputs(side_inputs(options), sides)
     kwargs = {} if options.min_images is None else {"min_images": options.min_images}
     folders = {}
-    for side, folder in zip(sides, given, strict=True):
+    for side, folder in given.items():
         try:
             folders[side] = scan_faces(folder, **kwargs)
         except DataError as exc:
@@ -190,6 +231,33 @@ def _check_resume(model_dir: ModelDir, spec: ModelSpec) -> tuple[TrainState, boo
     return state, True
 
 
+def _face_sizes(model: ModelIR) -> tuple[int, int]:
+    """The input and output size (px) every side shares: one dataset feeds all of them.
+
+    Raises:
+        TrainInputError: the sides differ in input or output size.
+    """
+    inputs = {side: int(model.node(face_in(side)).output_shapes[0][0]) for side in model.sides}
+    outputs = {side: int(model.value_shape(model.outputs[face_out(side)])[0])
+               for side in model.sides}
+    for what, sizes in (("input", inputs), ("output", outputs)):
+        if len(set(sizes.values())) > 1:
+            shown = ", ".join(f"{side} {size} px" for side, size in sizes.items())
+            raise TrainInputError(f"the sides differ in {what} size ({shown}); training "
+                                  f"needs one {what} size for every side",
+                                  "give every side the same size")
+    first = model.sides[0]
+    return inputs[first], outputs[first]
+
+
+def _weight_lists(spec: ModelSpec | GraphSpec) -> tuple[list[str], list[str]]:
+    """The spec's ``weights.freeze`` and ``weights.load`` (a graph-form spec has neither)."""
+    weights = getattr(spec, "weights", None)
+    if weights is None:
+        return [], []
+    return list(weights.freeze), list(weights.load)
+
+
 def prepare(options: TrainOptions, console: Console) -> Prepared:
     """Check the inputs, build or resume the model and make the dataset.
 
@@ -199,6 +267,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     spec, summary = _load_spec(options)
     training = spec.training
     batch_size = training.batch_size
+    input_size, output_size = _face_sizes(summary.model)
     folders = _scan(options, summary.model.sides)
     for folder in folders.values():
         note = skipped_summary(folder)
@@ -215,13 +284,14 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         raise TrainInputError("autoclip is not supported with --distribute",
                               "use clipping: global_norm (or norm / value) instead")
 
+    freeze, load = _weight_lists(spec)
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         # a resumed model's saved weights replace any pretrained ones: do not fetch them
         model_ir = compile_model_ir(without_pretrained(spec)) if resumed else summary.model
         model = _build(model_ir, training.mixed_precision)
         if options.freeze_weights:
-            report = freeze_submodels(model, spec.weights.freeze)
+            report = freeze_submodels(model, freeze)
             if report.done:
                 _say(console, f"frozen: {', '.join(report.done)}")
             if report.missing:
@@ -248,7 +318,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     else:
         if options.load_weights:
             try:
-                report = load_submodels(model, options.load_weights, spec.weights.load)
+                report = load_submodels(model, options.load_weights, load)
             except LoadWeightsError as exc:
                 raise TrainInputError(f"--load-weights: {exc}") from None
             if report.done:
@@ -262,11 +332,9 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         _say(console, f"new model in {model_dir.path}: {model.count_params():,} parameters")
 
     masks_available = any(folder.with_alpha for folder in folders.values())
-    learn_mask = spec.decoder.learn_mask
+    learn_mask = any(is_mask_out(str(name)) for name in model.output_names)
     masks = learn_mask or (training.penalized_mask_loss and masks_available)
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
-    input_size = int(summary.figures.input_shape[0])
-    output_size = int(summary.figures.output_shape[0])
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
                            learn_mask, options.seed, include_masks=masks)
     if strategy is not None:
@@ -288,7 +356,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     record = {"images": [len(folder) for folder in folders.values()],
               "skipped": [len(folder.skipped) for folder in folders.values()],
               "distribute": options.distribute, "replicas": replicas,
-              "frozen": list(spec.weights.freeze) if options.freeze_weights else []}
+              "frozen": list(freeze) if options.freeze_weights else []}
     counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
     _say(console, f"data: {counts}; batch {batch_size} per side; input {input_size} px, "
                   f"output {output_size} px" + (f"; {replicas} replicas" if strategy else ""))

@@ -1,10 +1,10 @@
 """``phazer swap``: run a trained model over a folder of aligned faces.
 
-Each face goes through the *other* side's path of the model: with ``to="b"`` an A face comes
-out as B in the same pose and expression. One PNG is written per input image, under the same
-name with a ``.png`` suffix, at the model's output size; when the model learnt a mask, it is
-the PNG's alpha channel. Inputs are cropped to the model's ``training.coverage`` exactly as in
-training, so the output shows that central crop.
+Each face goes through the path of side ``to``: with ``to="b"`` an A face comes out as B in
+the same pose and expression (with more sides, a face of any side goes to ``to``). One PNG is
+written per input image, under the same name with a ``.png`` suffix, at the model's output
+size; when the model learnt a mask, it is the PNG's alpha channel. Inputs are cropped to the
+model's ``training.coverage`` exactly as in training, so the output shows that central crop.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
         model_dir: a trained model dir.
         input_dir: aligned faces (png / jpg) of the other side.
         output_dir: where the PNGs go (created); must not be the input folder.
-        to: the side to swap to (``a`` or ``b``); None swaps the model's first side's faces
-            to the next side (``b`` for sides ``a``, ``b``).
+        to: the side to swap to (any side of the model); None swaps to the side after the
+            model's first (``b`` for sides ``a``, ``b``).
         progress: called with (done, total) after each batch.
 
     Raises:
@@ -109,7 +109,8 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
     if to is None:
         to = other_side(sides[0], sides)
     if to not in sides:
-        raise SwapError(f"the model has no side {to!r}", f"expected one of: {', '.join(sides)}")
+        raise SwapError(f"the model has no side {to!r}; its sides are {', '.join(sides)}",
+                        f"pass --to {' or --to '.join(sides)}")
     face_output = face_out(to)
     input_size = int(model.inputs[0].shape[1])
     target.mkdir(parents=True, exist_ok=True)
