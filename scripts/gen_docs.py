@@ -18,6 +18,11 @@ What it writes:
                              written by hand and kept.
     docs/filter-curve.md     written by hand; every ``<!-- phazer curve ARGS -->`` marker is
                              followed by the output of that command, regenerated here.
+    docs/graphs.md           written by hand, except the section "faceswap's layouts side by
+                             side" between its two markers: the routes, sub-model parameters
+                             and routing diagram of every fs-* preset
+                             (scripts/doc_graph_layouts.py; the diagrams themselves are
+                             scripts/gen_diagrams.py's).
 
 tests/test_docs.py runs the same functions and fails when a committed file differs.
 """
@@ -45,6 +50,7 @@ from phazer.fileio import atomic_write_text  # noqa: E402
 from phazer.issues import CODES, CodeInfo  # noqa: E402
 from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text  # noqa: E402
 from scripts.doc_examples import render_examples  # noqa: E402
+from scripts.doc_graph_layouts import render_graphs  # noqa: E402
 from scripts.doc_spec_reference import render_spec_reference, table_cell  # noqa: E402
 
 TODO_MARKER = "TODO(gen_docs)"
@@ -53,6 +59,7 @@ ERRORS_MD = DOCS / "errors.md"
 SPEC_REFERENCE_MD = DOCS / "spec-reference.md"
 CLI_MD = DOCS / "cli.md"
 FILTER_CURVE_MD = DOCS / "filter-curve.md"
+GRAPHS_MD = DOCS / "graphs.md"
 SCHEMA_JSON = REPO / DEFAULT_SCHEMA_PATH
 
 # Modules that may register issue codes besides phazer.issues and the rule modules.
@@ -338,6 +345,8 @@ def generated_files() -> dict[Path, str]:
     }
     if FILTER_CURVE_MD.exists():
         files[FILTER_CURVE_MD] = render_filter_curve(_read(FILTER_CURVE_MD))
+    if GRAPHS_MD.exists():
+        files[GRAPHS_MD] = render_graphs(_read(GRAPHS_MD), DOCS)
     return files
 
 

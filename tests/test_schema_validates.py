@@ -141,7 +141,10 @@ ROUTES = ["encoder", "encoder -> decoder_a", "  encoder->decoder  ", "encoder ->
           "encoder -> concat( a ,b,c ) -> decoder", "concat(a, a) -> d", "concat_a -> b",
           "encoder decoder", "encoder ->", "-> decoder", "", "encoder -> concat(a)",
           "encoder -> concat(a, b", "concat -> b", "Encoder -> b", "a -> concat(a, concat)",
-          "a,b", "a -> (b)", "a -> concat (a, b)", "a -> b2_c -> c_3"]
+          "a,b", "a -> (b)", "a -> concat (a, b)", "a -> b2_c -> c_3",
+          "encoder -> g_block with fc_gblock -> decoder", "g with s -> d", "a -> with",
+          "a -> b with", "a -> with -> b", "a -> b with c with d", "a -> concat(a, b) with c",
+          "a -> b with concat", "a -> bwith c", "a -> b  with  c", "a -> with_b -> c"]
 
 
 @pytest.mark.parametrize("text", ROUTES)
