@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from phazer.blocks.context import ResolvedSizes
+from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
+from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
 from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
 from phazer.compiler import Compiled, with_weights
 from phazer.graph.graph_form import graph_form_routing
@@ -22,8 +23,7 @@ from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import GRAPH_OUTPUTS, GRAPH_SHAPE_MISMATCH, OUTPUT_UNREACHABLE, Issue
 from phazer.sides import face_in, face_out, mask_out, scaled_face_out
-from phazer.spec.graph_blocks import output_roles
-from phazer.spec.graph_form import GraphSpec
+from phazer.spec.graph_form import GraphSpec, PhazeABlock
 
 
 @dataclass
@@ -34,23 +34,16 @@ class _Build:
     nodes: list[TopNode] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    context: BuildContext | None = None   # the Phaze-A blocks', made on first use
+    said: int = 0                         # how many of its issues are in ``issues``
 
-    def submodel(self, name: str, shape: Shape, side: str) -> SubModelIR | None:
+    def submodel(self, name: str, shape: Shape, side: str,
+                 style: Shape | None = None) -> SubModelIR | None:
         sub = self.submodels.get(name)
         if sub is None:
-            try:
-                sub = build_sequence(name, self.spec.models[name], shape, self.names)
-            except IRShapeError as exc:
-                self.issues.append(Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
-                                         f"{name} cannot take the {_text(shape)} tensor the "
-                                         f"route of side {side} gives it: {exc}",
-                                         "change the blocks or the route"))
-                return None
-            except SequenceError as exc:
-                self.issues.append(Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
-                                         f"{name}: {exc}", "see docs/graphs.md (outputs)"))
-                return None
-            self.submodels[name] = sub
+            sub = self._build(name, shape, side, style)
+            if sub is not None:
+                self.submodels[name] = sub
         elif sub.input_shapes[0] != tuple(shape):
             self.issues.append(Issue(
                 GRAPH_SHAPE_MISMATCH, "error", f"routes.{side}",
@@ -60,11 +53,39 @@ class _Build:
             return None
         return sub
 
-    def call(self, sub: SubModelIR, side: str, source: str) -> str:
+    def _build(self, name: str, shape: Shape, side: str,
+               style: Shape | None) -> SubModelIR | None:
+        model = self.spec.models[name]
+        try:
+            if isinstance(model, PhazeABlock):
+                return self._phaze_a(model.phaze_a, name, shape, style)
+            return build_sequence(name, model, shape, self.names)
+        except (IRShapeError, PhazeABlockMisfit) as exc:
+            self.issues.append(Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
+                                     f"{name} cannot take the {_text(shape)} tensor the "
+                                     f"route of side {side} gives it: {exc}",
+                                     "change the blocks or the route"))
+        except SequenceError as exc:
+            self.issues.append(Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
+                                     f"{name}: {exc}", "see docs/graphs.md (outputs)"))
+        except CannotBuild:
+            pass
+        finally:
+            if self.context is not None:   # what the Phaze-A builders said, once
+                self.issues.extend(self.context.issues[self.said:])
+                self.said = len(self.context.issues)
+        return None
+
+    def _phaze_a(self, kind: str, name: str, shape: Shape, style: Shape | None) -> SubModelIR:
+        if self.context is None:
+            self.context = BuildContext(self.spec.model_spec())
+        return build_phaze_a_block(kind, name, self.context, shape, style)
+
+    def call(self, sub: SubModelIR, side: str, *sources: str) -> str:
         count = self.calls.get(sub.name, 0)
         self.calls[sub.name] = count + 1
         name = f"{sub.name}@{side}" + (f":{count}" if count else "")
-        self.nodes.append(TopNode(name, "call", side, (source,), sub.output_shapes, sub.name))
+        self.nodes.append(TopNode(name, "call", side, sources, sub.output_shapes, sub.name))
         return name
 
 
@@ -80,16 +101,25 @@ def _shape_of(build: _Build, ref: str) -> Shape:
 def _route(build: _Build, side: str, steps: tuple[Step, ...]) -> str | None:
     """Lay out one side's calls and joins; the name of the node that ends the route."""
     current = face_in(side)
+    encoding = None   # the first step's output: what a `with` conditioning is called on
     for step in steps:
         shape = _shape_of(build, current)
         outputs = []
-        for name in step.models:
-            sub = build.submodel(name, shape, side)
+        style = None
+        if step.style is not None:
+            sub = build.submodel(step.style, _shape_of(build, encoding), side)
             if sub is None:
                 return None
-            outputs.append(build.call(sub, side, current))
+            style = build.call(sub, side, encoding)
+        for name in step.models:
+            sub = build.submodel(name, shape, side,
+                                 _shape_of(build, style) if style is not None else None)
+            if sub is None:
+                return None
+            outputs.append(build.call(sub, side, current, *([style] if style else [])))
         if step.join is None:
             current = outputs[0]
+            encoding = encoding or current
             continue
         shapes = [_shape_of(build, ref) for ref in outputs]
         if len({s[:-1] for s in shapes}) != 1:
@@ -104,13 +134,14 @@ def _route(build: _Build, side: str, steps: tuple[Step, ...]) -> str | None:
             n.name == f"concat_{side}" for n in build.nodes) else "")
         build.nodes.append(TopNode(name, "concatenate", side, tuple(outputs), (joined,)))
         current = name
+        encoding = encoding or current
     return current
 
 
 def _side_outputs(build: _Build, side: str, last: str) -> dict[str, str]:
     """Name the outputs of the node that ends a side's route (see the module docstring)."""
     node = next(n for n in build.nodes if n.name == last)
-    roles = output_roles(build.spec.models[node.submodel]) if node.submodel else ("features",)
+    roles = build.spec.output_roles(node.submodel) if node.submodel else ("features",)
     faces = [i for i, role in enumerate(roles) if role != "mask"]
     names: dict[str, str] = {}
     for i, role in enumerate(roles):
@@ -170,8 +201,9 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
         last = _route(build, side, parse_route(spec.routes[side]))
         if last is not None:
             outputs.update(_side_outputs(build, side, last))
-    if build.issues:
-        return Compiled(spec, graph, None, tuple(build.issues), ResolvedSizes())
+    sizes = build.context.sizes if build.context is not None else ResolvedSizes()
+    if any(issue.severity == "error" for issue in build.issues):
+        return Compiled(spec, graph, None, tuple(build.issues), sizes)
     model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),
                     _keras_order(build, outputs), tuple(build.nodes), outputs)
-    return Compiled(spec, with_weights(graph, model), model, (), ResolvedSizes())
+    return Compiled(spec, with_weights(graph, model), model, tuple(build.issues), sizes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from phazer.as_graph import graph_form_of
 from phazer.cli.common import add_set_option, print_issues, stderr_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import SpecError, has_errors
@@ -23,18 +24,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "default filled in, as YAML that phazer reads back unchanged, followed by "
                     "`# derived:` comments (values phazer computes from the spec).")
     parser.add_argument("spec", metavar="SPEC", help="spec file or preset name")
+    parser.add_argument("--graph", action="store_true",
+                        help="write it in the graph form (phazer: 2): sides, sub-models and a "
+                             "route per side; a Phaze-A spec's sub-models become Phaze-A "
+                             "blocks with its settings under phaze_a (the same model)")
     add_set_option(parser)
     parser.set_defaults(func=run)
 
 
-def render_text(reference: str, overrides: list[str] | None = None) -> str:
+def render_text(reference: str, overrides: list[str] | None = None, graph: bool = False) -> str:
     """The resolved spec's YAML followed by its ``# derived:`` comment lines.
+
+    Args:
+        reference: a spec file or preset name.
+        overrides: ``--set`` texts.
+        graph: write the spec in the graph form (:func:`phazer.as_graph.graph_form_of`).
 
     Raises:
         SpecError: the spec cannot be read or breaks the schema.
     """
     spec = load_spec(reference, overrides).spec
     header = f"{reference}, resolved by `phazer render`: every field, defaults filled in"
+    if graph:
+        header += "\nin the graph form (phazer render --graph): it builds the same model"
+        weights = getattr(spec, "weights", None)
+        if weights is not None and weights != type(weights)():
+            header += ("\nnot carried over: weights (freeze/load lists), which the graph form "
+                       "has no section for yet")
+        spec = graph_form_of(spec)
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
     lines = derived_values(spec)
@@ -48,7 +65,7 @@ def render_text(reference: str, overrides: list[str] | None = None) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the resolved spec, or the issues that stop it from resolving."""
     try:
-        text = render_text(args.spec, args.overrides)
+        text = render_text(args.spec, args.overrides, graph=args.graph)
     except SpecError as exc:
         print_issues(stderr_console(), exc.issues)
         return EXIT_INVALID

@@ -3,13 +3,15 @@
 Grammar (whitespace is free)::
 
     route := step ("->" step)*
-    step  := NAME | JOIN "(" NAME ("," NAME)* ")"
+    step  := NAME ["with" NAME] | JOIN "(" NAME ("," NAME)* ")"
     JOIN  := "concat"
 
 A side's input (``face_in_<side>``) feeds the first step and the last step's output is the
 side's face (``face_out_<side>``). A ``NAME`` step calls that sub-model on the current tensor;
 a join calls each named sub-model on the current tensor and joins their outputs (channels
-concatenated). A sub-model named twice is called twice, with the same weights.
+concatenated). ``NAME with STYLE`` conditions a call (Phaze-A's G-Block, AdaIN-style): STYLE is
+called on the output of the route's first step (the encoding) and NAME gets the current tensor
+and STYLE's output. A sub-model named twice is called twice, with the same weights.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import re
 from dataclasses import dataclass
 
 JOINS: tuple[str, ...] = ("concat",)
+CONDITION = "with"
+_RESERVED = (*JOINS, CONDITION)
 _TOKEN = re.compile(r"\s*(->|\(|\)|,|[a-z][a-z0-9_]*|\S)")
 
 
@@ -25,11 +29,13 @@ _TOKEN = re.compile(r"\s*(->|\(|\)|,|[a-z][a-z0-9_]*|\S)")
 class Step:
     """One step of a route: call ``models`` on the current tensor, joined by ``join``.
 
-    A plain step has one model and no join.
+    A plain step has one model and no join; ``style`` names the sub-model that conditions it
+    (``g_block with fc_gblock``).
     """
 
     models: tuple[str, ...]
     join: str | None = None
+    style: str | None = None
 
 
 class RouteError(ValueError):
@@ -67,7 +73,7 @@ def parse_route(text: str) -> tuple[Step, ...]:
             raise RouteError("the route ends where a sub-model name is expected",
                              len(text) + 1)
         token, column = tokens[index]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", token) or token in JOINS:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", token) or token in _RESERVED:
             raise RouteError(f"expected a sub-model name, found {token!r}", column)
         index += 1
         return token
@@ -90,7 +96,16 @@ def parse_route(text: str) -> tuple[Step, ...]:
                                  tokens[index - 1][1])
             steps.append(Step(tuple(names), join))
         else:
-            steps.append(Step((expect_name(),)))
+            name = expect_name()
+            style = None
+            if index < len(tokens) and tokens[index][0] == CONDITION:
+                if not steps:
+                    raise RouteError(f"'{CONDITION}' conditions a step on the encoding, which "
+                                     "the first step makes: it cannot condition the first",
+                                     tokens[index][1])
+                index += 1
+                style = expect_name()
+            steps.append(Step((name,), style=style))
         if index >= len(tokens):
             return tuple(steps)
         token, column = tokens[index]
@@ -101,4 +116,5 @@ def parse_route(text: str) -> tuple[Step, ...]:
 
 def route_models(steps: tuple[Step, ...]) -> list[str]:
     """Every sub-model a route calls, in call order (repeats kept)."""
-    return [name for step in steps for name in step.models]
+    return [name for step in steps
+            for name in ((step.style,) if step.style else ()) + step.models]

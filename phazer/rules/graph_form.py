@@ -138,7 +138,8 @@ def outputs_fit_their_use(context: RuleContext) -> Iterator[Issue]:
     """Marks are defined before use; only the last sub-model of a route has several outputs."""
     spec = context.spec
     for name, blocks in spec.models.items():
-        yield from _path_problems(name, blocks)
+        if isinstance(blocks, list):
+            yield from _path_problems(name, blocks)
     for side, text in spec.routes.items():
         try:
             steps = parse_route(text)
@@ -146,11 +147,11 @@ def outputs_fit_their_use(context: RuleContext) -> Iterator[Issue]:
             continue
         for position, step in enumerate(steps):
             several = [m for m in step.models
-                       if m in spec.models and len(output_roles(spec.models[m])) > 1]
+                       if m in spec.models and len(spec.output_roles(m)) > 1]
             if several and (position < len(steps) - 1 or step.join is not None):
                 yield Issue(GRAPH_OUTPUTS, "error", f"routes.{side}",
                             f"the route of side {side} passes {several[0]} on, but it has "
-                            f"{len(output_roles(spec.models[several[0]]))} outputs: only the "
+                            f"{len(spec.output_roles(several[0]))} outputs: only the "
                             "sub-model that ends a route may have several (its faces and mask "
                             "become the side's outputs)",
                             f"end the route at {several[0]}, or give it one output")

@@ -45,7 +45,10 @@ def spec_to_data(spec: ModelSpec | GraphSpec) -> dict[str, Any]:
     data = _type_first(spec.model_dump(mode="json"))
     if isinstance(spec, GraphSpec):
         data["models"] = {name: [_one_key(block) for block in blocks]
+                          if isinstance(blocks, list) else blocks
                           for name, blocks in data["models"].items()}
+        if not spec.uses_phaze_a:
+            del data["phaze_a"]
     return data
 
 
@@ -86,5 +89,6 @@ def dump_spec(spec: ModelSpec | GraphSpec, header: str = "") -> str:
     top = {k: v for k, v in data.items() if k not in groups}
     chunks.append(_yaml_block(top))
     for group in groups:
-        chunks.append(_yaml_block({group: data[group]}))
+        if group in data:
+            chunks.append(_yaml_block({group: data[group]}))
     return "\n".join(chunks)

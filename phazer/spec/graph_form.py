@@ -21,6 +21,10 @@
       a: encoder -> decoder_a
       b: encoder -> decoder_b
 
+A sub-model may also be one of Phaze-A's blocks (``encoder: {phaze_a: encoder}``), built
+from the settings under ``phaze_a:`` (a ``phazer: 1`` spec's sections, without its routing,
+which the routes replace); ``phazer render --graph`` writes any Phaze-A spec this way.
+
 Sides may differ in input size; a sub-model shared by sides must get the same shape from each
 (checked when the model is built). The route grammar is in :mod:`phazer.graph.routes`. The
 schema checks the shape of the file; names and routes are checked by the rules of
@@ -29,19 +33,41 @@ schema checks the shape of the file; names and routes are checked by the rules o
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from phazer.spec.base import StrictModel
-from phazer.spec.graph_blocks import Block
+from phazer.spec.graph_blocks import Block, output_roles
+from phazer.spec.models import ModelSpec
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
-GRAPH_GROUPS: tuple[str, ...] = ("sides", "models", "routes", "training")
+GRAPH_GROUPS: tuple[str, ...] = ("sides", "phaze_a", "models", "routes", "training")
 """The top-level groups of the graph form in file order (the dumper's)."""
 SIDE_NAME = r"[a-z0-9]+"
 SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
+
+
+PHAZE_A_BLOCKS: tuple[str, ...] = ("encoder", "fc", "fc_gblock", "g_block", "decoder")
+"""Phaze-A's blocks a graph-form sub-model can be (``fc`` serves as a shared FC too)."""
+_NOT_PHAZE_A_SETTINGS = ("phazer", "name", "description", "routing", "weights", "training")
+
+PhazeASettings = create_model(
+    "PhazeASettings", __base__=StrictModel,
+    __doc__="The Phaze-A settings a graph's Phaze-A blocks are built from: a ``phazer: 1`` "
+            "spec's sections without routing (the routes say it), weights or training.",
+    **{name: (field.annotation, field) for name, field in ModelSpec.model_fields.items()
+       if name not in _NOT_PHAZE_A_SETTINGS})
+
+
+class PhazeABlock(StrictModel):
+    """A sub-model that is one of Phaze-A's blocks, with the graph's ``phaze_a`` settings."""
+
+    phaze_a: Literal[PHAZE_A_BLOCKS] = Field(description="Which Phaze-A block: encoder, fc "
+                                             "(also as the shared FC), fc_gblock, g_block "
+                                             "(conditioned: `g_block with fc_gblock` in a "
+                                             "route) or decoder.")
 
 
 class SideSpec(StrictModel):
@@ -58,7 +84,30 @@ class GraphSpec(StrictModel):
     description: str = Field("", description="What the model recreates and when to use it.")
     sides: dict[str, SideSpec] = Field(min_length=1, description="The identities, by name "
                                        "(lowercase letters and digits).")
-    models: dict[str, list[Block]] = Field(min_length=1, description="Sub-models by name, "
-                                           "each a list of blocks.")
+    phaze_a: PhazeASettings = Field(  # type: ignore[valid-type]
+        default_factory=PhazeASettings, description="Settings of the Phaze-A blocks "
+        "(`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing.")
+    models: dict[str, list[Block] | PhazeABlock] = Field(
+        min_length=1, description="Sub-models by name, each a list of blocks or one of "
+        "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
     training: TrainingSpec = Field(default_factory=TrainingSpec)
+
+    @property
+    def uses_phaze_a(self) -> bool:
+        """Whether a sub-model is a Phaze-A block (so the ``phaze_a`` settings matter)."""
+        return any(isinstance(m, PhazeABlock) for m in self.models.values())
+
+    def model_spec(self) -> ModelSpec:
+        """The Phaze-A spec the ``phaze_a`` settings make (what its blocks are built from)."""
+        settings: dict[str, Any] = self.phaze_a.model_dump()
+        return ModelSpec.model_validate({**settings, "name": self.name})
+
+    def output_roles(self, name: str) -> tuple[str, ...]:
+        """What each output of sub-model ``name`` draws (``face``, ``mask``, ``features``)."""
+        model = self.models[name]
+        if isinstance(model, PhazeABlock):
+            if model.phaze_a != "decoder":
+                return ("features",)
+            return ("face", "mask") if self.phaze_a.decoder.learn_mask else ("face",)
+        return output_roles(model)
