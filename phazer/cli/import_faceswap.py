@@ -1,4 +1,9 @@
-"""``phazer import-faceswap FILE -o OUT.yaml``: turn faceswap Phaze-A settings into a spec."""
+"""``phazer import-faceswap FILE -o OUT.yaml [--model PLUGIN]``: faceswap settings to a spec.
+
+``--model phaze_a`` (the default) reads Phaze-A's preset JSON or ``train.ini`` section into a
+``phazer: 1`` spec; any other plugin (``--model dfl_sae``) reads its ``[model.<plugin>]``
+section of a ``train.ini`` into a graph-form (``phazer: 2``) spec.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 from phazer.cli.common import print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.faceswap_import import import_faceswap
+from phazer.faceswap_models import PHAZE_A, PLUGINS, import_plugin
 from phazer.fileio import atomic_write_text
 from phazer.issues import has_errors
 from phazer.spec.dump import dump_spec
@@ -16,15 +22,21 @@ from phazer.spec.dump import dump_spec
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
-        "import-faceswap", help="convert a faceswap Phaze-A preset JSON or train.ini to a spec",
+        "import-faceswap", help="convert a faceswap preset JSON or train.ini to a spec",
         description="Read faceswap's Phaze-A settings from a GUI preset file "
                     "(model_phaze_a_<name>_preset.json) or a train.ini and write them as a "
-                    "phazer spec. Every option that is dropped, filled in or rejected is "
+                    "phazer spec; with --model PLUGIN, read another model plugin's "
+                    "[model.<plugin>] section of a train.ini and write it as a graph-form "
+                    "spec. Every option that is dropped, filled in or rejected is "
                     "reported. Nothing is written when there is an error (exit 1).")
     parser.add_argument("file", metavar="FILE", help="faceswap preset .json or train.ini")
+    parser.add_argument("--model", default=PHAZE_A, metavar="PLUGIN",
+                        help=f"faceswap's model plugin: {PHAZE_A} (default) or one of "
+                             f"{', '.join(PLUGINS)} (read from a train.ini)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.yaml",
                         help="the spec file to write")
-    parser.add_argument("--name", help="the spec's name (default: from the file name)")
+    parser.add_argument("--name", help="the spec's name (default: from the file name; "
+                                         "fs-<plugin> with --model)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.set_defaults(func=run)
 
@@ -43,6 +55,8 @@ def _output_problem(out: Path, force: bool) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Import the faceswap file and write the spec when there is no error."""
+    if args.model != PHAZE_A:
+        return _run_plugin(args)
     console = stdout_console()
     result = import_faceswap(args.file, name=args.name)
     print_issues(console, result.issues)
@@ -67,4 +81,33 @@ def run(args: argparse.Namespace) -> int:
     dropped = sum(issue.code == "PHZ404" for issue in result.issues)
     console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; "
                   f"{dropped} option(s) dropped as unused)")
+    return EXIT_OK
+
+
+def _run_plugin(args: argparse.Namespace) -> int:
+    """Import ``[model.<plugin>]`` of a train.ini as a graph-form spec."""
+    console = stdout_console()
+    result = import_plugin(args.file, args.model, name=args.name)
+    print_issues(console, result.issues)
+    if has_errors(result.issues) or result.spec is None:
+        errors = sum(issue.severity == "error" for issue in result.issues)
+        console.print(f"[bold red]not imported[/bold red]: {errors} error(s) in {args.file} "
+                      f"for --model {args.model}; nothing written")
+        return EXIT_INVALID
+    out = Path(args.output)
+    problem = _output_problem(out, args.force)
+    if problem is not None:
+        message, hint = problem
+        console.print(f"[bold red]error[/bold red]: {message}\n  hint: {hint}")
+        return EXIT_INVALID
+    header = (f"Imported by `phazer import-faceswap --model {args.model}` from [model."
+              f"{args.model}] in {args.file}\nCheck it with: phazer validate {out}")
+    try:
+        atomic_write_text(out, dump_spec(result.spec, header=header))
+    except OSError as exc:
+        console.print(f"[bold red]error[/bold red]: cannot write {out}: {exc.strerror}")
+        return EXIT_INVALID
+    defaulted = sum(issue.code == "PHZ407" for issue in result.issues)
+    console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; faceswap's "
+                  f"{args.model} model; {defaulted} option(s) defaulted)")
     return EXIT_OK

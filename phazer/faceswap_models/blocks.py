@@ -12,7 +12,9 @@ reads like the hand-written ``fs-*`` presets. The names used here are faceswap's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
+
+from phazer.spec.graph_blocks import DenseBlock
 
 Block = dict[str, Any] | str
 
@@ -154,3 +156,25 @@ def two_sides(size: int) -> dict[str, dict[str, int]]:
 def split_routes(encoder: str = "encoder", decoder_b: str = "decoder_b") -> dict[str, str]:
     """One shared encoder, a decoder per side."""
     return {"a": f"{encoder} -> decoder_a", "b": f"{encoder} -> {decoder_b}"}
+
+
+def largest_dense() -> int | None:
+    """The most units the graph form's ``dense`` block takes (its schema's limit), or None."""
+    single = get_args(DenseBlock.model_fields["units"].annotation)[0]
+    for info in get_args(single)[1:]:
+        for rule in getattr(info, "metadata", ()):
+            if getattr(rule, "le", None) is not None:
+                return int(rule.le)
+    return None
+
+
+def dense_units(document: dict[str, Any]) -> list[tuple[str, int]]:
+    """Every dense layer of a document's sub-models: (sub-model, units)."""
+    found = []
+    for model, model_blocks in document["models"].items():
+        for block in model_blocks:
+            if isinstance(block, dict) and "dense" in block:
+                body = block["dense"]
+                units = body["units"] if isinstance(body, dict) else body
+                found += [(model, n) for n in (units if isinstance(units, list) else [units])]
+    return found

@@ -29,6 +29,7 @@ from phazer.faceswap_import.options import OLDER_SECTIONS, TRAINING_OPTION_FACTS
 from phazer.faceswap_import.readers import FaceswapFile, _ini_lines, read_text
 from phazer.faceswap_import.training import convert_training
 from phazer.faceswap_import.values import ParseFailure, parse_value
+from phazer.faceswap_models.blocks import dense_units, largest_dense
 from phazer.faceswap_models.options import PluginOption, PluginValue
 from phazer.faceswap_models.registry import PLUGINS, Plugin, inherited_option
 from phazer.faceswap_models.settings import Document, Settings
@@ -110,10 +111,11 @@ class _Reader:
             return option.default
         value = parse_value(raw, option.fact)
         if isinstance(value, ParseFailure):
+            takes = "" if "expected" in value.message else f"; it takes {option.allowed()}"
+            hint = value.hint if option.type != "int" or "decimal" in value.hint else ""
             self.issue(FS_BAD_VALUE, "error", section, option.name,
-                       f"[{section}] {option.name} = {raw}: {value.message}; it takes "
-                       f"{option.allowed()}",
-                       value.hint or f"write {option.allowed()}, e.g. {option.default}")
+                       f"[{section}] {option.name} = {raw}: {value.message}{takes}",
+                       hint or f"write {option.allowed()}, e.g. {option.default}")
             return None
         if option.type == "int" and not _on_grid(value, option):  # type: ignore[arg-type]
             self.issue(FS_VALUE_REJECTED, "error", section, option.name,
@@ -239,7 +241,9 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> Plu
             inherited.setdefault(section, {})[option] = value
     learn_mask = _read_globals(reader)
     issues = reader.issues
-    if not has_errors(issues):
+    read_all = len(values) == len(entry.options) and learn_mask is not None and all(
+        option in inherited.get(section, {}) for section, option in entry.reads)
+    if read_all:  # faceswap's own rules need every option; they run beside other errors
         settings = Settings(plugin, values, bool(learn_mask), inherited)
         for problem in entry.rules(settings):
             reader.issue(FS_VALUE_REJECTED, "error", entry.section, problem.option,
@@ -247,6 +251,7 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> Plu
         if not has_errors(issues):
             result.settings = settings
             result.document = _finish(entry.build(settings), entry, source, name)
+            _check_dense(result.document, entry, reader)
             training = _training(source, parser, reader.lines, issues)
             if training:
                 result.document["training"] = training
@@ -255,6 +260,22 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> Plu
     if has_errors(result.issues):
         result.spec = result.document = None
     return result
+
+
+def _check_dense(document: Document, plugin: Plugin, reader: _Reader) -> None:
+    """Refuse a dense layer wider than the graph form's ``dense`` block takes."""
+    limit = largest_dense()
+    if limit is None:
+        return
+    for model, units in dense_units(document):
+        if units > limit:
+            sizes = ", ".join(o.name for o in plugin.options if o.type == "int") or "lowmem"
+            reader.issues.append(Issue(
+                FS_VALUE_REJECTED, "error", f"[{plugin.section}]",
+                f"[{plugin.section}] these options make faceswap build a Dense layer of "
+                f"{units:,} units in {model}; phazer's graph form takes at most {limit:,} "
+                "units per dense layer", f"use smaller values of: {sizes}", str(reader.path)))
+            return
 
 
 def _finish(document: Document, plugin: Plugin, source: Path, name: str | None) -> Document:
