@@ -71,6 +71,7 @@ def graph_form_of(spec: ModelSpec | GraphSpec) -> GraphSpec:
     size = encoder_input_px(spec)
     return GraphSpec.model_validate({
         "phazer": GRAPH_FORMAT_VERSION, "name": spec.name, "description": spec.description,
-        "sides": {side: {"input": size} for side in sides}, "phaze_a": settings,
+        "sides": {side: {"input": size, "output": spec.output_size} for side in sides},
+        "phaze_a": settings,
         "models": models, "routes": {side: _route(graph, side) for side in sides},
         "training": spec.training.model_dump()})

@@ -159,6 +159,12 @@ def _side_outputs(build: _Build, side: str, last: str) -> dict[str, str]:
             f"the route of side {side} ends at {node.submodel or 'a join'}, which outputs a "
             f"{_text(face)} tensor, not a face (height x width x 3)",
             "end the route with a decoder whose last output is `- output: 3`"))
+    wanted = build.spec.sides[side].output
+    if wanted is not None and tuple(face[:2]) != (wanted, wanted):
+        build.issues.append(Issue(
+            GRAPH_SHAPE_MISMATCH, "error", f"sides.{side}.output",
+            f"side {side} asks for {wanted}x{wanted} faces, but its route draws "
+            f"{_text(face)}", f"set sides.{side}.output to {face[0]}, or change the decoder"))
     return names
 
 

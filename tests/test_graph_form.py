@@ -347,3 +347,13 @@ def test_a_route_that_does_not_reach_a_face_is_refused() -> None:
     compiled = compile_graph_spec(spec)
     assert [(i.code, i.path) for i in compiled.errors] == [("PHZ202", "routes.a")]
     assert "8x8x8" in compiled.errors[0].message
+
+
+def test_a_sides_output_size_is_checked_against_its_route() -> None:
+    document = yaml.safe_load((GRAPHS / "fs-unbalanced.yaml").read_text())
+    document["sides"]["b"]["output"] = 128
+    assert compile_graph_spec(GraphSpec.model_validate(document)).errors == []
+    document["sides"]["b"]["output"] = 256
+    errors = compile_graph_spec(GraphSpec.model_validate(document)).errors
+    assert [(i.code, i.path) for i in errors] == [("PHZ210", "sides.b.output")]
+    assert "128x128x3" in errors[0].message and "256x256" in errors[0].message

@@ -79,7 +79,7 @@ def imported(folder: Path, plugin: str, config: dict[str, Any],
         assert any(f"at most {DENSE_LIMIT:,} units" in i.message for i in result.issues)
         pytest.xfail(f"faceswap builds a Dense layer of {dense:,} units here; the graph "
                      f"form's dense block takes at most {DENSE_LIMIT:,} "
-                     "(phazer/spec/graph_blocks.py Filters)")
+                     "(phazer/spec/graph_blocks.py Units)")
     assert result.spec is not None, [i.message for i in result.issues if i.severity == "error"]
     compiled = compile_graph_spec(result.spec)
     assert compiled.errors == []
@@ -403,3 +403,10 @@ def test_lowmem_and_mask(tmp_path, plugin: str) -> None:
     for side in "ab":
         assert _shapes(model, f"decoder_{side}")[1] == ((size, size, 3), (size, size, 1))
     assert list(model.outputs) == ["face_out_a", "mask_out_a", "face_out_b", "mask_out_b"]
+
+
+def test_docs_option_table_is_generated() -> None:
+    from phazer.faceswap_models.tables import END, START, options_markdown
+
+    text = (Path(__file__).parent.parent / "docs" / "import-faceswap.md").read_text()
+    assert f"{START}\n{options_markdown()}{END}" in text

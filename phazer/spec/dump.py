@@ -39,14 +39,17 @@ def _yaml_block(data: dict[str, Any]) -> str:
 def spec_to_data(spec: ModelSpec | GraphSpec) -> dict[str, Any]:
     """The spec as plain data, every field present, in schema order (``type`` first).
 
-    A graph form's blocks are written as they are read: ``{conv: {...}}``, unset names left
-    out.
+    A graph form's blocks are written as they are read: ``{conv: {...}}``, unset names (and
+    unset side output sizes) left out.
     """
     data = _type_first(spec.model_dump(mode="json"))
     if isinstance(spec, GraphSpec):
         data["models"] = {name: [_one_key(block) for block in blocks]
                           if isinstance(blocks, list) else blocks
                           for name, blocks in data["models"].items()}
+        for side in data["sides"].values():
+            if side.get("output") is None:
+                side.pop("output", None)
         if not spec.uses_phaze_a:
             del data["phaze_a"]
     return data

@@ -20,6 +20,8 @@ Initializer = Literal["he_uniform", "glorot_uniform", "he_normal", "random_norma
 """``random_normal``: faceswap's RandomNormal(mean 0, stddev 0.02) (unbalanced, villain)."""
 Activation = Literal["leaky_relu", "relu", "sigmoid", "tanh", "linear"]
 Filters = Annotated[int, Field(ge=1, le=65536)]
+Units = Annotated[int, Field(ge=1, le=16_777_216)]
+"""Dense units: faceswap's bottlenecks reach 524,288 (unbalanced at 512 px) within its ranges."""
 
 
 class _Block(StrictModel):
@@ -49,7 +51,7 @@ class DenseBlock(_Block):
     """A Dense layer (GlorotUniform by default)."""
 
     block: Literal["dense"] = "dense"
-    units: Filters | list[Filters] = Field(description="Units; a list repeats the block.")
+    units: Units | list[Units] = Field(description="Units; a list repeats the block.")
     initializer: Initializer = "glorot_uniform"
 
 

@@ -71,9 +71,12 @@ class PhazeABlock(StrictModel):
 
 
 class SideSpec(StrictModel):
-    """One identity: the size of the faces it is trained on."""
+    """One identity: the size of the faces it is trained on (and, if given, drawn at)."""
 
     input: int = Field(ge=16, le=2048, description="Input face size in px (square, RGB).")
+    output: int | None = Field(None, ge=16, le=2048, description="Output face size in px; "
+                               "checked against what the route builds (default: whatever "
+                               "it builds).")
 
 
 class GraphSpec(StrictModel):
