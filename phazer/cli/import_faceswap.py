@@ -13,7 +13,9 @@ from pathlib import Path
 from phazer.cli.common import print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.faceswap_import import import_faceswap
+from phazer.faceswap_import.api import ImportResult
 from phazer.faceswap_models import PHAZE_A, PLUGINS, import_plugin
+from phazer.faceswap_models.importer import PluginImport
 from phazer.fileio import atomic_write_text
 from phazer.issues import has_errors
 from phazer.spec.dump import dump_spec
@@ -56,43 +58,35 @@ def _output_problem(out: Path, force: bool) -> tuple[str, str] | None:
 def run(args: argparse.Namespace) -> int:
     """Import the faceswap file and write the spec when there is no error."""
     if args.model != PHAZE_A:
-        return _run_plugin(args)
-    console = stdout_console()
+        result = import_plugin(args.file, args.model, name=args.name)
+        return _write(args, result, f" for --model {args.model}",
+                      f"Imported by `phazer import-faceswap --model {args.model}` from "
+                      f"[model.{args.model}] in {args.file}",
+                      f"faceswap's {args.model} model; "
+                      f"{sum(i.code == 'PHZ407' for i in result.issues)} option(s) defaulted")
     result = import_faceswap(args.file, name=args.name)
-    print_issues(console, result.issues)
-    if has_errors(result.issues) or result.spec is None:
-        errors = sum(issue.severity == "error" for issue in result.issues)
-        console.print(f"[bold red]not imported[/bold red]: {errors} error(s) in {args.file}; "
-                      f"nothing written")
-        return EXIT_INVALID
-    out = Path(args.output)
-    problem = _output_problem(out, args.force)
-    if problem is not None:
-        message, hint = problem
-        console.print(f"[bold red]error[/bold red]: {message}\n  hint: {hint}")
-        return EXIT_INVALID
-    header = (f"Imported by `phazer import-faceswap` from {args.file}\n"
-              f"Check it with: phazer validate {out}")
-    try:
-        atomic_write_text(out, dump_spec(result.spec, header=header))
-    except OSError as exc:
-        console.print(f"[bold red]error[/bold red]: cannot write {out}: {exc.strerror}")
-        return EXIT_INVALID
-    dropped = sum(issue.code == "PHZ404" for issue in result.issues)
-    console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; "
-                  f"{dropped} option(s) dropped as unused)")
-    return EXIT_OK
+    return _write(args, result, "", f"Imported by `phazer import-faceswap` from {args.file}",
+                  f"{sum(i.code == 'PHZ404' for i in result.issues)} option(s) dropped as "
+                  "unused")
 
 
-def _run_plugin(args: argparse.Namespace) -> int:
-    """Import ``[model.<plugin>]`` of a train.ini as a graph-form spec."""
+def _write(args: argparse.Namespace, result: ImportResult | PluginImport, what: str,
+           origin: str, counts: str) -> int:
+    """Print the issues of an import and write its spec atomically when it has no error.
+
+    Args:
+        args: the parsed command line (``output``, ``force``, ``file``).
+        result: the import's result (``issues`` and ``spec``, None on failure).
+        what: text naming the import in the "not imported" line ("" or " for --model X").
+        origin: the first line of the written file's header.
+        counts: the closing line's figures.
+    """
     console = stdout_console()
-    result = import_plugin(args.file, args.model, name=args.name)
     print_issues(console, result.issues)
     if has_errors(result.issues) or result.spec is None:
         errors = sum(issue.severity == "error" for issue in result.issues)
-        console.print(f"[bold red]not imported[/bold red]: {errors} error(s) in {args.file} "
-                      f"for --model {args.model}; nothing written")
+        console.print(f"[bold red]not imported[/bold red]: {errors} error(s) in {args.file}"
+                      f"{what}; nothing written")
         return EXIT_INVALID
     out = Path(args.output)
     problem = _output_problem(out, args.force)
@@ -100,14 +94,12 @@ def _run_plugin(args: argparse.Namespace) -> int:
         message, hint = problem
         console.print(f"[bold red]error[/bold red]: {message}\n  hint: {hint}")
         return EXIT_INVALID
-    header = (f"Imported by `phazer import-faceswap --model {args.model}` from [model."
-              f"{args.model}] in {args.file}\nCheck it with: phazer validate {out}")
     try:
-        atomic_write_text(out, dump_spec(result.spec, header=header))
+        atomic_write_text(out, dump_spec(result.spec, header=f"{origin}\nCheck it with: "
+                                         f"phazer validate {out}"))
     except OSError as exc:
         console.print(f"[bold red]error[/bold red]: cannot write {out}: {exc.strerror}")
         return EXIT_INVALID
-    defaulted = sum(issue.code == "PHZ407" for issue in result.issues)
-    console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; faceswap's "
-                  f"{args.model} model; {defaulted} option(s) defaulted)")
+    console.print(f"[green]wrote[/green] {out} (name: {result.spec.name}; "
+                  f"{counts})")
     return EXIT_OK

@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -215,12 +215,24 @@ def read_ini(path: Path, text: str) -> FaceswapFile:
         raise _fail(FS_NOT_PHAZE_A, path, f"[{PHAZE_A_SECTION}] in {path} holds no Phaze-A "
                     "options")
     lines = _ini_lines(text)
-    global_options: dict[tuple[str, str], object] = {}
-    for section, option in [*GLOBAL_OPTION_FACTS, *TRAINING_OPTION_FACTS]:
+    global_options = read_ini_options(parser, [*GLOBAL_OPTION_FACTS, *TRAINING_OPTION_FACTS],
+                                      lines)
+    return FaceswapFile(path, "ini", options, global_options, sections, lines)
+
+
+def read_ini_options(parser: configparser.ConfigParser, wanted: Iterable[tuple[str, str]],
+                     lines: dict[str, int]) -> dict[tuple[str, str], object]:
+    """The raw values of ``(section, option)`` pairs, looking in older section names too.
+
+    An option found under an older section name gets the line of where it was found, recorded
+    in ``lines`` under its current section.
+    """
+    found: dict[tuple[str, str], object] = {}
+    for section, option in wanted:
         for where in (section, *OLDER_SECTIONS.get(section, ())):
             if parser.has_option(where, option):
-                global_options[(section, option)] = parser.get(where, option, raw=True)
+                found[(section, option)] = parser.get(where, option, raw=True)
                 if where != section and f"{where}.{option}" in lines:
                     lines[f"{section}.{option}"] = lines[f"{where}.{option}"]
                 break
-    return FaceswapFile(path, "ini", options, global_options, sections, lines)
+    return found

@@ -25,8 +25,8 @@ from pydantic import ValidationError
 
 from phazer.compile_graph import compile_graph_spec
 from phazer.faceswap_import.convert import ConvertedOptions, nest
-from phazer.faceswap_import.options import OLDER_SECTIONS, TRAINING_OPTION_FACTS
-from phazer.faceswap_import.readers import FaceswapFile, _ini_lines, read_text
+from phazer.faceswap_import.options import TRAINING_OPTION_FACTS
+from phazer.faceswap_import.readers import FaceswapFile, _ini_lines, read_ini_options, read_text
 from phazer.faceswap_import.training import convert_training
 from phazer.faceswap_import.values import ParseFailure, parse_value
 from phazer.faceswap_models.blocks import dense_units, largest_dense
@@ -196,14 +196,7 @@ def _read_globals(reader: _Reader) -> bool | None:
 def _training(path: Path, parser: configparser.ConfigParser, lines: dict[str, int],
               issues: list[Issue]) -> dict[str, object]:
     """The ``training:`` section from the ini's training options (the Phaze-A importer's)."""
-    global_options: dict[tuple[str, str], object] = {}
-    for section, option in TRAINING_OPTION_FACTS:
-        for where in (section, *OLDER_SECTIONS.get(section, ())):
-            if parser.has_option(where, option):
-                global_options[(section, option)] = parser.get(where, option, raw=True)
-                if where != section and f"{where}.{option}" in lines:
-                    lines[f"{section}.{option}"] = lines[f"{where}.{option}"]
-                break
+    global_options = read_ini_options(parser, TRAINING_OPTION_FACTS, lines)
     fs_file = FaceswapFile(path, "ini", {}, global_options, parser.sections(), lines)
     converted = ConvertedOptions()
     convert_training(fs_file, converted)
