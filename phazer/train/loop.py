@@ -26,18 +26,16 @@ import tensorflow as tf
 from phazer.sides import is_face_out
 from phazer.spec import ModelSpec
 from phazer.train.checkpoint import optimizer_arrays, optimizer_writer, weights_writer
-from phazer.train.journal import commit, link_or_copy_tree, text_writer
+from phazer.train.journal import text_writer
 from phazer.train.losses import ModelLoss
 from phazer.train.modeldir import (
-    BACKUP_DIR,
-    CHECKPOINT_FILES,
     OPTIMIZER_FILE,
     PREVIEW_FILE,
-    SNAPSHOT_DIR,
     SPEC_FILE,
     STATE_FILE,
     WEIGHTS_FILE,
     ModelDir,
+    SaveError,
     TrainState,
     spec_text,
 )
@@ -154,6 +152,8 @@ class Trainer:
         if self.chooser.settled and self.state.xla != self.chooser.decision:
             self.state.xla = dict(self.chooser.decision)
         self.state.iterations += 1
+        self.state.stream_batches += 1
+        self.state.stream_faces += self.batch_size
         bad = {name: value for name, value in values.items() if not math.isfinite(value)}
         if bad:
             raise NonFiniteLossError(self.state.iterations, bad)
@@ -186,32 +186,36 @@ class Trainer:
         Before that, when the average face loss since the last save beats the best so far,
         the previous save is kept in ``backup/``. At snapshot iterations the new save is also
         copied to ``snapshots/``; the preview image is redrawn.
+
+        Raises:
+            SaveError: a file could not be written (the model dir keeps a complete save).
         """
         path = self.model_dir.path
         iteration = self.state.iterations
         averages = self._interval_averages()
+        backup = False
         if averages:
             self.state.loss_history.append({"iteration": iteration,
                                             **{k: round(v, 6) for k, v in averages.items()}})
             face = sum(v for k, v in averages.items() if is_face_out(k))
             best = self.state.best_loss
             if best is None or face < best:
-                if (best is not None and self.settings.backup
-                        and (path / WEIGHTS_FILE).is_file()):
-                    link_or_copy_tree([path / name for name in CHECKPOINT_FILES],
-                                      path / BACKUP_DIR)
+                backup = (best is not None and self.settings.backup
+                          and (path / WEIGHTS_FILE).is_file())
                 self.state.best_loss = face
         self.state.batch_size = self.batch_size
         self._update_session()
-        commit(path, self._checkpoint_writers())
+        interval = self.settings.snapshot_interval
+        self.model_dir.save(self._checkpoint_writers(), iteration=iteration,
+                            kept=self.saved_iteration, backup=backup,
+                            snapshot=bool(interval and iteration % interval == 0))
         self._interval.clear()
         self.saved_iteration = iteration
-        interval = self.settings.snapshot_interval
-        if interval and iteration % interval == 0:
-            link_or_copy_tree([path / name for name in CHECKPOINT_FILES],
-                              path / SNAPSHOT_DIR / f"{iteration:08d}")
         if self.settings.previews is not None:
-            write_preview(self.model, self.settings.previews, path / PREVIEW_FILE)
+            try:
+                write_preview(self.model, self.settings.previews, path / PREVIEW_FILE)
+            except OSError as exc:
+                raise SaveError("preview", path, iteration, iteration, exc) from exc
         self.reporter.flush()
         shown = side_losses(averages) if averages else "-"
         self.reporter.log(f"iteration {iteration}: saved to {path} (average loss {shown})")

@@ -10,14 +10,18 @@ Layout (``M`` is the model dir)::
     M/backup/              the previous save, kept when the average loss improved
     M/snapshots/NNNNNNNN/  a copy of the save at every snapshot interval
     M/logs/session_NNN/    TensorBoard logs
+    M/.lock                the pid and host of the ``phazer train`` at work (phazer.train.lock)
 
 The first four files are written together by :func:`phazer.train.journal.commit`, so they
-always belong to the same iteration.
+always belong to the same iteration (:meth:`ModelDir.save`). :meth:`ModelDir.repair` finishes
+or discards what a killed save left behind, here and in ``backup/`` and ``snapshots/``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,8 @@ from typing import Any
 from phazer.issues import SpecError
 from phazer.spec import ModelSpec, load_spec
 from phazer.spec.dump import dump_spec
-from phazer.train.journal import recover
+from phazer.train.journal import Writer, commit, link_or_copy_tree, recover
+from phazer.train.lock import shared
 
 SPEC_FILE = "spec.yaml"
 STATE_FILE = "state.json"
@@ -38,6 +43,8 @@ LOG_DIR = "logs"
 CHECKPOINT_FILES = (SPEC_FILE, STATE_FILE, WEIGHTS_FILE, OPTIMIZER_FILE)
 STATE_VERSION = 1
 EXAMPLE_DEFINITION = "one face per side (an A face and a B face), as in phazer summary"
+# what phazer.fileio's atomic writes leave when killed: .<name>.<12 hex digits>.tmp
+_TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
 
 
 @dataclass
@@ -52,6 +59,12 @@ class TrainState:
         loss_history: per save, the average loss of each output since the previous save.
         best_loss: the lowest average face loss (both sides summed) of any save.
         xla: the XLA decision for this device (``training.xla: auto``), reused on resume.
+        seed: the ``--seed`` of the data order, augmentation and first weights (None: none),
+            reused on resume when no other is given.
+        stream_batches: batches drawn from the data stream of ``seed`` so far (one per
+            iteration since the seed was set): where a resumed seeded stream continues.
+        stream_faces: faces each side has drawn from that stream (batch sizes may differ
+            between sessions).
     """
 
     iterations: int = 0
@@ -60,6 +73,9 @@ class TrainState:
     loss_history: list[dict[str, Any]] = field(default_factory=list)
     best_loss: float | None = None
     xla: dict[str, Any] | None = None
+    seed: int | None = None
+    stream_batches: int = 0
+    stream_faces: int = 0
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""
@@ -78,11 +94,37 @@ class ModelDirError(Exception):
     """A model dir cannot be used (not a phazer model dir, unreadable state or spec)."""
 
 
+class SaveError(Exception):
+    """A save could not be written (a full disk, a folder that went read-only, ...).
+
+    Attributes:
+        stage: what failed: ``backup``, ``save``, ``snapshot`` or ``preview``.
+        folder: the model dir.
+        iteration: the iteration being saved.
+        kept: the iteration of the complete save the model dir holds now.
+        cause: the underlying error.
+    """
+
+    def __init__(self, stage: str, folder: Path, iteration: int, kept: int,
+                 cause: OSError) -> None:
+        self.stage, self.folder, self.iteration, self.kept = stage, folder, iteration, kept
+        self.cause = cause
+        what = {"backup": f"could not copy the previous save to {BACKUP_DIR}/ before saving "
+                          f"iteration {iteration}",
+                "save": f"could not save iteration {iteration}",
+                "snapshot": f"iteration {iteration} was saved, but its snapshot in "
+                            f"{SNAPSHOT_DIR}/ could not be written",
+                "preview": f"iteration {iteration} was saved, but {PREVIEW_FILE} could not "
+                           "be written"}[stage]
+        super().__init__(f"{what}: {cause}")
+
+
 class ModelDir:
     """The files of one model dir; reading recovers an interrupted save first."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.notes: list[str] = []      # what repairs did, one line each, for the log
 
     def file(self, name: str) -> Path:
         """A path inside the model dir."""
@@ -99,9 +141,108 @@ class ModelDir:
         return self.path / OPTIMIZER_FILE
 
     def recover(self) -> None:
-        """Finish or discard a save that a killed process left half done."""
-        if self.path.is_dir():
-            recover(self.path)
+        """Finish or discard a save that a killed process left half done.
+
+        Left alone while another process trains here (its save may be under way); what was
+        done is kept in :attr:`notes` for the log.
+        """
+        if not self.path.is_dir():
+            return
+        with shared(self.path) as free:
+            if free:
+                self._note("", recover(self.path))
+
+    def _note(self, where: str, done: str | None) -> None:
+        if done == "finished":
+            self.notes.append(f"finished the save that was interrupted in {self.path / where}")
+        elif done == "discarded":
+            self.notes.append(f"discarded an unfinished save in {self.path / where} (killed "
+                              "while it was written; the previous one is kept)")
+
+    def repair(self) -> list[str]:
+        """Finish or discard every save a killed process left: here, in backup/, snapshots/.
+
+        A snapshot killed while it was written is made again from the model's save when that
+        is the snapshot's iteration, else dropped; a killed atomic write's temporary file
+        (``.preview.png.<hex>.tmp``) is deleted. Call it while holding the model dir's lock.
+
+        Returns:
+            One line per thing done (empty when all was in order), for the log.
+        """
+        if not self.path.is_dir():
+            return list(self.notes)
+        self.recover()
+        backup = self.path / BACKUP_DIR
+        if backup.is_dir():
+            self._note(BACKUP_DIR, recover(backup))
+        snapshots = self.path / SNAPSHOT_DIR
+        for folder in sorted(snapshots.iterdir()) if snapshots.is_dir() else ():
+            if not folder.is_dir():
+                continue
+            done = recover(folder)
+            if all((folder / name).is_file() for name in CHECKPOINT_FILES):
+                self._note(f"{SNAPSHOT_DIR}/{folder.name}", done)
+            else:
+                self._redo_snapshot(folder, interrupted=done is not None)
+        for temp in self.path.iterdir():
+            if temp.is_file() and _TEMP_FILE.match(temp.name):
+                temp.unlink(missing_ok=True)
+                self.notes.append(f"deleted {temp}, left by a write that was interrupted")
+        return list(self.notes)
+
+    def _redo_snapshot(self, folder: Path, interrupted: bool) -> None:
+        """An incomplete snapshot: copied again when the model still holds its iteration.
+
+        :meth:`save` makes a snapshot's folder before the save it copies, so an empty one
+        is a snapshot a kill stopped before (or while) it was copied.
+        """
+        name = f"{SNAPSHOT_DIR}/{folder.name}"
+        try:
+            current = TrainState.from_json(self.file(STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError):
+            current = None
+        if current is not None and f"{current.iterations:08d}" == folder.name:
+            link_or_copy_tree([self.file(n) for n in CHECKPOINT_FILES], folder)
+            self.notes.append(f"{name} was interrupted before it was complete; made it again "
+                              f"from the save of iteration {current.iterations}")
+            return
+        if not any(folder.iterdir()):
+            folder.rmdir()      # the save it was for never finished: nothing is lost
+        if interrupted:
+            self.notes.append(f"{name} was interrupted while it was copied, and the model "
+                              "has moved on since; removed the unfinished copy")
+
+    def save(self, writers: Mapping[str, Writer], *, iteration: int, kept: int,
+             backup: bool = False, snapshot: bool = False) -> None:
+        """Write a checkpoint atomically, keeping the previous one in backup/ first.
+
+        Args:
+            writers: file name -> writer of the new checkpoint's files.
+            iteration: the iteration being saved.
+            kept: the iteration of the save in the model dir now (for the error).
+            backup: first make ``backup/`` a copy (hard links) of the save in place.
+            snapshot: then also copy the new save to ``snapshots/<iteration>``.
+
+        Raises:
+            SaveError: a file could not be written; says which save the model dir holds.
+        """
+        files = [self.file(name) for name in CHECKPOINT_FILES]
+        snapshot_dir = self.path / SNAPSHOT_DIR / f"{iteration:08d}"
+        stage = "save"
+        try:
+            if snapshot:    # first: a kill between the save and its copy leaves this marker
+                snapshot_dir.mkdir(parents=True, exist_ok=True)
+            stage = "backup"
+            if backup:
+                link_or_copy_tree(files, self.path / BACKUP_DIR)
+            stage = "save"
+            commit(self.path, writers)
+            stage = "snapshot"
+            if snapshot:
+                link_or_copy_tree(files, snapshot_dir)
+        except OSError as exc:
+            raise SaveError(stage, self.path, iteration,
+                            iteration if stage == "snapshot" else kept, exc) from exc
 
     def is_model(self) -> bool:
         """Whether this is a phazer model dir (it has ``state.json``)."""
