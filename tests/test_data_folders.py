@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from phazer.data.folders import DataError, FaceFolder, scan_faces, skipped_summary
+from phazer.data.folders import (
+    DataError,
+    FaceFolder,
+    SkippedFile,
+    scan_faces,
+    skipped_lines,
+    skipped_summary,
+)
 
 
 def save(path: Path, size: int = 32, mode: str = "RGB", height: int | None = None) -> Path:
@@ -55,17 +62,19 @@ def test_corrupt_and_truncated_files_are_skipped_with_reasons(tmp_path):
     Image.new("CMYK", (32, 32)).save(folder / "print.jpg")
     faces = scan_faces(folder)
     assert len(faces) == 8
-    reasons = {path.name: reason for path, reason in faces.skipped}
+    reasons = {item.path.name: item.reason for item in faces.skipped}
     assert set(reasons) == {"garbage.png", "truncated.png", "cut.jpg", "wide.png", "anim.png",
                             "print.jpg"}
     assert "CMYK" in reasons["print.jpg"]
     assert "not an image" in reasons["garbage.png"]
-    assert "cannot be decoded" in reasons["truncated.png"]
+    assert "truncated or corrupt" in reasons["truncated.png"]
     assert "not square (32x16 px)" in reasons["wide.png"]
-    assert "not a PNG or JPEG" in reasons["anim.png"]
-    summary = skipped_summary(faces)
-    assert summary.startswith(f"{folder}: skipped 6 of 14 images (anim.png: ")
-    assert summary.endswith("; and 3 more)")
+    assert "GIF data, not PNG or JPEG" in reasons["anim.png"]
+    assert skipped_summary(faces) == (f"{folder}: skipped 6 of 14 images (2 corrupt, "
+                                      "1 other format, 1 not an image, 1 CMYK, 1 not square)")
+    lines = skipped_lines(faces)
+    assert lines[0].startswith(f"{folder / 'anim.png'}: GIF data") and len(lines) == 7
+    assert len(skipped_lines(faces, limit=2)) == 4    # 2 listed, "4 more ...", the count
 
 
 def test_wrong_size_is_skipped_only_when_a_size_is_expected(tmp_path):
@@ -74,7 +83,8 @@ def test_wrong_size_is_skipped_only_when_a_size_is_expected(tmp_path):
     assert len(scan_faces(folder)) == 9 and scan_faces(folder).size == 32
     faces = scan_faces(folder, expected_size=32)
     assert len(faces) == 8
-    assert faces.skipped == ((folder / "big.png", "48 px, expected 32 px"),)
+    assert faces.skipped == (SkippedFile(folder / "big.png", "48 px, expected 32 px",
+                                         "wrong size"),)
 
 
 def test_missing_folder(tmp_path):
@@ -120,4 +130,4 @@ def test_unreadable_file_is_skipped(tmp_path):
     locked = save(folder / "locked.png")
     locked.chmod(0)
     faces = scan_faces(folder)
-    assert [p.name for p, _ in faces.skipped] == ["locked.png"]
+    assert [item.path.name for item in faces.skipped] == ["locked.png"]

@@ -46,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
         if exc.hint:
             errors.print(f"  hint: {escape(exc.hint)}", highlight=False)
         return EXIT_INVALID
-    for path, reason in result.skipped:
-        errors.print(f"warning: skipped {escape(str(path))}: {escape(reason)}", highlight=False)
+    for item in result.skipped:
+        errors.print(f"warning: skipped {escape(str(item.path))}: {escape(item.reason)}",
+                     highlight=False)
     console.print(f"wrote {len(result.written)} swapped face"
                   f"{'' if len(result.written) == 1 else 's'} to {escape(str(args.output))}"
                   + (f" ({len(result.skipped)} skipped)" if result.skipped else ""),

@@ -12,6 +12,11 @@ them:
 4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
    ``mask_out_<side>``) and prefetch.
 
+Images are decoded by :class:`phazer.data.facereader.FaceReader` (Pillow, through
+``tf.numpy_function``), the reader the folder scan checked them with: a file deleted or broken
+after the scan is skipped with a warning and another face of its side takes its place, so the
+batches keep their shape and training goes on.
+
 :func:`load_faces` reads a few faces with the same crop and no augmentation, for previews and
 ``phazer swap``.
 """
@@ -27,7 +32,9 @@ import tensorflow as tf
 from PIL import Image
 
 from phazer.data.augment import augment_batch
+from phazer.data.facereader import FaceReader, SkipLog
 from phazer.data.folders import FaceFolder
+from phazer.data.images import read_face
 from phazer.sides import face_in, face_out, mask_out
 from phazer.spec.training import TrainingSpec
 
@@ -45,21 +52,8 @@ def working_size(image_size: int, input_size: int, output_size: int, coverage: f
     return min(image_size, needed) if image_size else needed
 
 
-def _to_rgba(image: tf.Tensor) -> tf.Tensor:
-    """Any decoded image (grey, grey+alpha, RGB, RGBA) as RGBA; no alpha -> opaque."""
-    channels = tf.shape(image)[-1]
-    rgb = tf.cond(channels < 3, lambda: tf.tile(image[..., :1], [1, 1, 3]),
-                  lambda: image[..., :3])
-    opaque = tf.fill(tf.concat([tf.shape(image)[:2], [1]], axis=0), tf.constant(255, tf.uint8))
-    alpha = tf.cond(tf.equal(channels % 2, 0), lambda: image[..., -1:], lambda: opaque)
-    return tf.concat([rgb, alpha], axis=-1)
-
-
-def decode_face(path: tf.Tensor, size: int) -> tf.Tensor:
-    """Read one image file as [size, size, 4] uint8 RGBA (resized only when it differs)."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
-    image = _to_rgba(tf.cast(image, tf.uint8))
-
+def resize_face(image: tf.Tensor, size: int) -> tf.Tensor:
+    """A decoded RGBA face ([h, w, 4] uint8) at [size, size, 4] (resized only if it differs)."""
     def resize() -> tf.Tensor:
         scaled = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
         return tf.cast(tf.round(tf.clip_by_value(scaled, 0, 255)), tf.uint8)
@@ -69,15 +63,16 @@ def decode_face(path: tf.Tensor, size: int) -> tf.Tensor:
     return tf.ensure_shape(image, [size, size, 4])
 
 
-def _side(folder: FaceFolder, training: TrainingSpec, input_size: int, output_size: int,
-          batch_size: int, seed: int | None, cache: bool, augment: bool) -> tf.data.Dataset:
+def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_size: int,
+          output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool
+          ) -> tf.data.Dataset:
     size = working_size(folder.size, input_size, output_size, training.coverage)
-    paths = tf.constant([str(p) for p in folder.files])
-    files = tf.data.Dataset.from_tensor_slices(paths)
     count = len(folder.files)
+    files = tf.data.Dataset.range(count)   # indices into the reader's files
 
-    def decode(path: tf.Tensor) -> tf.Tensor:
-        return decode_face(path, size)
+    def decode(index: tf.Tensor) -> tf.Tensor:
+        image = tf.numpy_function(reader.read, [index], tf.uint8, name="read_face")
+        return resize_face(tf.ensure_shape(image, [None, None, 4]), size)
 
     if cache:
         # decoded once, in parallel; the shuffle buffer holds the whole (cached) set, so the
@@ -107,7 +102,8 @@ def decoded_bytes(folder: FaceFolder, input_size: int, output_size: int,
 def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  input_size: int, output_size: int, batch_size: int, learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
-                 augment: bool = True, cache_bytes: int = CACHE_BYTES) -> tf.data.Dataset:
+                 augment: bool = True, cache_bytes: int = CACHE_BYTES,
+                 skip_log: SkipLog | None = None) -> tf.data.Dataset:
     """The endless training dataset of every side.
 
     Args:
@@ -125,6 +121,9 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
             to weight the face loss by the mask (penalized mask loss) without a mask output.
         augment: False gives plain crops (no colour, affine or warp): for checks and tests.
         cache_bytes: keep the decoded images in memory when all sides fit in this many bytes.
+        skip_log: where files that fail to decode are told and counted (a file deleted or
+            broken since the scan is replaced by another face of its side); None: a silent
+            log.
 
     Returns:
         Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_<side>`` of every side to
@@ -144,9 +143,11 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     need = sum(decoded_bytes(f, input_size, output_size, training.coverage)
                for f in folders.values())
     cache = need <= cache_bytes
+    log = skip_log if skip_log is not None else SkipLog()
     streams = tuple(
-        _side(folders[side], training, input_size, output_size, batch_size,
-              None if seed is None else seed + index, cache, augment)
+        _side(folders[side], FaceReader(folders[side].files, side, log), training,
+              input_size, output_size, batch_size, None if seed is None else seed + index,
+              cache, augment)
         for index, side in enumerate(folders))
 
     def to_dicts(*batches: tuple[tf.Tensor, ...]
@@ -177,11 +178,14 @@ def load_faces(files: Sequence[str | Path], size: int, coverage: float = 100.0,
 
     Returns:
         float32 [N, size, size, 3] (or 4 with ``with_alpha``) in [0, 1].
+
+    Raises:
+        phazer.data.images.FaceFileError: a file cannot be read (its reason says why).
     """
     faces = []
     for path in files:
-        with Image.open(path) as image:
-            rgba = image.convert("RGBA")
+        pixels = read_face(path)[0]
+        rgba = Image.fromarray(pixels, "RGBA")
         side = min(rgba.size) * coverage / 100
         left = (rgba.size[0] - side) / 2
         top = (rgba.size[1] - side) / 2

@@ -192,7 +192,8 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     options = TrainOptions(spec=settings.preset,
                            inputs=[(side, folders[side]) for side in sides],
                            model_dir=folder / "model", iterations=settings.iterations,
-                           seed=settings.seed, show_bar=show_bar)
+                           seed=settings.seed, show_bar=show_bar,
+                           min_images=1)   # all usable; a tiny demo may hold less than a batch
     prepared = prepare(options, console)
     stop = StopRequest(deadline=time.monotonic() + settings.minutes * 60)
     with stop.on_sigint():

@@ -20,7 +20,16 @@ import tensorflow as tf
 from rich.console import Console
 
 from phazer.compiler import compile_model_ir
-from phazer.data.folders import DataError, FaceFolder, scan_faces, skipped_summary
+from phazer.data.facereader import GuardedBatches, SkipLog
+from phazer.data.folders import (
+    DEFAULT_MIN_IMAGES,
+    DataError,
+    FaceFolder,
+    conversion_note,
+    require_faces,
+    scan_faces,
+    skipped_lines,
+)
 from phazer.data.pipeline import make_dataset
 from phazer.ir.model import ModelIR
 from phazer.issues import Issue
@@ -111,6 +120,7 @@ class Prepared:
     resumed: bool
     folders: dict[str, FaceFolder]
     record: dict[str, Any]
+    skip_log: SkipLog = field(default_factory=SkipLog)
 
 
 def _say(console: Console, text: str) -> None:
@@ -181,16 +191,28 @@ def match_inputs(given: Sequence[tuple[str, Path]], sides: Sequence[str]) -> dic
     return {side: folders[side] for side in sides}
 
 
-def _scan(options: TrainOptions, sides: Sequence[str]) -> dict[str, FaceFolder]:
-    """Scan the face folder of each side of the model (in the model's side order)."""
+def _scan(options: TrainOptions, sides: Sequence[str], batch_size: int
+          ) -> dict[str, FaceFolder]:
+    """Scan the face folder of each side of the model (in the model's side order).
+
+    Every folder is scanned before any is counted, so a missing folder is told first. Each
+    side then needs ``options.min_images`` usable faces; by default 8, and a whole batch of
+    distinct faces (as in faceswap).
+    """
     given = match_inputs(side_inputs(options), sides)
-    kwargs = {} if options.min_images is None else {"min_images": options.min_images}
+    need, needed_for = options.min_images, ""
+    if need is None:
+        need = max(DEFAULT_MIN_IMAGES, batch_size)
+        needed_for = f"a batch of {batch_size} per side" if batch_size > DEFAULT_MIN_IMAGES \
+            else ""
     folders = {}
-    for side, folder in given.items():
-        try:
-            folders[side] = scan_faces(folder, **kwargs)
-        except DataError as exc:
-            raise TrainInputError(f"side {side.upper()}: {exc.message}", exc.hint) from None
+    try:
+        for side, folder in given.items():
+            folders[side] = scan_faces(folder, min_images=0)
+        for side in folders:
+            require_faces(folders[side], need, needed_for)
+    except DataError as exc:
+        raise TrainInputError(f"side {side.upper()}: {exc.message}", exc.hint) from None
     return folders
 
 
@@ -268,11 +290,12 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     training = spec.training
     batch_size = training.batch_size
     input_size, output_size = _face_sizes(summary.model)
-    folders = _scan(options, summary.model.sides)
+    folders = _scan(options, summary.model.sides, batch_size)
     for folder in folders.values():
-        note = skipped_summary(folder)
-        if note:
-            _say(console, f"warning: {note}")
+        for line in skipped_lines(folder):
+            _say(console, f"warning: {line}")
+        if conversion_note(folder):
+            _say(console, f"note: {conversion_note(folder)}")
     model_dir = ModelDir(options.model_dir)
     state, resumed = _check_resume(model_dir, spec)
     strategy = make_strategy(options.distribute)
@@ -335,8 +358,9 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     learn_mask = any(is_mask_out(str(name)) for name in model.output_names)
     masks = learn_mask or (training.penalized_mask_loss and masks_available)
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
+    skip_log = SkipLog(lambda line: _say(console, f"warning: {line}"))
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
-                           learn_mask, options.seed, include_masks=masks)
+                           learn_mask, options.seed, include_masks=masks, skip_log=skip_log)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
     previews = None
@@ -360,7 +384,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
     _say(console, f"data: {counts}; batch {batch_size} per side; input {input_size} px, "
                   f"output {output_size} px" + (f"; {replicas} replicas" if strategy else ""))
-    return Prepared(trainer, dataset, spec, resumed, folders, record)
+    return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log)
 
 
 def train(options: TrainOptions, console: Console) -> SessionResult:
@@ -371,6 +395,19 @@ def train(options: TrainOptions, console: Console) -> SessionResult:
     """
     prepared = prepare(options, console)
     stop = StopRequest()
+    batches = GuardedBatches(iter(prepared.dataset), prepared.skip_log, stop.set)
     with stop.on_sigint():
-        return prepared.trainer.run(iter(prepared.dataset), options.iterations, stop,
-                                    record=prepared.record)
+        try:
+            result = prepared.trainer.run(batches, options.iterations, stop,
+                                          record=prepared.record)
+        except DataError as exc:
+            raise TrainInputError(exc.message, exc.hint) from None
+    for line in prepared.skip_log.summary():
+        _say(console, f"warning: {line}")
+    if result.stop == "data":
+        raise TrainInputError(f"training stopped: {batches.failure}; "
+                              f"{options.model_dir} is saved at iteration "
+                              f"{result.saved_iteration}",
+                              "restore the face folders, or point --input at folders that "
+                              "hold the faces, and run the same command to resume")
+    return result
