@@ -34,21 +34,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Swap one folder."""
+    """Swap one folder: check everything first (no TensorFlow), then build and swap."""
     console, errors = stdout_console(), stderr_console()
-    quiet_tensorflow()
-    from phazer.train.swap import SwapError, swap_folder
+    from phazer.train.swap_files import SwapError, plan_swap
 
     try:
-        result = swap_folder(args.model_dir, args.input, args.output, args.to)
+        plan = plan_swap(args.model_dir, args.input, args.output, args.to)
+        for item in plan.faces.skipped:
+            errors.print(f"warning: skipped {escape(str(item.path))}: {escape(item.reason)}",
+                         highlight=False)
+        quiet_tensorflow()
+        from phazer.train.swap import swap_folder
+
+        result = swap_folder(args.model_dir, args.input, args.output, args.to, plan=plan)
     except SwapError as exc:
         errors.print(f"phazer swap: error: {escape(exc.message)}", highlight=False)
         if exc.hint:
             errors.print(f"  hint: {escape(exc.hint)}", highlight=False)
         return EXIT_INVALID
+    scanned = {item.path for item in plan.faces.skipped}
     for item in result.skipped:
-        errors.print(f"warning: skipped {escape(str(item.path))}: {escape(item.reason)}",
-                     highlight=False)
+        if item.path not in scanned:     # failed after the scan (deleted or changed since)
+            errors.print(f"warning: skipped {escape(str(item.path))}: "
+                         f"{escape(item.reason)}", highlight=False)
     console.print(f"wrote {len(result.written)} swapped face"
                   f"{'' if len(result.written) == 1 else 's'} to {escape(str(args.output))}"
                   + (f" ({len(result.skipped)} skipped)" if result.skipped else ""),

@@ -5,38 +5,46 @@ the same pose and expression (with more sides, a face of any side goes to ``to``
 written per input image, under the same name with a ``.png`` suffix, at the model's output
 size; when the model learnt a mask, it is the PNG's alpha channel. Inputs are cropped to the
 model's ``training.coverage`` exactly as in training, so the output shows that central crop.
+
+Everything is checked before the model is built (:func:`phazer.train.swap_files.plan_swap`):
+input faces that cannot be used are skipped with the reason, and a model dir whose weights do
+not fit its ``spec.yaml`` is refused. Each PNG is written atomically.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
 import numpy as np
-from PIL import Image
 
 from phazer.compiler import compile_model_ir
-from phazer.data.folders import DataError, scan_faces
+from phazer.data.folders import SkippedFile
+from phazer.data.images import FaceFileError
 from phazer.data.pipeline import load_faces
-from phazer.sides import face_out, face_sides, mask_out, other_side
+from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
 from phazer.spec.models import without_pretrained
 from phazer.train.build import build_model
-from phazer.train.modeldir import ModelDir, ModelDirError
+from phazer.train.modeldir import BACKUP_DIR, SPEC_FILE, WEIGHTS_FILE, ModelDir
 from phazer.train.previews import predict_both
+from phazer.train.swap_files import (
+    SwapError,
+    SwapPlan,
+    discard_output,
+    output_names,
+    plan_swap,
+    read_model_dir,
+    write_png,
+)
+
+__all__ = ["SwapError", "SwapResult", "load_trained", "output_names", "swap_folder"]
 
 SWAP_BATCH = 16
-
-
-class SwapError(Exception):
-    """The swap cannot run; ``message`` says why and ``hint`` how to fix it."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 @dataclass
@@ -44,43 +52,82 @@ class SwapResult:
     """The files written and the inputs skipped (with the reason)."""
 
     written: list[Path] = field(default_factory=list)
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def _shape_detail(text: str) -> str:
+    """``: <weight> is (1024, 256) in the model, (1024, 128) in the file`` from Keras' error."""
+    model = re.search(r"variable\.shape=(\([^)]*\))", text)
+    saved = re.search(r"value\.shape=(\([^)]*\))", text)
+    name = re.search(r"Variable path=([^,\s]+)", text)
+    if not (model and saved):
+        return ""
+    what = name.group(1) if name else "a weight"
+    return f": {what} is {model.group(1)} in the model, {saved.group(1)} in the file"
+
+
+def _load_weights(model: keras.Model, folder: ModelDir) -> None:
+    """Load the saved weights, refusing a file that does not fit the model exactly.
+
+    Keras raises on a weight of another shape, but only warns about layers it finds no
+    weights for (the saved model had other layers): both are errors here.
+
+    Raises:
+        SwapError: the file cannot be read or does not fit the model of ``spec.yaml``.
+    """
+    weights, spec_file = folder.weights, folder.file(SPEC_FILE)
+    mismatch = (f"the weights in {weights} do not fit the model of {spec_file}",
+                f"{SPEC_FILE} was changed after training, or the weights come from another "
+                f"model; put back the {SPEC_FILE} they were trained with (e.g. from "
+                f"{folder.path / BACKUP_DIR} or a snapshot of the same save)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(weights)
+        except ValueError as exc:
+            message, hint = mismatch
+            raise SwapError(message + _shape_detail(str(exc)), hint) from None
+        except (OSError, KeyError) as exc:
+            raise SwapError(f"the weights file {weights} cannot be read ({exc})",
+                            f"restore {WEIGHTS_FILE} from {folder.path / BACKUP_DIR} or a "
+                            "snapshot, or train again") from None
+    skipped = [str(w.message) for w in caught
+               if re.search(r"skipping|could not be loaded|mismatch", str(w.message), re.I)]
+    if skipped:
+        message, hint = mismatch
+        first = re.split(r"[.]\s", skipped[0])[0]
+        raise SwapError(f"{message}: {first}", hint)
 
 
 def load_trained(model_dir: str | Path) -> tuple[keras.Model, ModelSpec]:
     """The model saved in a model dir, with its last weights, and its spec.
 
     Raises:
-        SwapError: not a model dir, or it has no saved weights yet.
+        SwapError: not a model dir, no saved weights yet, or weights that do not fit.
     """
-    folder = ModelDir(model_dir)
-    try:
-        if not folder.has_weights():
-            raise ModelDirError(f"{folder.path} holds no trained model (no saved weights)")
-        spec = folder.read_spec()
-    except ModelDirError as exc:
-        raise SwapError(str(exc), "pass the --model-dir of a `phazer train` run") from None
+    folder, spec = read_model_dir(model_dir)
     model = build_model(compile_model_ir(without_pretrained(spec)))
-    model.load_weights(folder.weights)
+    _load_weights(model, folder)
     return model, spec
 
 
-def output_names(files: list[Path]) -> dict[Path, str]:
-    """The output file name of each input: the same name with ``.png``.
-
-    When ``a.jpg`` and ``a.png`` are both present they keep their full names (``a.jpg.png``),
-    so no output overwrites another.
-    """
-    stems: dict[str, int] = {}
-    for path in files:
-        stems[path.stem] = stems.get(path.stem, 0) + 1
-    return {path: f"{path.stem}.png" if stems[path.stem] == 1 else f"{path.name}.png"
-            for path in files}
+def _readable(chunk: list[Path], size: int, coverage: float, result: SwapResult
+              ) -> tuple[list[Path], np.ndarray]:
+    """The faces of ``chunk`` that can still be read; the others join ``result.skipped``."""
+    kept, faces = [], []
+    for path in chunk:
+        try:
+            faces.append(load_faces([path], size, coverage)[0])
+        except FaceFileError as exc:
+            result.skipped.append(SkippedFile(path, exc.reason, exc.kind))
+            continue
+        kept.append(path)
+    return kept, np.stack(faces) if faces else np.zeros((0, size, size, 3), np.float32)
 
 
 def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | Path,
-                to: str | None = None, progress: Callable[[int, int], None] | None = None
-                ) -> SwapResult:
+                to: str | None = None, progress: Callable[[int, int], None] | None = None,
+                plan: SwapPlan | None = None) -> SwapResult:
     """Swap every usable face of a folder to side ``to`` and write the results.
 
     Args:
@@ -90,45 +137,44 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
         to: the side to swap to (any side of the model); None swaps to the side after the
             model's first (``b`` for sides ``a``, ``b``).
         progress: called with (done, total) after each batch.
+        plan: the checks of :func:`phazer.train.swap_files.plan_swap` for these folders
+            and side, when already done (the other arguments are then not used).
 
     Raises:
-        SwapError: the folders or the model cannot be used.
+        SwapError: the folders or the model cannot be used, or an output cannot be written
+            (the outputs written before it are complete, none is half-written).
     """
-    source, target = Path(input_dir), Path(output_dir)
-    if target.exists() and source.exists() and target.resolve() == source.resolve():
-        raise SwapError(f"the output folder {target} is the input folder",
-                        "write the swapped faces to another folder")
-    if target.exists() and not target.is_dir():
-        raise SwapError(f"the output {target} is a file", "pass a folder")
+    plan = plan or plan_swap(model_dir, input_dir, output_dir, to)
     try:
-        faces = scan_faces(source, min_images=1)
-    except DataError as exc:
-        raise SwapError(exc.message, exc.hint) from None
-    model, spec = load_trained(model_dir)
-    sides = face_sides(str(n) for n in model.output_names)
-    if to is None:
-        to = other_side(sides[0], sides)
-    if to not in sides:
-        raise SwapError(f"the model has no side {to!r}; its sides are {', '.join(sides)}",
-                        f"pass --to {' or --to '.join(sides)}")
-    face_output = face_out(to)
-    input_size = int(model.inputs[0].shape[1])
-    target.mkdir(parents=True, exist_ok=True)
-    names = output_names(list(faces.files))
-    result = SwapResult(skipped=list(faces.skipped))
-    files = list(faces.files)
+        model = build_model(plan.model)
+        _load_weights(model, plan.model_dir)
+    except SwapError:
+        if plan.created:
+            discard_output(plan.target)
+        raise
+    to = plan.to
+    face_output, input_size = face_out(to), int(model.inputs[0].shape[1])
+    names = output_names(list(plan.faces.files))
+    result = SwapResult(skipped=list(plan.faces.skipped))
+    files = list(plan.faces.files)
     for start in range(0, len(files), SWAP_BATCH):
-        chunk = files[start:start + SWAP_BATCH]
-        outputs = predict_both(model, load_faces(chunk, input_size, spec.training.coverage))
-        images = outputs[face_output]
+        chunk, faces = _readable(files[start:start + SWAP_BATCH], input_size,
+                                 plan.spec.training.coverage, result)
+        outputs = predict_both(model, faces) if chunk else {}
+        images = outputs.get(face_output, [])
         mask = outputs.get(mask_out(to))
         if mask is not None:
             images = np.concatenate([images, mask], axis=-1)
         for path, image in zip(chunk, images, strict=True):
             pixels = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-            out = target / names[path]
-            Image.fromarray(pixels, "RGBA" if pixels.shape[-1] == 4 else "RGB").save(out)
+            out = plan.target / names[path]
+            try:
+                write_png(pixels, out)
+            except SwapError as exc:
+                raise SwapError(exc.message, f"{exc.hint}; the {len(result.written)} faces "
+                                "written before it are complete") from None
             result.written.append(out)
         if progress is not None:
             progress(min(start + SWAP_BATCH, len(files)), len(files))
+    result.skipped.sort(key=lambda item: item.path.name)
     return result
