@@ -148,3 +148,14 @@ def test_scan_warnings_name_each_file_in_the_log(faces, tmp_path, capsys):
     assert (f"warning: {faces / 'a'}: skipped 3 of 13 images (1 empty, 1 not an image, "
             "1 folder)") in out
 
+
+
+def test_a_preview_face_gone_before_training_gives_way_to_another(faces):
+    from phazer.train.previews import load_preview_faces, pick_files
+
+    files = sorted((faces / "a").iterdir())
+    picked = pick_files(files, 2)
+    picked[1].unlink()
+    loaded = load_preview_faces({"a": files}, 2, 32, 48, 100.0)
+    assert loaded.inputs["a"].shape == (2, 32, 32, 3)
+    assert loaded.shown["a"].shape == (2, 48, 48, 3)

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from PIL import Image, ImageDraw
 
+from phazer.data.images import FaceFileError
 from phazer.data.pipeline import load_faces
 from phazer.fileio import atomic_write_bytes
 from phazer.sides import face_out, other_side
@@ -71,14 +72,38 @@ def pick_files(files: Sequence[Path], count: int) -> list[Path]:
     return [files[int(i * step)] for i in range(count)]
 
 
+def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverage: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The picked faces at both sizes, each an unreadable one replaced by a readable one.
+
+    A file deleted or broken since the scan gives way to the next readable file of the folder.
+    """
+    picked = pick_files(files, count)
+    chosen = set(picked)
+    rest = [path for path in files if path not in chosen]
+    faces: list[tuple[np.ndarray, np.ndarray]] = []
+    for path in [*picked, *rest]:
+        if len(faces) == len(picked):
+            break
+        try:
+            faces.append(tuple(load_faces([path], size, coverage)[0] for size in sizes))
+        except FaceFileError:
+            continue
+    if not faces:
+        return tuple(np.zeros((0, size, size, 3), np.float32) for size in sizes)
+    return np.stack([f[0] for f in faces]), np.stack([f[1] for f in faces])
+
+
 def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size: int,
                        output_size: int, coverage: float) -> PreviewFaces:
-    """Load the preview faces of each side (``{"a": files, "b": files}``)."""
+    """Load the preview faces of each side (``{"a": files, "b": files}``).
+
+    A file that cannot be read any more is replaced by another of its side.
+    """
     inputs, shown = {}, {}
     for side, side_files in files.items():
-        chosen = pick_files(side_files, count)
-        inputs[side] = load_faces(chosen, input_size, coverage)
-        shown[side] = load_faces(chosen, output_size, coverage)
+        inputs[side], shown[side] = _readable(list(side_files), count,
+                                              (input_size, output_size), coverage)
     return PreviewFaces(inputs, shown)
 
 
