@@ -22,6 +22,7 @@ from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import GRAPH_OUTPUTS, GRAPH_SHAPE_MISMATCH, OUTPUT_UNREACHABLE, Issue
+from phazer.limits import layer_call_issue, limit_issues
 from phazer.sides import face_in, face_out, mask_out, scaled_face_out
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
 
@@ -198,6 +199,9 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
     ``has_weights`` read off the IR once it is built.
     """
     graph = graph_form_routing(spec)
+    over = limit_issues(spec)
+    if over:   # nothing is built past phazer's resource limits (PHZ315)
+        return Compiled(spec, graph, None, tuple(over), ResolvedSizes())
     build = _Build(spec)
     for side, side_spec in spec.sides.items():
         size = side_spec.input
@@ -212,4 +216,7 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
         return Compiled(spec, graph, None, tuple(build.issues), sizes)
     model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),
                     _keras_order(build, outputs), tuple(build.nodes), outputs)
+    too_large = layer_call_issue(model, "routes")
+    if too_large is not None:
+        return Compiled(spec, graph, None, (*build.issues, too_large), sizes)
     return Compiled(spec, with_weights(graph, model), model, tuple(build.issues), sizes)

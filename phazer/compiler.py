@@ -34,6 +34,7 @@ from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import BUILD_FAILED, Issue
+from phazer.limits import layer_call_issue
 from phazer.sides import FACE_OUT, face_in, face_out, mask_out, parse
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
@@ -91,6 +92,8 @@ def compile_model(spec: ModelSpec | GraphSpec, graph: nx.DiGraph | None = None,
             BUILD_FAILED, "error", "", f"shape error: {exc}",
             "this spec passed validation but cannot be built; please report it with the "
             "spec attached"))
+    if model is not None and (too_large := layer_call_issue(model)) is not None:
+        context.issues.append(too_large)
     if model is not None and context.errors:
         model = None
     if model is not None:

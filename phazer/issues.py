@@ -179,6 +179,8 @@ ENCODER_INPUT_SIZE = register_code(
 HUGE_LAYER = register_code("PHZ313", "warning", "a single layer holds over a billion parameters")
 POOLING_FLAT_FEATURES = register_code(
     "PHZ314", "error", "pooling bottleneck on an encoder output without height and width")
+TOO_MANY_LAYERS = register_code(
+    "PHZ315", "error", "more layers or sub-model calls than phazer plans (a resource limit)")
 FC_FILTERS_RESCALED = register_code(
     "PHZ320", "info", "FC filters lowered so the output can re-tile to the output size")
 DECODER_RETILED = register_code(
@@ -197,6 +199,8 @@ POSITIONS_RESAMPLED = register_code(
     "PHZ327", "info", "CLIP positional embedding resampled to the input's patch grid")
 OVER_GPU_MEMORY = register_code(
     "PHZ330", "warning", "the estimated training memory exceeds the GPU memory")
+NO_GPU_HOLDS = register_code(
+    "PHZ331", "warning", "the model is larger than the memory of the largest GPU")
 BUILD_FAILED = register_code(
     "PHZ399", "error", "the plan could not be built (a phazer bug: please report it)")
 # --- importing faceswap files --------------------------------------------------------------

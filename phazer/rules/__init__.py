@@ -113,10 +113,10 @@ def module_rules(module: ModuleType) -> tuple[Rule, ...]:
 
 
 def rule_modules() -> tuple[ModuleType, ...]:
-    """Every module that holds rules: the stage modules, then the graph form's."""
-    from phazer.rules import graph_form
+    """Every module that holds rules: the stage modules, the graph form's, the limits'."""
+    from phazer.rules import graph_form, limits
 
-    return (*stage_modules().values(), graph_form)
+    return (*stage_modules().values(), graph_form, limits)
 
 
 @functools.cache

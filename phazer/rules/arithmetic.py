@@ -38,8 +38,8 @@ def _sizes(context: RuleContext) -> ResolvedSizes:
 
 
 @rule("arithmetic", "PHZ301", "PHZ302", "PHZ303", "PHZ304", "PHZ305", "PHZ306", "PHZ307",
-      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314", "PHZ320", "PHZ321", "PHZ324", "PHZ399",
-      "PHZ210", forms=(1, 2))
+      "PHZ309", "PHZ310", "PHZ311", "PHZ312", "PHZ314", "PHZ315", "PHZ320", "PHZ321", "PHZ324",
+      "PHZ399", "PHZ210", forms=(1, 2))
 def buildable(context: RuleContext) -> Iterator[Issue]:
     """What the builders reported: why the spec cannot be built, and what faceswap adjusts.
 
