@@ -21,7 +21,8 @@ from phazer.cli.tensorflow_import import quiet_tensorflow
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from phazer.train.session import TrainInputError
+    from phazer.train.modeldir import SaveError
+    from phazer.train.precheck import TrainInputError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -83,19 +84,35 @@ def side_folder(text: str) -> tuple[str, Path]:
 def run(args: argparse.Namespace) -> int:
     """Train one session; 0 when it ends normally or by Ctrl-C, 1 on bad input or NaN."""
     console, errors = stdout_console(), stderr_console()
-    quiet_tensorflow()
-    from phazer.train.session import TrainInputError, TrainOptions, train
+    from phazer.train.precheck import TrainInputError, claim  # no TensorFlow yet
 
-    options = TrainOptions(spec=args.spec, inputs=args.inputs, input_a=args.input_a,
-                           input_b=args.input_b, model_dir=args.model_dir, overrides=args.overrides,
-                           iterations=args.iterations, batch_size=args.batch_size,
-                           freeze_weights=args.freeze_weights, load_weights=args.load_weights,
-                           distribute=args.distribute, preview=args.preview, seed=args.seed)
-    try:
-        result = train(options, console)
+    try:        # a bad spec, a busy model dir or a refused resume: told before TensorFlow
+        lock = claim(args.spec, args.overrides, args.batch_size, args.model_dir,
+                     lambda text: console.print(text, markup=False, highlight=False))
     except TrainInputError as exc:
         report_input_error(errors, "train", exc)
         return EXIT_INVALID
+    try:
+        quiet_tensorflow()
+        from phazer.train.modeldir import SaveError
+        from phazer.train.session import TrainOptions, train
+
+        options = TrainOptions(spec=args.spec, inputs=args.inputs, input_a=args.input_a,
+                               input_b=args.input_b, model_dir=args.model_dir,
+                               overrides=args.overrides, iterations=args.iterations,
+                               batch_size=args.batch_size, freeze_weights=args.freeze_weights,
+                               load_weights=args.load_weights, distribute=args.distribute,
+                               preview=args.preview, seed=args.seed)
+        try:
+            result = train(options, console)
+        except TrainInputError as exc:
+            report_input_error(errors, "train", exc)
+            return EXIT_INVALID
+        except SaveError as exc:
+            report_save_error(errors, exc)
+            return EXIT_INVALID
+    finally:
+        lock.release(tidy=True)
     if result.stop == "nan":
         error = result.error
         names = ", ".join(f"{name} = {value}" for name, value in error.terms.items())
@@ -113,6 +130,16 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"{how}: {escape(str(args.model_dir))} saved at iteration "
                   f"{result.saved_iteration}{rate}", highlight=False)
     return EXIT_OK
+
+
+def report_save_error(errors: Console, exc: SaveError) -> None:
+    """Print a failed save (a full disk...) and what the model dir still holds."""
+    folder = escape(str(exc.folder))
+    kept = (f"{folder} keeps its complete save of iteration {exc.kept}" if exc.kept else
+            f"nothing of the model in {folder} was saved yet")
+    errors.print(f"phazer train: error: {escape(str(exc))}\n  {kept}\n"
+                 "  hint: free some disk space (or use another --model-dir), then run the same "
+                 f"command again to resume from iteration {exc.kept}", highlight=False)
 
 
 def report_input_error(errors: Console, command: str, exc: TrainInputError) -> None:

@@ -64,8 +64,8 @@ def resize_face(image: tf.Tensor, size: int) -> tf.Tensor:
 
 
 def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_size: int,
-          output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool
-          ) -> tf.data.Dataset:
+          output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool,
+          start: tuple[int, int] = (0, 0)) -> tf.data.Dataset:
     size = working_size(folder.size, input_size, output_size, training.coverage)
     count = len(folder.files)
     files = tf.data.Dataset.range(count)   # indices into the reader's files
@@ -79,12 +79,13 @@ def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_
         # first batch waits for every image and each epoch is a full random permutation
         images = files.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         images = images.cache().shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    else:
+        images = images.repeat().skip(start[1])
+    else:       # faces already drawn are skipped before they are decoded
         images = files.shuffle(min(count, SHUFFLE_BUFFER), seed=seed,
-                               reshuffle_each_iteration=True)
+                               reshuffle_each_iteration=True).repeat().skip(start[1])
         images = images.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-    batches = images.repeat().batch(batch_size, drop_remainder=True)
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+    batches = images.batch(batch_size, drop_remainder=True)
+    seeds = tf.data.Dataset.random(seed=seed).batch(2).skip(start[0])
     aug, coverage = training.augmentation, training.coverage
     return tf.data.Dataset.zip(batches, seeds).map(
         lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
@@ -103,7 +104,8 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  input_size: int, output_size: int, batch_size: int, learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES,
-                 skip_log: SkipLog | None = None) -> tf.data.Dataset:
+                 skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0)
+                 ) -> tf.data.Dataset:
     """The endless training dataset of every side.
 
     Args:
@@ -121,6 +123,8 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
             to weight the face loss by the mask (penalized mask loss) without a mask output.
         augment: False gives plain crops (no colour, affine or warp): for checks and tests.
         cache_bytes: keep the decoded images in memory when all sides fit in this many bytes.
+        start: ``(batches, faces)`` each side has already drawn from the stream of this
+            ``seed`` (a resumed session): the stream continues there, as if never stopped.
         skip_log: where files that fail to decode are told and counted (a file deleted or
             broken since the scan is replaced by another face of its side); None: a silent
             log.
@@ -147,7 +151,7 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     streams = tuple(
         _side(folders[side], FaceReader(folders[side].files, side, log), training,
               input_size, output_size, batch_size, None if seed is None else seed + index,
-              cache, augment)
+              cache, augment, start)
         for index, side in enumerate(folders))
 
     def to_dicts(*batches: tuple[tf.Tensor, ...]

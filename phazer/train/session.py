@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import keras
 import tensorflow as tf
 from rich.console import Console
 
@@ -32,12 +33,9 @@ from phazer.data.folders import (
 )
 from phazer.data.pipeline import make_dataset
 from phazer.ir.model import ModelIR
-from phazer.issues import Issue
-from phazer.plan.summary import summarize
 from phazer.sides import face_in, face_out, is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.spec.models import without_pretrained
-from phazer.spec.resume import format_diff, model_defining_diff
 from phazer.train.build import (
     LoadWeightsError,
     build_model,
@@ -53,34 +51,15 @@ from phazer.train.modeldir import (
     SPEC_FILE,
     STATE_FILE,
     ModelDir,
-    ModelDirError,
     TrainState,
     spec_text,
 )
 from phazer.train.optimizers import build_optimizer
+from phazer.train.precheck import TrainInputError, check_resume, load_spec
 from phazer.train.previews import load_preview_faces
 from phazer.train.progress import Reporter
 
 DISTRIBUTE_CHOICES = ("mirrored",)
-
-
-class TrainInputError(Exception):
-    """Something the user can fix stops training before it starts.
-
-    Attributes:
-        message: one line: what is wrong.
-        hint: one line: how to fix it ("" if none).
-        details: more lines (a diff, skipped files).
-        issues: validation issues of the spec, when that is the problem.
-    """
-
-    def __init__(self, message: str, hint: str = "", details: list[str] | None = None,
-                 issues: list[Issue] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.details = details or []
-        self.issues = issues or []
 
 
 @dataclass
@@ -144,16 +123,7 @@ def make_strategy(name: str | None) -> tf.distribute.Strategy | None:
 
 
 def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
-    overrides = list(options.overrides)
-    if options.batch_size is not None:
-        overrides.append(f"training.batch_size={options.batch_size}")
-    summary = summarize(options.spec, overrides)
-    if not summary.ok or summary.report.loaded is None:
-        errors = [i for i in summary.issues if i.severity == "error"]
-        raise TrainInputError(f"the spec {options.spec} is not valid "
-                              f"({len(errors)} error{'s' if len(errors) != 1 else ''})",
-                              issues=summary.issues)
-    return summary.report.loaded.spec, summary
+    return load_spec(options.spec, options.overrides, options.batch_size)
 
 
 def side_inputs(options: TrainOptions) -> list[tuple[str, Path]]:
@@ -230,27 +200,22 @@ def _build(model_ir: Any, mixed_precision: bool) -> Any:
         raise TrainInputError(str(exc)) from None
 
 
-def _check_resume(model_dir: ModelDir, spec: ModelSpec) -> tuple[TrainState, bool]:
-    """The state to continue from and whether saved weights exist; refuse a changed model."""
-    try:
-        if not model_dir.is_model():
-            model_dir.check_usable_for_new_model()
-            return TrainState(), False
-        state = model_dir.read_state()
-        if not model_dir.has_weights():
-            return state, False          # created but never saved: nothing to protect
-        old = model_dir.read_spec()
-    except ModelDirError as exc:
-        raise TrainInputError(str(exc)) from None
-    changes = model_defining_diff(old, spec)
-    if changes:
-        raise TrainInputError(
-            f"{model_dir.path} holds a model trained with a different design; "
-            f"{len(changes)} model-defining field{'s' if len(changes) != 1 else ''} changed",
-            "change these back, or train in a new model dir; losses, learning rate, dropout, "
-            "freeze, batch size and the other training settings may change on resume",
-            details=format_diff(changes))
-    return state, True
+def _data_seed(given: int | None, state: TrainState, resumed: bool
+               ) -> tuple[int | None, tuple[int, int]]:
+    """The seed of this session's data (and first weights), and where its stream resumes.
+
+    A resumed model keeps its saved seed unless another is given; with the same seed the
+    stream continues at the (batches, faces) it had reached, so N iterations in one session
+    equal N/2, a resume and N/2 more. A new or other seed starts its stream at the beginning.
+    """
+    seed = given if given is not None else (state.seed if resumed else None)
+    if resumed and seed is not None and seed == state.seed:
+        start = (state.stream_batches, state.stream_faces)
+    else:
+        start = (0, 0)
+        state.stream_batches = state.stream_faces = 0
+    state.seed = seed
+    return seed, start
 
 
 def _face_sizes(model: ModelIR) -> tuple[int, int]:
@@ -297,7 +262,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         if conversion_note(folder):
             _say(console, f"note: {conversion_note(folder)}")
     model_dir = ModelDir(options.model_dir)
-    state, resumed = _check_resume(model_dir, spec)
+    state, resumed = check_resume(model_dir, spec)
+    seed, start = _data_seed(options.seed, state, resumed)
     strategy = make_strategy(options.distribute)
     replicas = strategy.num_replicas_in_sync if strategy else 1
     if batch_size % replicas:
@@ -308,6 +274,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                               "use clipping: global_norm (or norm / value) instead")
 
     freeze, load = _weight_lists(spec)
+    if seed is not None:     # the first weights too, and the global seed tf.data combines
+        keras.utils.set_random_seed(seed)
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         # a resumed model's saved weights replace any pretrained ones: do not fetch them
@@ -360,7 +328,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
     skip_log = SkipLog(lambda line: _say(console, f"warning: {line}"))
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
-                           learn_mask, options.seed, include_masks=masks, skip_log=skip_log)
+                           learn_mask, seed, include_masks=masks, skip_log=skip_log,
+                           start=start)
     if strategy is not None:
         dataset = strategy.experimental_distribute_dataset(dataset)
     previews = None
