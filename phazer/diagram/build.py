@@ -10,6 +10,7 @@ from __future__ import annotations
 import networkx as nx
 
 from phazer.blocks.context import BuildError
+from phazer.diagram.condense import cap_layers, cluster_budget, condense_repeats
 from phazer.diagram.model import (
     IO,
     LEVEL_LAYERS,
@@ -20,7 +21,6 @@ from phazer.diagram.model import (
     Cluster,
     Diagram,
     Edge,
-    Layer,
     Node,
     Shape,
 )
@@ -82,7 +82,9 @@ def build_diagram(graph: nx.DiGraph, model: ModelIR, figures: ModelFigures,
                   for source, target in graph.edges)
     clusters: tuple[Cluster, ...] = ()
     if level == LEVEL_LAYERS:
-        clusters = tuple(_cluster(node, model) for node in nodes if node.mark != IO)
+        boxed = [node for node in nodes if node.mark != IO]
+        budget = cluster_budget(len(boxed))
+        clusters = tuple(_cluster(node, model, budget) for node in boxed)
     in_px, out_px = figures.input_shape[0], figures.output_shape[0]
     subtitle = (f"{in_px} px in, {out_px} px out · {figures.total_params:,} parameters · "
                 f"sides {sides_label(sides)}")
@@ -205,15 +207,12 @@ def _edge(graph: nx.DiGraph, source: str, target: str, sides: tuple[str, ...],
                 tensors=tensors, shape=shapes[source][index], notes=_edge_notes(tensors, sides))
 
 
-def _cluster(node: Node, model: ModelIR) -> Cluster:
+def _cluster(node: Node, model: ModelIR, budget: int) -> Cluster:
+    """A sub-model's box of layers: repeated chains drawn once, at most ``budget`` boxes."""
     sub = model.submodels[node.id]
-
-    def layer_id(op_name: str) -> str:
-        return f"{node.id}/{op_name}"
-
-    layers = tuple(Layer(id=layer_id(op.name), name=op.name, kind=op.kind, shape=op.shape,
-                         params=op.params.total) for op in sub.ops)
-    links = tuple((layer_id(source), layer_id(op.name)) for op in sub.ops for source in op.inputs)
-    return Cluster(node=node, layers=layers, links=links,
-                   inputs=tuple(layer_id(n) for n in sub.inputs),
-                   outputs=tuple(layer_id(n) for n in sub.outputs))
+    stem = f"{node.id}/"
+    ends = tuple(stem + n for n in sub.inputs) + tuple(stem + n for n in sub.outputs)
+    drawn = cap_layers(condense_repeats(sub, stem), frozenset(ends), budget, stem)
+    return Cluster(node=node, layers=drawn.layers, links=drawn.links,
+                   inputs=tuple(stem + n for n in sub.inputs),
+                   outputs=tuple(stem + n for n in sub.outputs))

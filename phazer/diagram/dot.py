@@ -13,12 +13,22 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from phazer.diagram.model import IO, LEVEL_ROUTING, SHARED, Cluster, Diagram, Edge, Node
+from phazer.diagram.model import (
+    IO,
+    LEVEL_ROUTING,
+    SHARED,
+    Cluster,
+    Diagram,
+    Edge,
+    Layer,
+    Node,
+)
 from phazer.diagram.style import (
     FONT,
     IO_FILL,
     SHARED_PALETTE,
     edge_palette,
+    layer_text,
     params_text,
     shape_text,
     side_label,
@@ -171,11 +181,10 @@ def _routing_body(diagram: Diagram) -> list[str]:
     return lines
 
 
-def _layer_label(name: str, kind: str, shape: tuple[int, ...], params: int) -> str:
-    detail = f"{kind} · {shape_text(shape)}"
-    if params:
-        detail += f" · {params_text(params)}"
-    return f'<{html(name)}<br/><font point-size="8">{html(detail)}</font>>'
+def _layer_label(layer: Layer) -> str:
+    title, detail = layer_text(layer.name, layer.kind, layer.shape, layer.params,
+                               layer.repeat, layer.group)
+    return f'<{html(title)}<br/><font point-size="8">{html(detail)}</font>>'
 
 
 def _cluster_lines(cluster: Cluster, sides: tuple[str, ...]) -> list[str]:
@@ -193,7 +202,7 @@ def _cluster_lines(cluster: Cluster, sides: tuple[str, ...]) -> list[str]:
     lines = [f"{_INDENT}subgraph {quote('cluster_' + node.id)} {{",
              _statement("graph", graph, pad)]
     for layer in cluster.layers:
-        attrs = [("label", _layer_label(layer.name, layer.kind, layer.shape, layer.params)),
+        attrs = [("label", _layer_label(layer)),
                  ("shape", "box"), ("style", "filled"), ("fillcolor", quote(IO_FILL)),
                  ("fontsize", "9"), ("color", quote(palette.border))]
         lines.append(f"{pad}{quote(layer.id)} {_attrs(attrs)};")

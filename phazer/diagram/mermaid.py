@@ -17,6 +17,7 @@ from phazer.diagram.style import (
     IO_FILL,
     SHARED_PALETTE,
     edge_palette,
+    layer_text,
     params_text,
     shape_text,
     side_label,
@@ -144,10 +145,9 @@ def _cluster_lines(cluster: Cluster) -> list[str]:
     lines = [f'{_INDENT}subgraph sm_{mermaid_id(node.id)} ["{_text(title)}"]',
              f"{pad}direction TB"]
     for layer in cluster.layers:
-        detail = f"{layer.kind} · {shape_text(layer.shape)}"
-        if layer.params:
-            detail += f" · {params_text(layer.params)}"
-        lines.append(f'{pad}{mermaid_id(layer.id)}["{_text(layer.name)}<br/>{_text(detail)}"]')
+        title, detail = layer_text(layer.name, layer.kind, layer.shape, layer.params,
+                                   layer.repeat, layer.group)
+        lines.append(f'{pad}{mermaid_id(layer.id)}["{_text(title)}<br/>{_text(detail)}"]')
     lines += [f"{pad}{mermaid_id(source)} --> {mermaid_id(target)}"
               for source, target in cluster.links]
     lines.append(f"{_INDENT}end")

@@ -85,7 +85,12 @@ class Layer:
         name: the layer's name inside its sub-model.
         kind: the op kind (``conv2d``, ``dense``, ...).
         shape: its output shape.
-        params: its parameter count.
+        params: its parameter count (of one copy, when it stands for several).
+        repeat: how many times it repeats: a chain repeating a pattern of ``group`` layers
+            is drawn as one copy of the pattern (see :mod:`.condense`); 1 otherwise.
+        group: the length of the repeated pattern it belongs to (1: itself).
+        hidden: for a box standing for layers left out (kind ``omitted``), how many boxes
+            it replaces; 0 for a real layer.
     """
 
     id: str
@@ -93,6 +98,9 @@ class Layer:
     kind: str
     shape: Shape
     params: int
+    repeat: int = 1
+    group: int = 1
+    hidden: int = 0
 
 
 @dataclass(frozen=True)

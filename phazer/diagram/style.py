@@ -89,3 +89,22 @@ def shapes_text(shapes: tuple[tuple[int, ...], ...]) -> str:
 def params_text(params: int) -> str:
     """``34375936`` -> ``34,375,936 params``."""
     return f"{params:,} params"
+
+
+def layer_text(name: str, kind: str, shape: tuple[int, ...], params: int, repeat: int = 1,
+               group: int = 1) -> tuple[str, str]:
+    """A layer box's two lines: its name (and repeats), then kind, shape and parameters.
+
+    ``dense × 1,000,000`` for a layer repeated alone; ``conv_0 · group of 2 × 500`` for a
+    layer of a repeated pattern; a box of kind ``omitted`` (layers left out) shows its name
+    and their parameters.
+    """
+    if kind == "omitted":
+        return name, f"{params_text(params)} in all"
+    title = name
+    if repeat > 1:
+        title += f" × {repeat:,}" if group == 1 else f" · group of {group} × {repeat:,}"
+    detail = f"{kind} · {shape_text(shape)}"
+    if params:
+        detail += f" · {params_text(params)}" + (" each" if repeat > 1 else "")
+    return title, detail
