@@ -98,11 +98,61 @@ def has_errors(issues: list[Issue]) -> bool:
     return any(issue.severity == "error" for issue in issues)
 
 
+MAX_ECHO = 200
+"""The most characters of a value (or of an exception's text) a message repeats."""
+
+MAX_LISTED_ISSUES = 100
+"""The most issues a report lists; the rest are counted in one last issue (PHZ013)."""
+
+
+def shown(value: object, limit: int = MAX_ECHO) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters with an ellipsis.
+
+    With :func:`clip` (for text), the one place a message shortens what the user wrote: the
+    spec loader and the schema messages repeat values (and keys, paths, ``--set`` texts)
+    through them, so a 2 MB value never ends up in a message or on a terminal.
+    """
+    return clip(repr(value), limit)
+
+
+def clip(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` cut to ``limit`` characters, ending in ``…`` and its full length when cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``: a count with its noun in the right number."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def cap_issues(issues: list[Issue], limit: int = MAX_LISTED_ISSUES) -> list[Issue]:
+    """The first ``limit`` issues, then one issue (PHZ013) counting the ones left out.
+
+    The counting issue takes the worst severity of those it stands for, so a report whose
+    listed part is clean is still invalid when an error was left out.
+    """
+    if len(issues) <= limit:
+        return issues
+    rest = issues[limit:]
+    counts = {s: sum(i.severity == s for i in rest) for s in SEVERITY_ORDER}
+    breakdown = ", ".join(plural(n, s) for s, n in counts.items() if n)
+    worst = min((i.severity for i in rest), key=SEVERITY_ORDER.__getitem__)
+    return [*issues[:limit], Issue(
+        TOO_MANY_ISSUES, worst, "",
+        f"and {plural(len(rest), 'more issue')} not listed ({breakdown}): phazer lists the "
+        f"first {limit}", "fix the issues above and run again to see the rest")]
+
+
 class SpecError(Exception):
-    """Raised when a spec cannot be loaded or validated; carries the issues found."""
+    """Raised when a spec cannot be loaded or validated; carries the issues found.
+
+    The issues are sorted (errors first) and capped at :data:`MAX_LISTED_ISSUES`.
+    """
 
     def __init__(self, issues: list[Issue]):
-        self.issues = sort_issues(issues)
+        self.issues = cap_issues(sort_issues(issues))
         first = self.issues[0] if self.issues else None
         super().__init__(first.message if first else "invalid spec")
 
@@ -118,6 +168,11 @@ EXTENDS_CYCLE = register_code("PHZ007", "error", "`extends` chain loops back on 
 EXTENDS_NOT_FOUND = register_code("PHZ008", "error", "`extends` names no preset or file")
 BAD_OVERRIDE = register_code("PHZ009", "error", "malformed --set override")
 DUPLICATE_KEY = register_code("PHZ010", "error", "a key appears twice in one mapping")
+YAML_UNSUPPORTED = register_code(
+    "PHZ011", "error", "YAML phazer does not read (a complex key, a tag, an unreadable value)")
+INPUT_TOO_LARGE = register_code(
+    "PHZ012", "error", "input over a size limit (file size, nodes, aliases, nesting, extends)")
+TOO_MANY_ISSUES = register_code("PHZ013", "error", "more issues than a report lists")
 # --- schema --------------------------------------------------------------------------------
 UNKNOWN_KEY = register_code("PHZ101", "error", "unknown field")
 BAD_CHOICE = register_code("PHZ102", "error", "value is not one of the allowed choices")

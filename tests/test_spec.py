@@ -496,14 +496,14 @@ def test_override_values_are_typed_yaml(tmp_path):
     path = write(tmp_path, "a.yaml", "name: a\n")
     issue = only_issue(path, ['fc.depth="2"'])
     assert (issue.code, issue.path, issue.file, issue.line) == ("PHZ103", "fc.depth",
-                                                                 "--set", None)
+                                                                 '--set fc.depth="2"', None)
 
 
 @pytest.mark.parametrize("text", ["fc.depth", "=3", "fc..depth=2", "fc.depth=[1"])
 def test_malformed_override(tmp_path, text):
     path = write(tmp_path, "a.yaml", "name: a\n")
     issue = only_issue(path, [text])
-    assert (issue.code, issue.file) == ("PHZ009", "--set")
+    assert (issue.code, issue.file) == ("PHZ009", f"--set {text}")
 
 
 def test_override_unknown_key_suggests(tmp_path):
@@ -517,7 +517,7 @@ def test_load_raw_keeps_override_positions(tmp_path):
     path = write(tmp_path, "a.yaml", "fc:\n  depth: 1\n  dropout: 0.1\n")
     raw = load_raw(str(path), ["fc.depth=2"])
     assert raw.data["fc"] == {"depth": 2, "dropout": 0.1}
-    assert raw.source.values[("fc", "depth")].file == "--set"
+    assert raw.source.values[("fc", "depth")].file == "--set fc.depth=2"
     assert raw.source.values[("fc", "dropout")].line == 3
 
 

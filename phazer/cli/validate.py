@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from rich.markup import escape
+
 from phazer.cli.common import add_set_option, print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.issues import TOO_MANY_ISSUES, Issue, plural
 from phazer.validation import validate_reference
 
 
@@ -35,9 +38,14 @@ def run(args: argparse.Namespace) -> int:
         for report in reports:
             shown = [i for i in report.issues if not args.quiet or i.severity == "error"]
             print_issues(console, shown)
-            counts = {s: sum(i.severity == s for i in report.issues)
-                      for s in ("error", "warning", "info")}
             verdict = "[green]valid[/green]" if report.ok else "[bold red]invalid[/bold red]"
-            console.print(f"{report.reference}: {verdict} ({counts['error']} errors, "
-                          f"{counts['warning']} warnings, {counts['info']} infos)")
+            console.print(f"{escape(report.reference)}: {verdict} ({counts_text(report.issues)})")
     return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
+
+
+def counts_text(issues: list[Issue]) -> str:
+    """``1 error, 2 warnings, 0 infos``, adding ``and more not listed`` past the cap."""
+    listed = [i for i in issues if i.code != TOO_MANY_ISSUES]
+    text = ", ".join(plural(sum(i.severity == s for i in listed), s)
+                     for s in ("error", "warning", "info"))
+    return text if len(listed) == len(issues) else f"{text} listed, and more not listed"

@@ -16,6 +16,7 @@ from phazer.issues import (
     BAD_CHOICE,
     BAD_TYPE,
     BAD_VERSION,
+    MAX_LISTED_ISSUES,
     MISSING_FIELD,
     NOT_MULTIPLE,
     OUT_OF_RANGE,
@@ -23,9 +24,12 @@ from phazer.issues import (
     UNKNOWN_KEY,
     UNSUPPORTED_ENCODER,
     Issue,
+    clip,
+    shown,
 )
+from phazer.spec.constraints import Bounds, bounds_of
 from phazer.spec.yaml_source import FieldPath, SourceMap
-from phazer.suggest import did_you_mean
+from phazer.suggest import MAX_SUGGESTED, did_you_mean
 
 _TYPE_NAMES = {
     "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
@@ -106,27 +110,6 @@ def walk(root: type[BaseModel], loc: tuple) -> tuple[FieldPath, type[BaseModel] 
     return tuple(clean), model, info
 
 
-def _range_text(info: FieldInfo | None) -> str:
-    if info is None:
-        return ""
-    low = high = None
-    low_open = high_open = False
-    for meta in info.metadata:
-        if isinstance(meta, annotated_types.Ge):
-            low = meta.ge
-        elif isinstance(meta, annotated_types.Gt):
-            low, low_open = meta.gt, True
-        elif isinstance(meta, annotated_types.Le):
-            high = meta.le
-        elif isinstance(meta, annotated_types.Lt):
-            high, high_open = meta.lt, True
-    if low is None and high is None:
-        return ""
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
-    return f"{left}{low}, {high}{right}"
-
-
 def _length_limits(info: FieldInfo | None) -> tuple[int, int | None]:
     low, high = 0, None
     for meta in info.metadata if info is not None else ():
@@ -142,55 +125,77 @@ def _dotted(path: FieldPath) -> str:
 
 
 def _describe(value: Any) -> str:
-    return f"{value!r} ({type(value).__name__})"
+    return f"{shown(value)} ({type(value).__name__})"
+
+
+def _nearest_hint(value: Any, bounds: Bounds) -> str:
+    values = bounds.nearest(value)
+    if not values and isinstance(value, int | float):
+        if bounds.high is not None and value >= bounds.high:
+            return f"use a value below {bounds.high}"
+        if bounds.low is not None and value <= bounds.low:
+            return f"use a value above {bounds.low}"
+    if not values:
+        return f"use {bounds.text()}"
+    return f"use {' or '.join(str(v) for v in values)} (the nearest allowed)"
 
 
 def _choices_from(expected: str) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
 
 
-def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Issue:
-    """Convert one pydantic error dict into an Issue with position and hint."""
+def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
+                   suggest: bool = True) -> Issue:
+    """Convert one pydantic error dict into an Issue with position and hint.
+
+    Args:
+        error: one of ``ValidationError.errors()``.
+        root: the model validated.
+        source: where the values came from.
+        suggest: look for did-you-mean hints (off past the first issues of a long report).
+    """
+    hints = did_you_mean if suggest else (lambda word, choices: "")
     kind = error["type"]
     loc = tuple(error["loc"])
     ctx = error.get("ctx") or {}
     value = error.get("input")
     path, owner, info = walk(root, loc)
-    code, message, hint = SCHEMA_OTHER, error["msg"], ""
+    code, message, hint = SCHEMA_OTHER, clip(error["msg"], 600), ""
     prefer_key = False
 
     if kind == "extra_forbidden":
         prefer_key = True
         key = str(path[-1])
-        where = _dotted(path[:-1]) or "the top level"
+        where = clip(_dotted(path[:-1])) or "the top level"
         valid = sorted(owner.model_fields) if owner is not None else []
         code = UNKNOWN_KEY
-        message = f"unknown field '{key}' in {where}; expected one of: {', '.join(valid)}"
-        hint = did_you_mean(key, valid) or "remove it, or check `phazer schema` for the fields"
+        message = (f"unknown field {shown(key)} in {where}; expected one of: "
+                   f"{', '.join(valid)}")
+        hint = hints(key, valid) or "remove it, or check `phazer schema` for the fields"
     elif kind in ("literal_error", "enum"):
         choices = _choices_from(ctx.get("expected", ""))
         if path == ("phazer",):
             code = BAD_VERSION
-            message = (f"unsupported format version {value!r}; this phazer reads versions 1 "
-                       "and 2")
+            message = (f"unsupported format version {shown(value)}; this phazer reads "
+                       "versions 1 and 2")
             hint = ("set `phazer: 1` (Phaze-A's switches) or `phazer: 2` (the graph form, "
                     "docs/graphs.md)")
         else:
             code = BAD_CHOICE
             message = f"{_describe(value)} is not allowed; expected one of: {', '.join(choices)}"
-            hint = did_you_mean(str(value), choices)
+            hint = hints(str(value), choices)
     elif kind == "union_tag_invalid":
         tag = ctx.get("tag")
         path = (*path, "type")
         choices = _choices_from(ctx.get("expected_tags", ""))
         if tag in UNSUPPORTED_ENCODERS:
             code = UNSUPPORTED_ENCODER
-            message = f"encoder '{tag}': {UNSUPPORTED_ENCODERS[tag]}"
+            message = f"encoder {shown(tag)}: {UNSUPPORTED_ENCODERS[tag]}"
             hint = "pick another encoder, e.g. efficientnet_b4 or fs_original"
         else:
             code = BAD_CHOICE
-            message = f"unknown type {tag!r}; expected one of: {', '.join(choices)}"
-            hint = did_you_mean(str(tag), choices)
+            message = f"unknown type {shown(tag)}; expected one of: {', '.join(choices)}"
+            hint = hints(str(tag), choices)
     elif kind == "union_tag_not_found":
         path = (*path, "type")
         code, message = MISSING_FIELD, "`type` is required to choose the variant"
@@ -204,16 +209,17 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
         if isinstance(value, str) and kind in _SCALAR_KINDS:
             hint = "remove the quotes: YAML reads quoted values as strings"
         elif kind in _MAPPING_KINDS and _union_variants(info.annotation if info else None):
-            hint = f"write it as a mapping, e.g. `{path[-1]}: {{type: {value}}}`" if isinstance(
-                value, str) else "write it as a mapping with a `type:` field"
+            hint = f"write it as a mapping, e.g. `{path[-1]}: {{type: {clip(value)}}}`" if \
+                isinstance(value, str) else "write it as a mapping with a `type:` field"
         elif kind in _MAPPING_KINDS:
             hint = "write its fields indented under it, one `key: value` per line"
         elif kind == "list_type":
-            hint = f"write a list, e.g. `[{value}]`" if isinstance(value, str) else ""
+            hint = f"write a list, e.g. `[{clip(value)}]`" if isinstance(value, str) else ""
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         code = OUT_OF_RANGE
-        message = f"{value!r} is out of range; expected a value in {_range_text(info)}"
-        hint = "faceswap's documented range for this option"
+        bounds = bounds_of(info, ctx)
+        message = f"{shown(value)} is out of range; expected {bounds.text()}"
+        hint = _nearest_hint(value, bounds)
     elif kind in ("too_short", "too_long"):
         code = OUT_OF_RANGE
         low, high = _length_limits(info)
@@ -222,32 +228,41 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap) -> Iss
             f"{count} entries; expected at least {low}"
         hint = "remove entries" if kind == "too_long" else "add an entry"
     elif kind == "multiple_of":
-        step = ctx.get("multiple_of")
         code = NOT_MULTIPLE
-        message = f"{value!r} is not a multiple of {step}"
-        if isinstance(value, int) and step:
-            below = value // step * step
-            hint = f"use {below} or {below + step}"
+        bounds = bounds_of(info, ctx)
+        message = f"{shown(value)} is not a multiple of {bounds.step}; expected {bounds.text()}"
+        hint = _nearest_hint(value, bounds)
     elif kind == "value_error":
         code = NOT_MULTIPLE if ("odd" in message or "multiple of" in message) else SCHEMA_OTHER
-        message = f"{_describe(value)}: {ctx.get('error', message)}"
+        message = f"{_describe(value)}: {clip(str(ctx.get('error', message)))}"
 
     pos = source.find(path, prefer_key=prefer_key)
-    if pos is None or pos.file == "--set":
-        return Issue(code, "error", _dotted(path), message, hint,
-                     pos.file if pos else None)
-    return Issue(code, "error", _dotted(path), message, hint, pos.file, pos.line, pos.column)
+    dotted = clip(_dotted(path))
+    if pos is None or pos.from_override:
+        return Issue(code, "error", dotted, message, hint, pos.file if pos else None)
+    return Issue(code, "error", dotted, message, hint, pos.file, pos.line, pos.column)
 
 
 def validation_issues(exc: ValidationError, root: type[BaseModel],
                       source: SourceMap) -> list[Issue]:
-    """All issues of a pydantic ValidationError, de-duplicated by (path, code)."""
+    """All issues of a pydantic ValidationError, de-duplicated by (path, code).
+
+    Past the first :data:`~phazer.issues.MAX_LISTED_ISSUES` (all a report lists), the rest
+    are only counted: each becomes a bare issue without position, hint or de-duplication, so
+    ten thousand unknown keys cost no more than the hundred listed.
+    """
     seen: set[tuple[str, str]] = set()
-    issues = []
+    issues: list[Issue] = []
+    listed = 0
     for error in exc.errors(include_url=False):
-        issue = error_to_issue(error, root, source)
+        if listed >= MAX_LISTED_ISSUES:
+            issues.append(Issue(SCHEMA_OTHER, "error", clip(_dotted(tuple(error["loc"]))),
+                                clip(error["msg"])))
+            continue
+        issue = error_to_issue(error, root, source, suggest=listed < MAX_SUGGESTED)
         if (issue.path, issue.code) in seen:
             continue
         seen.add((issue.path, issue.code))
         issues.append(issue)
+        listed += 1
     return issues

@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
 from phazer.issues import (
-    DUPLICATE_KEY,
     EMPTY_FILE,
-    FILE_NOT_FOUND,
-    FILE_UNREADABLE,
     NOT_A_MAPPING,
     WRONG_FORMAT,
     YAML_SYNTAX,
     Issue,
     SpecError,
+    clip,
 )
+from phazer.spec.files import read_text
+from phazer.spec.yaml_convert import Converter, FieldPath
+from phazer.spec.yaml_limits import compose_bounded
 
-FieldPath = tuple[str | int, ...]
-
-
-class SpecLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, also reading exponent floats without a dot (``1e-4``).
-
-    YAML 1.1, which PyYAML follows, only reads ``1.0e-4`` as a number and ``1e-4`` as text;
-    YAML 1.2 (and every editor's schema check) reads both as numbers. Learning rates are
-    written this way, so phazer reads them as numbers too.
-    """
-
-
-SpecLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)$"),
-    list("-+0123456789"))
+__all__ = ["FieldPath", "Position", "SourceMap", "compose", "convert", "parse_value",
+           "parse_yaml", "read_text"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +30,11 @@ class Position:
     file: str
     line: int
     column: int
+
+    @property
+    def from_override(self) -> bool:
+        """Whether the value came from a ``--set`` argument (``file`` is that argument)."""
+        return self.line == 0
 
 
 @dataclass
@@ -84,59 +75,9 @@ def _position(file: str, node: yaml.Node) -> Position:
     return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-class _Converter:
-    def __init__(self, file: str):
-        self.file = file
-        self.source = SourceMap()
-        self.issues: list[Issue] = []
-        self._constructor = SpecLoader("")
-
-    def convert(self, node: yaml.Node, path: FieldPath) -> object:
-        self.source.values[path] = _position(self.file, node)
-        if isinstance(node, yaml.MappingNode):
-            result: dict[object, object] = {}
-            for key_node, value_node in node.value:
-                key = self._constructor.construct_object(key_node, deep=True)
-                child: FieldPath = (*path, key if isinstance(key, str | int) else str(key))
-                self.source.keys[child] = _position(self.file, key_node)
-                if key in result:
-                    self.issues.append(_duplicate_key(child, self.source.keys[child]))
-                result[key] = self.convert(value_node, child)
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
-
-
-def _duplicate_key(path: FieldPath, pos: Position) -> Issue:
-    dotted = ".".join(str(p) for p in path)
-    return Issue(DUPLICATE_KEY, "error", dotted, f"key '{path[-1]}' appears twice",
-                 "remove one of the two; YAML would silently keep the last",
-                 pos.file, pos.line, pos.column)
-
-
 def _file_issue(code: str, file: str, message: str, hint: str,
                 line: int | None = None, column: int | None = None) -> SpecError:
     return SpecError([Issue(code, "error", "", message, hint, file, line, column)])
-
-
-def read_text(path: Path) -> str:
-    """Read a spec file, turning OS errors into a :class:`SpecError`."""
-    name = str(path)
-    if not path.exists():
-        raise _file_issue(FILE_NOT_FOUND, name, f"no such file: {name}",
-                          "check the path, or run `phazer presets` for built-in preset names")
-    if path.is_dir():
-        raise _file_issue(FILE_UNREADABLE, name, f"{name} is a directory, not a spec file",
-                          "pass a .yaml file inside it")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise _file_issue(FILE_UNREADABLE, name, f"{name} is not UTF-8 text",
-                          "save the spec as UTF-8 YAML") from None
-    except OSError as exc:
-        raise _file_issue(FILE_UNREADABLE, name, f"cannot read {name}: {exc.strerror}",
-                          "check the file's permissions") from None
 
 
 def _looks_like_faceswap_json(text: str) -> bool:
@@ -144,12 +85,59 @@ def _looks_like_faceswap_json(text: str) -> bool:
     return stripped.startswith("{") and ("__filetype" in text or "enc_architecture" in text)
 
 
+def compose(text: str, file: str) -> yaml.Node | None:
+    """The node tree of a YAML text within phazer's limits (None for an empty document).
+
+    Raises:
+        SpecError: a YAML syntax error (PHZ003) or a limit passed (PHZ012).
+    """
+    try:
+        return compose_bounded(text, file)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = clip(exc.problem or exc.context or "invalid YAML")
+        raise _file_issue(YAML_SYNTAX, file, f"YAML syntax error: {problem}",
+                          "fix the indentation or quoting at this position", line,
+                          column) from None
+    except yaml.YAMLError as exc:
+        raise _file_issue(YAML_SYNTAX, file, f"YAML syntax error: {clip(str(exc))}",
+                          "fix the YAML syntax") from None
+
+
+def convert(node: yaml.Node, file: str) -> tuple[object, SourceMap]:
+    """The plain data of a node tree and the positions of its keys and values.
+
+    Raises:
+        SpecError: the tree holds what a spec cannot (duplicate keys, complex keys, tags).
+    """
+    source = SourceMap()
+    converter = Converter(
+        file, lambda path, n: source.values.__setitem__(path, _position(file, n)),
+        lambda path, n: source.keys.__setitem__(path, _position(file, n)))
+    data = converter.convert(node, ())
+    if converter.issues:
+        raise SpecError(converter.issues)
+    return data, source
+
+
+def parse_value(text: str, file: str) -> object:
+    """One YAML value (e.g. a ``--set`` value) read the way a spec file is, within the limits.
+
+    Raises:
+        SpecError: the text is not valid YAML, passes a limit or holds what a spec cannot.
+    """
+    node = compose(text, file)
+    return None if node is None else convert(node, file)[0]
+
+
 def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
     """Parse one YAML document into a dict plus its source map.
 
     Raises:
-        SpecError: a syntax error, an empty document, a faceswap JSON preset or a document
-            that is not a mapping.
+        SpecError: a syntax error, an empty document, a faceswap JSON preset, a document
+            that is not a mapping, or one over a limit (:mod:`phazer.spec.yaml_limits`).
     """
     if _looks_like_faceswap_json(text):
         start = len(text) - len(text.lstrip())
@@ -158,19 +146,7 @@ def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
         raise _file_issue(WRONG_FORMAT, file, f"{file} is a faceswap preset (JSON), not a "
                           "phazer spec", f"convert it first: phazer import-faceswap {file} "
                           "-o my.yaml", line, column)
-    try:
-        node = yaml.compose(text, Loader=SpecLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise _file_issue(YAML_SYNTAX, file, f"YAML syntax error: {problem}",
-                          "fix the indentation or quoting at this position", line,
-                          column) from None
-    except yaml.YAMLError as exc:
-        raise _file_issue(YAML_SYNTAX, file, f"YAML syntax error: {exc}",
-                          "fix the YAML syntax") from None
+    node = compose(text, file)
     if node is None:
         raise _file_issue(EMPTY_FILE, file, f"{file} is empty",
                           "start from a preset: phazer new my.yaml --from original", 1, 1)
@@ -179,8 +155,5 @@ def parse_yaml(text: str, file: str) -> tuple[dict, SourceMap]:
                           "mapping of fields such as `output_size: 128`",
                           "start from a preset: phazer new my.yaml --from original",
                           node.start_mark.line + 1, node.start_mark.column + 1)
-    converter = _Converter(file)
-    data = converter.convert(node, ())
-    if converter.issues:
-        raise SpecError(converter.issues)
-    return data, converter.source
+    data, source = convert(node, file)
+    return data, source  # type: ignore[return-value]

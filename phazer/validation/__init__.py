@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from phazer.issues import Issue, SpecError, has_errors, sort_issues
+from phazer.issues import Issue, SpecError, cap_issues, has_errors, sort_issues
 from phazer.pipeline import Pipeline
 from phazer.rules import run_rules
 from phazer.spec import LoadedSpec, load_spec
@@ -37,7 +37,7 @@ def locate(issue: Issue, source: SourceMap, default_file: str) -> Issue:
     path = tuple(int(p) if p.isdigit() else p for p in issue.path.split(".")) if issue.path \
         else ()
     pos = source.find(path)
-    if pos is None or pos.file == "--set":
+    if pos is None or pos.from_override:
         return replace(issue, file=issue.file or (pos.file if pos else default_file))
     return replace(issue, file=pos.file, line=pos.line, column=pos.column)
 
@@ -51,4 +51,4 @@ def validate_reference(reference: str, overrides: list[str] | None = None) -> Va
     pipeline = Pipeline(loaded.spec)
     issues = [locate(i, loaded.source, loaded.origin)
               for i in run_rules(loaded.spec, pipeline=pipeline)]
-    return ValidationReport(reference, sort_issues(issues), loaded, pipeline)
+    return ValidationReport(reference, cap_issues(sort_issues(issues)), loaded, pipeline)
