@@ -202,7 +202,10 @@ _CLI_INTRO = """\
 accepts a spec file or the name of a built-in preset (`phazer render stojo`).
 
 Exit codes: **0** success; **1** the input is invalid (validation errors, a bad value, a file
-that would be overwritten); **2** usage error (an unknown option, a missing argument).
+that would be overwritten); **2** usage error (an unknown option, a missing argument);
+**3** an internal error: a bug in phazer, not a problem with the input (the message says
+`internal error` and how to report it; `PHAZER_DEBUG=1` prints the traceback); **130**
+interrupted (Ctrl-C).
 
 <!-- The synopsis and options of each command are generated from the argument parser by
      `python scripts/gen_docs.py`; the examples under them are written by hand and kept. -->

@@ -1,7 +1,8 @@
 """The ``phazer`` entry point: dispatches to one module per command.
 
 Each command module defines ``add_parser(subparsers)``, which registers its sub-parser and sets
-``func`` to a ``run(args) -> int`` function. Exit codes: 0 success, 1 invalid input, 2 usage.
+``func`` to a ``run(args) -> int`` function. Exit codes: 0 success, 1 invalid input, 2 usage,
+3 an internal error (a bug in phazer), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import traceback
 
 from phazer import __version__
+from phazer.issues import clip
 
 # Command name -> module under phazer.cli. Order is the order shown in --help.
 COMMANDS: dict[str, str] = {
@@ -31,7 +33,8 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
 }
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,13 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: report it in one line unless debugging is asked for
-        if os.environ.get("PHAZER_DEBUG"):
-            traceback.print_exc()
-        print(f"phazer: internal error: {type(exc).__name__}: {exc}\n"
-              "  this is a bug in phazer: please report it with the command and spec; "
-              "set PHAZER_DEBUG=1 to see the traceback", file=sys.stderr)
-        return EXIT_INVALID
+        report_internal_error(exc)
+        return EXIT_INTERNAL
+
+
+def report_internal_error(exc: BaseException) -> None:
+    """Say on stderr that phazer itself failed (not the input), and how to report it."""
+    if os.environ.get("PHAZER_DEBUG"):
+        traceback.print_exc()
+    text = " ".join(str(exc).split())
+    print(f"phazer: internal error: {type(exc).__name__}: {clip(text)}\n"
+          f"  this is a bug in phazer, not a problem with the input (exit code "
+          f"{EXIT_INTERNAL}): please report it with the command and the spec; set "
+          "PHAZER_DEBUG=1 to see the traceback", file=sys.stderr)

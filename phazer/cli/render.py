@@ -11,9 +11,10 @@ from phazer.issues import SpecError, has_errors
 from phazer.pipeline import Pipeline
 from phazer.plan.derived import plan_notes
 from phazer.rules import run_rules
-from phazer.spec import load_spec
+from phazer.spec import GraphSpec, ModelSpec, load_spec
 from phazer.spec.describe import derived_values
 from phazer.spec.dump import dump_spec
+from phazer.validation import validate_reference
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -41,9 +42,19 @@ def render_text(reference: str, overrides: list[str] | None = None, graph: bool 
         graph: write the spec in the graph form (:func:`phazer.as_graph.graph_form_of`).
 
     Raises:
-        SpecError: the spec cannot be read or breaks the schema.
+        SpecError: the spec cannot be read or breaks the schema (a spec that breaks a rule
+            of a later stage is rendered: ``phazer render`` checks those first).
     """
-    spec = load_spec(reference, overrides).spec
+    return render_spec(load_spec(reference, overrides).spec, reference, overrides, graph)
+
+
+def render_spec(spec: ModelSpec | GraphSpec, reference: str,
+                overrides: list[str] | None = None, graph: bool = False,
+                pipeline: Pipeline | None = None) -> str:
+    """:func:`render_text` of a loaded spec (``reference`` and ``overrides`` name it).
+
+    ``pipeline`` is the spec's own, when the caller has it (unused with ``graph``).
+    """
     header = f"{reference}, resolved by `phazer render`: every field, defaults filled in"
     if graph:
         header += "\nin the graph form (phazer render --graph): it builds the same model"
@@ -52,10 +63,11 @@ def render_text(reference: str, overrides: list[str] | None = None, graph: bool 
             header += ("\nnot carried over: weights (freeze/load lists), which the graph form "
                        "has no section for yet")
         spec = graph_form_of(spec)
+        pipeline = None
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
     lines = derived_values(spec)
-    pipeline = Pipeline(spec)
+    pipeline = pipeline or Pipeline(spec)
     if not has_errors(run_rules(spec, stages=("routing",), pipeline=pipeline)):
         lines += plan_notes(pipeline)
     derived = "".join(f"# derived: {line}\n" for line in lines)
@@ -63,9 +75,14 @@ def render_text(reference: str, overrides: list[str] | None = None, graph: bool 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the resolved spec, or the issues that stop it from resolving."""
+    """Print the resolved spec, or (on stderr, exit 1) the issues when it has an error."""
+    report = validate_reference(args.spec, args.overrides)
+    if not report.ok or report.loaded is None:
+        print_issues(stderr_console(), [i for i in report.issues if i.severity == "error"])
+        return EXIT_INVALID
     try:
-        text = render_text(args.spec, args.overrides, graph=args.graph)
+        text = render_spec(report.loaded.spec, args.spec, args.overrides, graph=args.graph,
+                           pipeline=report.pipeline)
     except SpecError as exc:
         print_issues(stderr_console(), exc.issues)
         return EXIT_INVALID
