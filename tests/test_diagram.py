@@ -234,6 +234,27 @@ def test_layer_level_routes_style_and_mask_to_the_right_layers():
     assert (f"decoder_a/{decoder.outputs[0]}", "face_out_a") in edges
 
 
+@pytest.mark.parametrize("route", ["encoder -> middle -> middle -> decoder_a",
+                                   "encoder -> middle -> decoder_a -> encoder -> decoder_a"])
+def test_a_route_calling_a_sub_model_again_is_drawn(route, tmp_path):
+    """Found by fuzzing (issue 15): the repeated call makes a cycle in the routing graph,
+    which the column layout's topological sort refused (an internal error)."""
+    from tests.pathological_specs import graph_spec
+
+    path = tmp_path / "again.yaml"
+    path.write_text(graph_spec("again", route=route), encoding="utf-8")
+    spec = load_spec(str(path)).spec
+    steps = [step.strip() for step in route.split("->")]
+    again = {(a, b) for a, b in itertools.pairwise(steps)}
+    for level in ("routing", "layers"):
+        diagram = diagram_for_spec(spec, level)
+        drawn = {(e.source, e.target) for e in diagram.edges}
+        assert again <= drawn
+        ranks = {node.id: node.rank for node in diagram.nodes}
+        assert ranks["face_in_a"] < ranks["encoder"] < ranks["middle"] < ranks["face_out_a"]
+        assert parse_dot(to_dot(diagram)).edges and parse_mermaid(to_mermaid(diagram)).edges
+
+
 def test_unknown_level_is_refused():
     spec = spec_of("original")
     with pytest.raises(ValueError, match="unknown diagram level"):

@@ -93,11 +93,32 @@ def build_diagram(graph: nx.DiGraph, model: ModelIR, figures: ModelFigures,
                    subtitle=subtitle, nodes=nodes, edges=edges, clusters=clusters)
 
 
+def _forward_edges(graph: nx.DiGraph) -> nx.DiGraph:
+    """``graph`` without the edges that close a cycle, taken in insertion (call) order.
+
+    A graph-form route may call a sub-model again (``middle -> middle``,
+    ``encoder -> decoder -> encoder``), so its routing graph may have cycles; the columns are
+    laid out along the calls as first made. An acyclic graph is returned as it is.
+    """
+    if nx.is_directed_acyclic_graph(graph):
+        return graph
+    forward = nx.DiGraph()
+    forward.add_nodes_from(graph.nodes)
+    for source, target in graph.edges:
+        if source != target and not nx.has_path(forward, target, source):
+            forward.add_edge(source, target)
+    return forward
+
+
 def _ranks(graph: nx.DiGraph) -> dict[str, int]:
-    """Column of each node: the longest path from an input; every output in the last column."""
+    """Column of each node: the longest path from an input; every output in the last column.
+
+    Edges that close a cycle (a sub-model called again) do not count.
+    """
     rank: dict[str, int] = {}
-    for name in nx.topological_sort(graph):
-        rank[name] = max((rank[p] + 1 for p in graph.predecessors(name)), default=0)
+    forward = _forward_edges(graph)
+    for name in nx.topological_sort(forward):
+        rank[name] = max((rank[p] + 1 for p in forward.predecessors(name)), default=0)
     last = max((r for n, r in rank.items() if graph.nodes[n]["kind"] != "output"), default=0)
     for name, kind in graph.nodes(data="kind"):
         if kind == "output":
