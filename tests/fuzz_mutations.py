@@ -8,9 +8,10 @@ shrink a failure; bench/reliability.py a seeded one):
   (:func:`field_ranges`), so a mutation can pick a value inside the range (a different but
   valid spec, which must then compile), just outside it, of another type, huge, NaN or
   infinite; keys are deleted, unknown keys added at any level, values swapped between places
-  and list items repeated;
-- *ranges* mutations: only values inside their fields' ranges, so most mutants validate and
-  reach the builders, the plan and the diagram;
+  and list items repeated; a graph-form route gets a step repeated, dropped, added, swapped,
+  joined, conditioned, or the route repeated (a sub-model called again);
+- *ranges* mutations: only values inside their fields' ranges and route changes, so most
+  mutants validate and reach the builders, the plan and the diagram;
 - *byte* mutations of the YAML text: flipped, deleted and inserted bytes, YAML tokens
   (anchors, aliases, merge keys, tags, flow brackets, tabs, NUL), lines duplicated, dropped,
   swapped or re-indented, truncation.
@@ -237,8 +238,17 @@ def _text(path: Path) -> str:
 
 
 def mutate_in_range(tree: Any, rng: random.Random) -> tuple[Any, Mutation]:
-    """Set one scalar field the schema knows to a value in its range (the spec stays likely
-    valid, but may no longer build: a test of the builders and the plan)."""
+    """Set one scalar field the schema knows to a value in its range, or (graph form, one
+    time in three) change a route with :func:`mutate_route`: the spec stays likely valid, but
+    may no longer build (a test of the builders, the plan and the diagram)."""
+    routes = tree.get("routes") if isinstance(tree, dict) else None
+    if isinstance(routes, dict) and routes and rng.random() < 0.3:
+        side = rng.choice(list(routes))
+        if isinstance(routes[side], str):
+            models = tree.get("models")
+            names = [k for k in models if isinstance(k, str)] if isinstance(models, dict) else []
+            routes[side], how = mutate_route(routes[side], names, rng)
+            return tree, Mutation(f"route {how}", f"routes.{side}", repr(routes[side]))
     places = [p for p in _places(tree) if not isinstance(_get(tree, p), dict | list)
               and field_ranges().get(_key_of(p) or "")]
     if not places:
@@ -246,6 +256,32 @@ def mutate_in_range(tree: Any, rng: random.Random) -> tuple[Any, Mutation]:
     path = rng.choice(places)
     value = _in_range(field_ranges()[_key_of(path) or ""], rng)
     return _set(tree, path, value), Mutation("in_range", _text(path), repr(value))
+
+
+def mutate_route(route: str, names: list[str], rng: random.Random) -> tuple[str, str]:
+    """A graph-form route with one step repeated, dropped, added, swapped, joined or
+    conditioned (``names``: the spec's sub-models); returns the route and what was done."""
+    steps = [step.strip() for step in route.split("->")]
+    at = rng.randrange(len(steps))
+    name = rng.choice(names or ["x"])
+    action = rng.choice(["repeat", "drop", "insert", "swap", "join", "with", "cycle"])
+    if action == "repeat":
+        steps.insert(at, steps[at])
+    elif action == "drop" and len(steps) > 1:
+        del steps[at]
+    elif action == "insert":
+        steps.insert(at, name)
+    elif action == "swap":
+        other = rng.randrange(len(steps))
+        steps[at], steps[other] = steps[other], steps[at]
+    elif action == "join":
+        steps[at] = f"concat({steps[at]}, {name})"
+    elif action == "with":
+        steps[at] = f"{steps[at]} with {name}"
+    else:
+        action = "cycle"
+        steps += steps[: rng.randrange(1, len(steps) + 1)]
+    return " -> ".join(steps), action
 
 
 def mutate_tree(tree: Any, rng: random.Random) -> tuple[Any, Mutation]:
@@ -258,7 +294,14 @@ def mutate_tree(tree: Any, rng: random.Random) -> tuple[Any, Mutation]:
     actions = ["delete", "retype", "huge", "special", "swap", "unknown_key", "repeat"]
     if ranges:
         actions += ["in_range", "in_range", "in_range", "out_of_range", "out_of_range"]
+    if len(path) == 2 and path[0] == "routes" and isinstance(value, str):
+        actions += ["route"] * 6
     action = rng.choice(actions)
+    if action == "route":
+        models = tree.get("models") if isinstance(tree, dict) else None
+        names = [k for k in models if isinstance(k, str)] if isinstance(models, dict) else []
+        route, how = mutate_route(value, names, rng)
+        return _set(tree, path, route), Mutation(f"route {how}", _text(path), repr(route))
     if action == "delete" and path:
         parent = _get(tree, path[:-1])
         del parent[path[-1]]
