@@ -68,7 +68,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-preview", dest="preview", action="store_false",
                         help="do not write preview.png at each save")
     parser.add_argument("--seed", type=int, metavar="N",
-                        help="seed the data order and augmentation (repeatable runs)")
+                        help="seed the first weights, the data order and the augmentation "
+                             "(repeatable runs; a resume keeps the saved seed)")
     parser.set_defaults(func=run)
 
 
