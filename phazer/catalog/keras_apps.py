@@ -31,7 +31,7 @@ import functools
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -98,9 +98,43 @@ class KerasAppFigures(NamedTuple):
     memory: KerasAppMemory | None = None
 
 
+class _FrozenMapping(Mapping[str, Any]):
+    """A read-only view of a parsed JSON object that freezes each value on first access.
+
+    Freezing the whole table up front cost more than reading it (the MobileNet entries hold
+    most of its million characters); a summary needs one encoder's entry, so only what is
+    looked up is converted (and kept).
+    """
+
+    __slots__ = ("_frozen", "_raw")
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+        self._frozen: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._frozen[key]
+        except KeyError:
+            value = self._frozen[key] = _freeze(self._raw[key])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self._raw)} keys)"
+
+
 def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
-        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+        return _FrozenMapping(value)
     if isinstance(value, list):
         return tuple(_freeze(item) for item in value)
     return value
@@ -108,7 +142,11 @@ def _freeze(value: Any) -> Any:
 
 @functools.lru_cache(maxsize=1)
 def load_table() -> Mapping[str, Any]:
-    """The parsed table, read-only (mappings are proxies, lists are tuples); read once."""
+    """The parsed table, read-only (mappings are read-only views, lists tuples); read once.
+
+    Nested values are frozen when first looked up, so reading one encoder's figures does not
+    pay for converting the whole table.
+    """
     text = resources.files(__package__).joinpath(TABLE_FILE).read_text(encoding="utf-8")
     return _freeze(json.loads(text))
 

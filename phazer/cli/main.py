@@ -3,18 +3,23 @@
 Each command module defines ``add_parser(subparsers)``, which registers its sub-parser and sets
 ``func`` to a ``run(args) -> int`` function. Exit codes: 0 success, 1 invalid input, 2 usage,
 3 an internal error (a bug in phazer), 130 interrupted.
+
+:func:`main` imports only the module of the command being run: the others are registered as
+stubs from :data:`COMMAND_HELP` (the same one-line help, so ``phazer --help`` and the usage
+errors read the same), which keeps a dry run from paying for every command's imports. This
+module itself must stay light: standard library only at import time.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
-import traceback
+from collections.abc import Iterable
 
 from phazer import __version__
-from phazer.issues import clip
 
 # Command name -> module under phazer.cli. Order is the order shown in --help.
 COMMANDS: dict[str, str] = {
@@ -33,17 +38,46 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
 }
 
+# Command name -> its one-line help in ``phazer --help``; must equal the help its module's
+# add_parser registers (tests/test_cli_lazy_imports.py checks).
+COMMAND_HELP: dict[str, str] = {
+    "presets": "list the built-in presets",
+    "new": "start a spec file from a built-in preset",
+    "validate": "check specs or presets: schema, routing and arithmetic rules",
+    "render": "print the fully resolved spec (defaults filled, derived values)",
+    "summary": "parameters, shapes, FLOPs and memory per sub-model (no TensorFlow)",
+    "curve": "compute a filter curve (decoder filters, FC nodes) and chart it",
+    "diagram": "draw the routing (or every layer) as .dot, .mmd, .svg, .png or .pdf",
+    "compile": "emit the Keras model of a spec and save it as .keras",
+    "train": "train a model on a folder of aligned faces per side (resumes a model dir)",
+    "swap": "swap a folder of aligned faces with a trained model",
+    "import-faceswap": "convert a faceswap preset JSON or train.ini to a spec",
+    "schema": "write the JSON Schema of spec files",
+    "demo": "train a small model on synthetic faces and measure its swap",
+}
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available command registered."""
+def build_parser(full: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every available command registered.
+
+    Args:
+        full: the commands whose modules are imported and whose sub-parsers are complete;
+            every other command gets a stub with its one-line help only. ``None`` (the
+            default) means all of them (what the docs and tests read).
+    """
     parser = argparse.ArgumentParser(
         prog="phazer", description="Build, check and train Phaze-A style face-swap models.")
     parser.add_argument("--version", action="version", version=f"phazer {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMANDS.values():
+    wanted = set(COMMANDS) if full is None else set(full)
+    for name, module_name in COMMANDS.items():
+        if name not in wanted:
+            if importlib.util.find_spec(f"phazer.cli.{module_name}") is not None:
+                subparsers.add_parser(name, help=COMMAND_HELP[name])
+            continue
         try:
             module = importlib.import_module(f"phazer.cli.{module_name}")
         except ModuleNotFoundError as exc:
@@ -54,9 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_of(argv: list[str]) -> str | None:
+    """The command an argument list runs: its first word not an option, if it names one."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = command_of(argv)
+    parser = build_parser(() if command is None else (command,))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
@@ -75,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_internal_error(exc: BaseException) -> None:
     """Say on stderr that phazer itself failed (not the input), and how to report it."""
+    import traceback  # only on the error path
+
+    from phazer.issues import clip
+
     if os.environ.get("PHAZER_DEBUG"):
         traceback.print_exc()
     text = " ".join(str(exc).split())
