@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import networkx as nx
-
 from phazer.blocks.sizing import encoder_input_px
+from phazer.graph.digraph import DiGraph
 from phazer.graph.routing import (
     ROLE_FEATURES,
     ROLE_SHARED_FEATURES,
@@ -27,7 +26,7 @@ _BLOCK_OF_KIND = {"encoder": "encoder", "fc": "fc", "fc_shared": "fc", "fc_gbloc
                   "g_block": "g_block", "decoder": "decoder"}
 
 
-def _feeding(graph: nx.DiGraph, side: str, role: str) -> list[str]:
+def _feeding(graph: DiGraph, side: str, role: str) -> list[str]:
     """The sub-models whose output reaches the next stage as ``role`` on ``side``, in order."""
     found = []
     for source, _, data in graph.edges(data=True):
@@ -35,12 +34,12 @@ def _feeding(graph: nx.DiGraph, side: str, role: str) -> list[str]:
     return found
 
 
-def _serving(graph: nx.DiGraph, side: str, kind: str) -> str | None:
+def _serving(graph: DiGraph, side: str, kind: str) -> str | None:
     return next((n for n, d in graph.nodes(data=True)
                  if d["kind"] == kind and side in d["sides"]), None)
 
 
-def _route(graph: nx.DiGraph, side: str) -> str:
+def _route(graph: DiGraph, side: str) -> str:
     encoder = _serving(graph, side, "encoder")
     features = _feeding(graph, side, ROLE_FEATURES)
     fc = [n for n in features if graph.nodes[n]["kind"] in ("fc", "fc_shared")]

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from phazer.blocks import (
     BuildContext,
     BuildError,
@@ -30,6 +28,7 @@ from phazer.blocks import (
     build_gblock_fc,
 )
 from phazer.graph import SUBMODEL_KINDS, build_routing_graph
+from phazer.graph.digraph import DiGraph
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
@@ -55,7 +54,7 @@ class Compiled:
     """
 
     spec: ModelSpec | GraphSpec
-    graph: nx.DiGraph
+    graph: DiGraph
     model: ModelIR | None
     issues: tuple[Issue, ...]
     sizes: ResolvedSizes
@@ -66,7 +65,7 @@ class Compiled:
         return [i for i in self.issues if i.severity == "error"]
 
 
-def compile_model(spec: ModelSpec | GraphSpec, graph: nx.DiGraph | None = None,
+def compile_model(spec: ModelSpec | GraphSpec, graph: DiGraph | None = None,
                   name: str | None = None) -> Compiled:
     """Compile a spec whose routing passed validation; never raises for what cannot be built.
 
@@ -101,7 +100,7 @@ def compile_model(spec: ModelSpec | GraphSpec, graph: nx.DiGraph | None = None,
     return Compiled(spec, graph, model, tuple(context.issues), context.sizes)
 
 
-def with_weights(graph: nx.DiGraph, model: ModelIR) -> nx.DiGraph:
+def with_weights(graph: DiGraph, model: ModelIR) -> DiGraph:
     """A copy of ``graph`` whose nodes say whether their sub-model holds weights (the IR's)."""
     weighted = graph.copy()
     for node, data in weighted.nodes(data=True):
@@ -134,7 +133,7 @@ class _Layout:
         return self.shapes[name][int(index) if index else 0]
 
 
-def _tensors_into(graph: nx.DiGraph, target: str) -> list[tuple[str, str, str]]:
+def _tensors_into(graph: DiGraph, target: str) -> list[tuple[str, str, str]]:
     """(source, side, role) of every tensor flowing into ``target``, in call order."""
     found = []
     for source in graph.predecessors(target):
@@ -143,7 +142,7 @@ def _tensors_into(graph: nx.DiGraph, target: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _by_kind(graph: nx.DiGraph, *kinds: str) -> list[str]:
+def _by_kind(graph: DiGraph, *kinds: str) -> list[str]:
     return [n for n, data in graph.nodes(data=True) if data["kind"] in kinds]
 
 
@@ -166,7 +165,7 @@ def compile_model_ir(spec: ModelSpec | GraphSpec, name: str | None = None) -> Mo
     return compiled.model
 
 
-def _lay_out(context: BuildContext, graph: nx.DiGraph, name: str) -> ModelIR:
+def _lay_out(context: BuildContext, graph: DiGraph, name: str) -> ModelIR:
     """Build every sub-model in ``context`` and lay out the top-level graph of calls."""
     spec = context.spec
     sides: tuple[str, ...] = graph.graph["sides"]
@@ -236,7 +235,7 @@ def _lay_out(context: BuildContext, graph: nx.DiGraph, name: str) -> ModelIR:
                    {k: outputs[k] for k in sorted(outputs, key=_output_order(sides))})
 
 
-def _output_roles(graph: nx.DiGraph, node: str) -> dict[str, list[str]]:
+def _output_roles(graph: DiGraph, node: str) -> dict[str, list[str]]:
     """Per side, the roles of an FC-stage model's outputs in call order.
 
     A model called twice for one side (``shared_fc: half`` re-uses fc_a) produces that side's

@@ -22,9 +22,8 @@ from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from phazer.compiler import Compiled
+    from phazer.graph.digraph import DiGraph
     from phazer.ir.model import ModelIR
     from phazer.plan.figures import ModelFigures
 
@@ -43,7 +42,7 @@ class Pipeline:
     name: str | None = None
 
     @cached_property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> DiGraph:
         """The routing graph (before the build: no ``has_weights`` on its nodes)."""
         if isinstance(self.spec, GraphSpec):
             from phazer.graph.graph_form import graph_form_routing
@@ -68,7 +67,7 @@ class Pipeline:
         return self.compiled.model
 
     @property
-    def weighted_graph(self) -> nx.DiGraph:
+    def weighted_graph(self) -> DiGraph:
         """The routing graph with ``has_weights`` from the IR (the plain graph if unbuilt)."""
         return self.compiled.graph
 

@@ -24,7 +24,6 @@ from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.summary_memory import add_memory_options, build_memory_report, memory_table
 from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.compiler import compile_model_ir
-from phazer.diagram.text import routing_text
 from phazer.pipeline import Pipeline
 from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
@@ -212,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
     pipeline = summary.pipeline
+    from phazer.diagram.text import routing_text  # the diagram package: text output only
+
     console.print(routing_text(pipeline.spec, pipeline.graph))
     if pipeline.spec.phazer == 1:  # the graph form writes every filter count itself
         console.print(filters_table(pipeline, figures))

@@ -7,8 +7,6 @@ parameter counts and shapes.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from phazer.blocks.context import BuildError
 from phazer.diagram.condense import cap_layers, cluster_budget, condense_repeats
 from phazer.diagram.model import (
@@ -34,6 +32,12 @@ from phazer.diagram.style import (
     sides_label,
 )
 from phazer.graph import graph_sides
+from phazer.graph.digraph import (
+    DiGraph,
+    has_path,
+    is_directed_acyclic_graph,
+    lexicographical_topological_sort,
+)
 from phazer.ir.model import ModelIR
 from phazer.pipeline import Pipeline
 from phazer.plan.figures import ModelFigures
@@ -59,7 +63,7 @@ def diagram_for_spec(spec: ModelSpec, level: str = LEVEL_ROUTING) -> Diagram:
     return build_diagram(pipeline.weighted_graph, pipeline.model, pipeline.figures, level)
 
 
-def build_diagram(graph: nx.DiGraph, model: ModelIR, figures: ModelFigures,
+def build_diagram(graph: DiGraph, model: ModelIR, figures: ModelFigures,
                   level: str = LEVEL_ROUTING) -> Diagram:
     """The diagram of a routing graph, with the figures of the model compiled from it.
 
@@ -93,31 +97,32 @@ def build_diagram(graph: nx.DiGraph, model: ModelIR, figures: ModelFigures,
                    subtitle=subtitle, nodes=nodes, edges=edges, clusters=clusters)
 
 
-def _forward_edges(graph: nx.DiGraph) -> nx.DiGraph:
+def _forward_edges(graph: DiGraph) -> DiGraph:
     """``graph`` without the edges that close a cycle, taken in insertion (call) order.
 
     A graph-form route may call a sub-model again (``middle -> middle``,
     ``encoder -> decoder -> encoder``), so its routing graph may have cycles; the columns are
     laid out along the calls as first made. An acyclic graph is returned as it is.
     """
-    if nx.is_directed_acyclic_graph(graph):
+    if is_directed_acyclic_graph(graph):
         return graph
-    forward = nx.DiGraph()
+    forward = DiGraph()
     forward.add_nodes_from(graph.nodes)
     for source, target in graph.edges:
-        if source != target and not nx.has_path(forward, target, source):
+        if source != target and not has_path(forward, target, source):
             forward.add_edge(source, target)
     return forward
 
 
-def _ranks(graph: nx.DiGraph) -> dict[str, int]:
+def _ranks(graph: DiGraph) -> dict[str, int]:
     """Column of each node: the longest path from an input; every output in the last column.
 
     Edges that close a cycle (a sub-model called again) do not count.
     """
     rank: dict[str, int] = {}
     forward = _forward_edges(graph)
-    for name in nx.topological_sort(forward):
+    order = {node: index for index, node in enumerate(forward)}
+    for name in lexicographical_topological_sort(forward, order.__getitem__):
         rank[name] = max((rank[p] + 1 for p in forward.predecessors(name)), default=0)
     last = max((r for n, r in rank.items() if graph.nodes[n]["kind"] != "output"), default=0)
     for name, kind in graph.nodes(data="kind"):
@@ -153,13 +158,13 @@ def _sharing_note(kind: str, sides_used: tuple[str, ...], owner: str | None) -> 
     return f"{kind} · shared by {sides_label(sides_used)}"
 
 
-def _incoming_roles(graph: nx.DiGraph, name: str, side: str) -> list[str]:
+def _incoming_roles(graph: DiGraph, name: str, side: str) -> list[str]:
     """The roles of the tensors ``name`` receives for one side."""
     return [role for source in graph.predecessors(name)
             for tensor_side, role in graph.edges[source, name]["tensors"] if tensor_side == side]
 
 
-def _input_note(graph: nx.DiGraph, name: str, sides_used: tuple[str, ...],
+def _input_note(graph: DiGraph, name: str, sides_used: tuple[str, ...],
                 input_shapes: tuple[Shape, ...]) -> str | None:
     """``in features + shared features (4x4x1024)`` for a node that joins or takes a style."""
     roles = _incoming_roles(graph, name, sides_used[0])
@@ -172,7 +177,7 @@ def _input_note(graph: nx.DiGraph, name: str, sides_used: tuple[str, ...],
     return text
 
 
-def _node(graph: nx.DiGraph, name: str, sides: tuple[str, ...], rank: int, model: ModelIR,
+def _node(graph: DiGraph, name: str, sides: tuple[str, ...], rank: int, model: ModelIR,
           figures: ModelFigures) -> Node:
     data = graph.nodes[name]
     kind: str = data["kind"]
@@ -218,7 +223,7 @@ def _edge_notes(tensors: tuple[tuple[str, str], ...], sides: tuple[str, ...]) ->
     return tuple(f"{', '.join(names)}: {' + '.join(words)}" for words, names in groups.items())
 
 
-def _edge(graph: nx.DiGraph, source: str, target: str, sides: tuple[str, ...],
+def _edge(graph: DiGraph, source: str, target: str, sides: tuple[str, ...],
           shapes: dict[str, tuple[Shape, ...]]) -> Edge:
     data = graph.edges[source, target]
     tensors = tuple(data["tensors"])

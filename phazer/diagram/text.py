@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 from rich.text import Text
 
 from phazer.diagram.style import SHARED_PALETTE, side_label, side_palette, sides_label
 from phazer.graph import build_routing_graph, graph_sides, output_nodes
+from phazer.graph.digraph import DiGraph
 from phazer.sides import face_out
 from phazer.spec.models import ModelSpec
 
@@ -39,7 +39,7 @@ class Step:
     joins: tuple[tuple[str, str], ...] = ()
 
 
-def side_flow(graph: nx.DiGraph, side: str) -> list[Step]:
+def side_flow(graph: DiGraph, side: str) -> list[Step]:
     """One side's path from its input to its face output, with what joins it on the way.
 
     Walks back from ``face_out_<side>`` along the edges carrying the side's image, encoding
@@ -68,14 +68,14 @@ def side_flow(graph: nx.DiGraph, side: str) -> list[Step]:
     return steps[::-1]
 
 
-def _mark(graph: nx.DiGraph, node: str) -> str:
+def _mark(graph: DiGraph, node: str) -> str:
     data = graph.nodes[node]
     if data["kind"] in ("input", "output"):
         return node
     return f"[{node}]" if data["shared"] else f"({node})"
 
 
-def _style(graph: nx.DiGraph, node: str, sides: tuple[str, ...]) -> str:
+def _style(graph: DiGraph, node: str, sides: tuple[str, ...]) -> str:
     data = graph.nodes[node]
     if data["kind"] in ("input", "output"):
         return ""
@@ -85,7 +85,7 @@ def _style(graph: nx.DiGraph, node: str, sides: tuple[str, ...]) -> str:
     return side_palette(side, sides).text
 
 
-def routing_line(graph: nx.DiGraph, side: str) -> Text:
+def routing_line(graph: DiGraph, side: str) -> Text:
     """One side's flow line as styled text (``A  face_in_a → [encoder] → ...``)."""
     sides = graph_sides(graph)
     line = Text()
@@ -104,7 +104,7 @@ def routing_line(graph: nx.DiGraph, side: str) -> Text:
     return line
 
 
-def routing_legend(graph: nx.DiGraph) -> str:
+def routing_legend(graph: DiGraph) -> str:
     """The key to the marks used for this graph."""
     sides = graph_sides(graph)
     roles = {role for _, _, tensors in graph.edges(data="tensors") for _, role in tensors}
@@ -116,13 +116,13 @@ def routing_legend(graph: nx.DiGraph) -> str:
     return " · ".join(parts)
 
 
-def routing_lines(graph: nx.DiGraph) -> list[str]:
+def routing_lines(graph: DiGraph) -> list[str]:
     """The routing as plain text lines: a heading with the key, then one line per side."""
     heading = f"routing  ({routing_legend(graph)})"
     return [heading, *(f"  {routing_line(graph, side).plain}" for side in graph_sides(graph))]
 
 
-def routing_text(spec: ModelSpec, graph: nx.DiGraph | None = None) -> Text:
+def routing_text(spec: ModelSpec, graph: DiGraph | None = None) -> Text:
     """The routing of a spec as styled text for a rich console (``phazer summary``).
 
     ``graph`` is the spec's routing graph when the caller has built it already.

@@ -10,8 +10,7 @@ model carries the side's ``features``, the others ``shared_features`` (as a shar
 
 from __future__ import annotations
 
-import networkx as nx
-
+from phazer.graph.digraph import DiGraph
 from phazer.graph.routes import parse_route
 from phazer.graph.routing import (
     ROLE_ENCODING,
@@ -49,7 +48,7 @@ def _side_tensors(spec: GraphSpec, side: str) -> list[Tensor]:
     return tensors
 
 
-def _kind(spec: GraphSpec, graph: nx.DiGraph, node: str) -> str:
+def _kind(spec: GraphSpec, graph: DiGraph, node: str) -> str:
     model = spec.models.get(node)
     if isinstance(model, PhazeABlock):
         return model.phaze_a
@@ -64,10 +63,10 @@ def _kind(spec: GraphSpec, graph: nx.DiGraph, node: str) -> str:
     return "fc"
 
 
-def graph_form_routing(spec: GraphSpec) -> nx.DiGraph:
+def graph_form_routing(spec: GraphSpec) -> DiGraph:
     """The routing graph of a graph-form spec (no ``has_weights`` yet: the IR sets it)."""
     sides = tuple(spec.sides)
-    graph = nx.DiGraph(sides=sides)
+    graph = DiGraph(sides=sides)
     for side in sides:
         graph.add_node(face_in(side))
     for side in sides:

@@ -1,6 +1,8 @@
 """Lower a spec's routing switches to a graph of sub-model instances.
 
-The graph is a :class:`networkx.DiGraph`. A node is one sub-model instance (``encoder``,
+The graph is a :class:`phazer.graph.digraph.DiGraph`, which reads like a
+:class:`networkx.DiGraph` without importing networkx (:func:`~phazer.graph.digraph.to_networkx`
+converts it). A node is one sub-model instance (``encoder``,
 ``fc_a``, ``decoder_both``, ...) or one model input/output (``face_in_a``, ``face_out_b``,
 ``mask_out_a``). An edge is the tensors that flow from one node into another, tagged with the
 sides whose data they carry and the role they play for the receiving node.
@@ -40,8 +42,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-import networkx as nx
-
+from phazer.graph.digraph import (
+    CycleError,
+    DiGraph,
+    descendants,
+    lexicographical_topological_sort,
+)
 from phazer.sides import DEFAULT_SIDES, face_in, face_out, mask_out
 from phazer.sides import KINDS as SIDE_NAME_KINDS
 from phazer.spec.models import ModelSpec
@@ -158,7 +164,7 @@ def _node_order(spec: ModelSpec, kind: str) -> tuple[int, int]:
     return _STAGE[kind], int(after_concat)
 
 
-def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -> nx.DiGraph:
+def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -> DiGraph:
     """Lower the routing switches of ``spec`` to a graph of sub-model instances.
 
     Args:
@@ -185,7 +191,7 @@ def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -
                 if side not in node_users:
                     node_users.append(side)
 
-    graph = nx.DiGraph(name=spec.name, sides=side_names, learn_mask=spec.decoder.learn_mask)
+    graph = DiGraph(name=spec.name, sides=side_names, learn_mask=spec.decoder.learn_mask)
     attributes = {node: _node_attributes(spec, node, side_names) for node in users}
     for node in sorted(users, key=lambda n: _node_order(spec, str(attributes[n]["kind"]))):
         node_sides = frozenset(users[node])
@@ -205,23 +211,28 @@ def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -
 # --- queries used by the rules, the diagrams and the summary ---------------------------------
 
 
-def graph_sides(graph: nx.DiGraph) -> tuple[str, ...]:
+def graph_sides(graph: DiGraph) -> tuple[str, ...]:
     """The side names a routing graph was lowered for."""
     return tuple(graph.graph.get("sides", DEFAULT_SIDES))
 
 
-def submodel_names(graph: nx.DiGraph) -> list[str]:
+def submodel_names(graph: DiGraph) -> list[str]:
     """Every sub-model instance (not inputs/outputs), in graph order."""
     return [node for node, kind in graph.nodes(data="kind") if kind in SUBMODEL_KINDS]
 
 
-def side_view(graph: nx.DiGraph, side: str) -> nx.DiGraph:
-    """A read-only view of the graph keeping only the edges that carry ``side``'s data."""
-    return nx.subgraph_view(
-        graph, filter_edge=lambda u, v: side in graph.edges[u, v].get("sides", ()))
+def side_view(graph: DiGraph, side: str) -> DiGraph:
+    """A copy of the graph keeping only the edges that carry ``side``'s data (to read)."""
+    view = DiGraph(**graph.graph)
+    for node, attributes in graph.nodes(data=True):
+        view.add_node(node, **attributes)
+    for source, target, attributes in graph.edges(data=True):
+        if side in attributes.get("sides", ()):
+            view.add_edge(source, target, **attributes)
+    return view
 
 
-def side_path(graph: nx.DiGraph, side: str) -> list[str]:
+def side_path(graph: DiGraph, side: str) -> list[str]:
     """The sub-models ``side``'s data flows through, from its input, in data-flow order.
 
     Ties are broken by graph insertion order; if the graph has a cycle, the nodes are returned
@@ -231,27 +242,27 @@ def side_path(graph: nx.DiGraph, side: str) -> list[str]:
     start = face_in(side)
     if start not in graph:
         return []
-    reached = nx.descendants(view, start) | {start}
+    reached = descendants(view, start) | {start}
     order = {node: index for index, node in enumerate(graph.nodes)}
     sub = view.subgraph(reached)
     try:
-        ordered = list(nx.lexicographical_topological_sort(sub, key=order.__getitem__))
-    except nx.NetworkXUnfeasible:
+        ordered = lexicographical_topological_sort(sub, key=order.__getitem__)
+    except CycleError:
         ordered = sorted(reached, key=order.__getitem__)
     return [node for node in ordered if graph.nodes[node].get("kind") in SUBMODEL_KINDS]
 
 
-def weight_owners(graph: nx.DiGraph, side: str) -> list[str]:
+def weight_owners(graph: DiGraph, side: str) -> list[str]:
     """The sub-models on ``side``'s path that hold trainable weights, in data-flow order."""
     return [node for node in side_path(graph, side) if graph.nodes[node].get("has_weights")]
 
 
-def exclusive_submodels(graph: nx.DiGraph, side: str) -> list[str]:
+def exclusive_submodels(graph: DiGraph, side: str) -> list[str]:
     """The sub-models only ``side`` uses (its own weights), in graph order."""
     return [node for node in submodel_names(graph) if graph.nodes[node]["sides"] == {side}]
 
 
-def weight_roles(graph: nx.DiGraph, side: str) -> frozenset[tuple[str, str]]:
+def weight_roles(graph: DiGraph, side: str) -> frozenset[tuple[str, str]]:
     """The weights that shape ``side``'s output, as ``(sub-model, role of its output)`` pairs.
 
     One pair per sub-model with weights whose output carries ``side``'s data, in each role it
@@ -268,7 +279,7 @@ def weight_roles(graph: nx.DiGraph, side: str) -> frozenset[tuple[str, str]]:
         if tensor_side == side)
 
 
-def output_nodes(graph: nx.DiGraph, side: str) -> list[str]:
+def output_nodes(graph: DiGraph, side: str) -> list[str]:
     """The output nodes of ``side`` (face, then mask when learned) present in the graph."""
     return [node for node, data in graph.nodes(data=True)
             if data.get("kind") == "output" and side in data.get("sides", ())]

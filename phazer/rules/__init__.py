@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 from phazer.issues import Issue
 
 if TYPE_CHECKING:
-    import networkx as nx
-
+    from phazer.graph.digraph import DiGraph
     from phazer.pipeline import Pipeline
     from phazer.spec.graph_form import GraphSpec
     from phazer.spec.models import ModelSpec
@@ -48,7 +47,7 @@ class RuleContext:
         return Pipeline(self.spec)
 
     @property
-    def graph(self) -> nx.DiGraph:
+    def graph(self) -> DiGraph:
         """The routing graph of the spec (see :mod:`phazer.graph`)."""
         return self.pipeline.graph
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-import networkx as nx
 from pydantic import BaseModel
 
 from phazer.catalog.encoders import ENCODERS
@@ -25,6 +24,7 @@ from phazer.graph import (
     submodel_names,
     weight_roles,
 )
+from phazer.graph.digraph import has_path, is_directed_acyclic_graph, to_networkx
 from phazer.issues import (
     CANNOT_SWAP,
     CODES,
@@ -63,9 +63,11 @@ def _names(names: list[str]) -> str:
 def graph_is_acyclic(context: RuleContext) -> Iterator[Issue]:
     """PHZ201: data must flow one way, from the inputs to the outputs."""
     graph = context.graph
-    if nx.is_directed_acyclic_graph(graph):
+    if is_directed_acyclic_graph(graph):
         return
-    cycle = " -> ".join(u for u, _ in nx.find_cycle(graph))
+    import networkx as nx  # only to name the cycle, which no spec should produce
+
+    cycle = " -> ".join(u for u, _ in nx.find_cycle(to_networkx(graph)))
     yield _issue(GRAPH_CYCLE, "routing",
                  f"the routing graph has a cycle ({cycle} -> back): a sub-model would need its "
                  "own output as input; a model must be acyclic",
@@ -81,7 +83,7 @@ def outputs_reachable(context: RuleContext) -> Iterator[Issue]:
         outputs = output_nodes(graph, side) or [face_out(side)]
         for output in outputs:
             start = face_in(side)
-            if start in graph and output in graph and nx.has_path(view, start, output):
+            if start in graph and output in graph and has_path(view, start, output):
                 continue
             yield _issue(OUTPUT_UNREACHABLE, "routing",
                          f"side {side}'s output '{output}' is not reachable from its input "

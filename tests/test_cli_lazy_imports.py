@@ -1,0 +1,84 @@
+"""The dry-run commands stay light: they never import what they do not use.
+
+A test of imports, not of timings: each command runs in a fresh interpreter, which then lists
+``sys.modules``. TensorFlow and Keras (seconds to import), networkx (as long as the rest of a
+dry run: the routing graph is :class:`phazer.graph.digraph.DiGraph`), and the modules of the
+other commands (faceswap import, diagrams, training, data, the Keras emitter) must be absent.
+See docs/summary.md, "Latency".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from phazer.cli.main import COMMAND_HELP, COMMANDS, build_parser
+
+REPO = Path(__file__).resolve().parent.parent
+
+_WRAPPER = """
+import json, sys
+from phazer.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+sys.stdout.flush()
+sys.stderr.write("\\n@@modules " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+# Heavy, or belonging to another command; imported by none of the dry runs below.
+FORBIDDEN = ("tensorflow", "keras", "networkx", "numpy", "PIL", "phazer.faceswap_models",
+             "phazer.faceswap_import", "phazer.emit", "phazer.train", "phazer.data",
+             "phazer.probe", "phazer.diagram")
+# The bare parser and --help: no spec machinery at all.
+FORBIDDEN_FOR_HELP = (*FORBIDDEN, "pydantic", "yaml", "rich", "phazer.spec", "phazer.cli.summary",
+                      "phazer.issues")
+
+DRY_RUNS = (["summary", "stojo", "--json"], ["validate", "stojo"], ["validate", "stojo", "--json"],
+            ["presets"], ["presets", "--json"], ["render", "stojo"])
+
+
+def _modules(argv: list[str]) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", _WRAPPER, *argv], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert "@@modules " in result.stderr, result.stderr
+    return set(json.loads(result.stderr.rsplit("@@modules ", 1)[1]))
+
+
+def _present(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden))
+
+
+@pytest.mark.parametrize("argv", DRY_RUNS, ids=" ".join)
+def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
+    modules = _modules(argv)
+    assert _present(modules, FORBIDDEN) == []
+    assert f"phazer.cli.{COMMANDS[argv[0]]}" in modules
+    others = [f"phazer.cli.{m}" for name, m in COMMANDS.items()
+              if name != argv[0]]
+    assert _present(modules, tuple(others)) == []
+
+
+def test_summary_text_draws_the_routing_without_networkx() -> None:
+    modules = _modules(["summary", "stojo"])
+    assert "phazer.diagram.text" in modules
+    assert _present(modules, tuple(f for f in FORBIDDEN if f != "phazer.diagram")) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], [], ["--version"], ["no-such-command"]], ids=str)
+def test_the_bare_parser_imports_no_command(argv: list[str]) -> None:
+    assert _present(_modules(argv), FORBIDDEN_FOR_HELP) == []
+
+
+def test_the_stub_help_is_each_commands_own() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {action.dest: action.help for action in subparsers._choices_actions}
+    assert helps == {name: COMMAND_HELP[name] for name in helps}
+    assert list(COMMAND_HELP) == list(COMMANDS)
