@@ -31,8 +31,9 @@ try:
 except subprocess.TimeoutExpired as exc:
     code, err = None, (exc.stderr or b"").decode("utf-8", "replace")
 wall = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": wall, "peak_mb": peak_kib / 1024, "returncode": code,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024, "returncode": code,
                   "stderr": err[-2000:]}))
 """
 
@@ -43,12 +44,15 @@ class Measurement:
 
     Attributes:
         seconds: wall time of the whole process (interpreter start and imports included).
+        cpu_seconds: its CPU time (user + system): what tests bound, as it does not grow
+            when other processes share the cores.
         peak_mb: its peak resident set size, in MiB.
         returncode: its exit code (None when it ran past the timeout and was killed).
         stderr: the end of what it wrote to stderr.
     """
 
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     returncode: int | None
     stderr: str
@@ -61,4 +65,5 @@ def measure(args: list[str], timeout: float = 60.0, cwd: Path | None = None) -> 
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 30,
                           cwd=cwd, check=True)
     data = json.loads(done.stdout)
-    return Measurement(data["seconds"], data["peak_mb"], data["returncode"], data["stderr"])
+    return Measurement(data["seconds"], data["cpu_seconds"], data["peak_mb"], data["returncode"],
+                       data["stderr"])
