@@ -290,7 +290,8 @@ Block = Annotated[
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
 """One block of a graph-form sub-model."""
 
-BranchBlock.model_rebuild()
+# BranchBlock names Block before it exists: pydantic resolves it when the model is first
+# built (spec models defer building, see phazer.spec.base), so no model_rebuild() here.
 
 
 PATH_BLOCKS: tuple[str, ...] = ("mark", "from", "output")
