@@ -1,11 +1,13 @@
 """Benchmark: what a dry-run command costs as a whole process, and how often it repeats work.
 
 For each command (``summary PRESET --json``, ``validate PRESET``, ``render PRESET``,
-``presets --json``, ``diagram PRESET --format mmd -o -``) it reports the median wall time and
-CPU seconds of the whole process (imports included), and, from one instrumented run, how many
-times the process compiled the IR (counted as encoder sub-models built: every compilation
-builds exactly one) and built the routing graph. ``python -c pass`` is measured alongside, as
-the floor. ``--summary-keras`` adds ``summary --keras`` (imports TensorFlow).
+``presets``, ``presets --json``, ``diagram PRESET --format mmd -o -``, ``--help``) it reports
+the median wall time and CPU seconds of the whole process (imports included), their ratio to
+``python -c pass`` (measured alongside, as the floor), and, from one instrumented run, how
+many times the process compiled the IR (counted as encoder sub-models built: every
+compilation builds exactly one) and built the routing graph. The machine's load average is
+recorded too: on a shared machine the figures are only comparable within one run.
+``--summary-keras`` adds ``summary --keras`` (imports TensorFlow).
 
 Prints one JSON object; compare ratios within a run, not absolute numbers across machines.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -65,15 +68,19 @@ def _run(command: list[str]) -> tuple[float, float, str, str]:
     return wall, cpu, result.stdout, result.stderr
 
 
-def _measure(args: list[str], runs: int) -> dict[str, object]:
+def _measure(args: list[str], runs: int, floor: tuple[float, float]) -> dict[str, object]:
     command = [sys.executable, "-m", "phazer", *args]
     _run(command)  # warm the file cache
     timings = [_run(command) for _ in range(runs)]
     _, _, _, stderr = _run([sys.executable, "-c", _COUNTING, *args])
     counts = json.loads(stderr.rsplit("@@counts ", 1)[1])
+    wall = statistics.median(t[0] for t in timings)
+    cpu = statistics.median(t[1] for t in timings)
     return {"command": "phazer " + " ".join(args),
-            "wall_seconds_median": round(statistics.median(t[0] for t in timings), 3),
-            "cpu_seconds_median": round(statistics.median(t[1] for t in timings), 3),
+            "wall_seconds_median": round(wall, 3),
+            "cpu_seconds_median": round(cpu, 3),
+            "wall_ratio_to_python_pass": round(wall / floor[0], 1),
+            "cpu_ratio_to_python_pass": round(cpu / floor[1], 1),
             **counts}
 
 
@@ -85,18 +92,22 @@ def main() -> None:
     args = parser.parse_args()
     floor = [_run([sys.executable, "-c", "pass"]) for _ in range(args.runs)]
     commands = [["summary", args.preset, "--json"], ["validate", args.preset],
-                ["render", args.preset], ["presets", "--json"],
-                ["diagram", args.preset, "--format", "mmd", "-o", "-"]]
+                ["render", args.preset], ["presets"], ["presets", "--json"],
+                ["diagram", args.preset, "--format", "mmd", "-o", "-"], ["--help"]]
     if args.summary_keras:
         commands.append(["summary", args.preset, "--json", "--keras"])
     imports_tf = _run([sys.executable, "-c", "import sys, phazer.plan.summary as s; "
                        f"s.summarize({args.preset!r}); "
                        "print(int('tensorflow' in sys.modules))"])[2].strip()
+    floor_medians = (statistics.median(t[0] for t in floor), statistics.median(t[1] for t in floor))
+    load_before = os.getloadavg()[0]
+    measured = [_measure(command, args.runs, floor_medians) for command in commands]
     report = {
         "preset": args.preset,
-        "python_pass_wall_seconds_median": round(statistics.median(t[0] for t in floor), 3),
-        "python_pass_cpu_seconds_median": round(statistics.median(t[1] for t in floor), 3),
-        "commands": [_measure(command, args.runs) for command in commands],
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "python_pass_wall_seconds_median": round(floor_medians[0], 3),
+        "python_pass_cpu_seconds_median": round(floor_medians[1], 3),
+        "commands": measured,
         "summary_imports_tensorflow": imports_tf == "1",
     }
     print(json.dumps(report, indent=2))

@@ -65,6 +65,12 @@ def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
     assert _present(modules, tuple(others)) == []
 
 
+@pytest.mark.parametrize("argv", [["summary", "stojo", "--json"], ["validate", "stojo", "--json"]],
+                         ids=" ".join)
+def test_json_output_needs_no_rich(argv: list[str]) -> None:
+    assert _present(_modules(argv), ("rich",)) == []
+
+
 def test_summary_text_draws_the_routing_without_networkx() -> None:
     modules = _modules(["summary", "stojo"])
     assert "phazer.diagram.text" in modules

@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from phazer.catalog.encoders import ENCODERS
 from phazer.cli.common import (
     add_set_option,
     positive_int,
     print_issues,
+    rich_table,
     stderr_console,
     stdout_console,
 )
@@ -29,6 +29,9 @@ from phazer.plan.figures import ModelFigures
 from phazer.plan.summary import Summary, summarize, summary_json
 from phazer.sides import face_in, face_out
 from phazer.spec.models import without_pretrained
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -80,7 +83,7 @@ def _one_face_each(sides: tuple[str, ...]) -> str:
 
 def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
     """The model overview: input/output, totals and FLOPs."""
-    table = Table(title=f"model {figures.name}", show_header=False, title_justify="left")
+    table = rich_table(title=f"model {figures.name}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row("input", " / ".join(f"{face_in(s)} {_shape(figures.input_shape)}"
@@ -100,7 +103,7 @@ def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
 
 def submodel_table(figures: ModelFigures) -> Table:
     """One row per sub-model."""
-    table = Table(title="sub-models", title_justify="left")
+    table = rich_table(title="sub-models", title_justify="left")
     for column, justify in (("name", "left"), ("kind", "left"), ("sides", "left"),
                             ("calls", "right"), ("params", "right"), ("share", "right"),
                             ("input -> output", "left"), ("FLOPs/call", "right")):
@@ -120,7 +123,7 @@ def filters_table(pipeline: Pipeline, figures: ModelFigures) -> Table:
     Every value is read from the compiled IR (the sizes its builders recorded).
     """
     spec, sizes = pipeline.spec, pipeline.compiled.sizes
-    table = Table(title="resolved filters", show_header=False, title_justify="left")
+    table = rich_table(title="resolved filters", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     encoder = figures.submodel("encoder")
@@ -158,7 +161,7 @@ def layer_tables(figures: ModelFigures) -> list[Table]:
     """One table of layers per sub-model."""
     tables = []
     for sub in figures.submodels:
-        table = Table(title=f"{sub.name} layers", title_justify="left")
+        table = rich_table(title=f"{sub.name} layers", title_justify="left")
         for column in ("layer", "kind", "output", "params", "FLOPs"):
             table.add_column(column, justify="right" if column in ("params", "FLOPs")
                              else "left")
@@ -188,13 +191,12 @@ def _keras_params(summary: Summary) -> tuple[int, float]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary of one spec."""
-    console = stdout_console()
     summary = summarize(args.spec, args.overrides)
     if not summary.ok:
         if args.json:
             print(json.dumps(summary_json(summary), indent=2))
         else:
-            print_issues(console, summary.issues)
+            print_issues(stdout_console(), summary.issues)
         return EXIT_INVALID
     keras_params = None
     if args.keras:
@@ -208,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
                                       memory=memory), indent=2))
         return EXIT_OK
     figures = summary.figures
+    console = stdout_console()
     console.print(overview_table(figures, keras_params))
     console.print(submodel_table(figures))
     pipeline = summary.pipeline

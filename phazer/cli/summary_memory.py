@@ -7,9 +7,9 @@ The estimate needs no TensorFlow. ``--measure`` runs real training steps in a ch
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from rich.table import Table
-
+from phazer.cli.common import rich_table
 from phazer.ir.model import ModelIR
 from phazer.plan.budget import format_bytes, parse_size
 from phazer.plan.memory_report import (
@@ -21,6 +21,9 @@ from phazer.plan.memory_report import (
 from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings, training_settings
 from phazer.plan.optimizer_state import OPTIMIZER_NAMES
 from phazer.spec.training import TrainingSpec
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def size_argument(text: str) -> int:
@@ -111,7 +114,7 @@ def memory_table(report: MemoryReport) -> Table:
     e, s = report.estimate, report.estimate.settings
     title = (f"memory of one training step (batch {s.batch_size} per side, {s.precision}, "
              f"{s.optimizer}, {s.device.upper()})")
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = rich_table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column()

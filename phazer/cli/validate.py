@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.markup import escape
-
 from phazer.cli.common import add_set_option, print_issues, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import TOO_MANY_ISSUES, Issue, plural
@@ -28,13 +26,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate every spec given and print the issues."""
-    console = stdout_console()
     reports = [validate_reference(ref, args.overrides) for ref in args.specs]
     if args.json:
         payload = [{"spec": r.reference, "valid": r.ok,
                     "issues": [i.to_json() for i in r.issues]} for r in reports]
         print(json.dumps(payload if len(payload) > 1 else payload[0], indent=2))
     else:
+        from rich.markup import escape  # rich only for text output
+
+        console = stdout_console()
         for report in reports:
             shown = [i for i in report.issues if not args.quiet or i.severity == "error"]
             print_issues(console, shown)
