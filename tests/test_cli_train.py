@@ -135,8 +135,17 @@ def test_demo_library_runs_end_to_end_on_a_tiny_setting(tmp_path):
     report = run_demo(tmp_path / "demo", settings, Console(file=None, quiet=True),
                       show_bar=False)
     assert report["iterations"] == 2
-    assert set(report) >= {"swap", "unchanged", "random_b", "beats_baselines"}
-    assert json.loads((tmp_path / "demo" / "quality.json").read_text())["iterations"] == 2
+    assert set(report) >= {"swap", "unchanged", "random_b", "beats_baselines",
+                           "reconstruction_a", "reconstruction_b", "per_face_ssim"}
+    written = json.loads((tmp_path / "demo" / "quality.json").read_text())
+    assert written["iterations"] == 2
+    spreads = written["per_face_ssim"]
+    assert set(spreads) == {"swap", "reconstruction_a", "reconstruction_b", "unchanged",
+                            "random_b"}
+    for spread in spreads.values():   # one figure per held-out face, and its quartiles
+        assert spread["count"] == 4 and len(spread["values"]) == 4
+        assert spread["min"] <= spread["q1"] <= spread["median"] <= spread["q3"] <= spread["max"]
+    assert spreads["swap"]["mean"] == pytest.approx(written["swap"]["ssim"], abs=0.05)
     assert (tmp_path / "demo" / "swap.png").is_file()
     assert (tmp_path / "demo" / "model" / "preview.png").is_file()
     (tmp_path / "other").mkdir()

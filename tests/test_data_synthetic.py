@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from phazer.data.folders import scan_faces
-from phazer.data.quality import score, ssim_map, swap_quality
+from phazer.data.quality import distribution, score, ssim_map, ssim_per_image, swap_quality
 from phazer.data.synthetic import (
     Identity,
     Pose,
@@ -145,6 +145,26 @@ def test_swap_quality_compares_with_both_baselines():
     assert lazy["beats_unchanged"] is False and lazy["beats_baselines"] is False
     assert set(lazy) == {"swap", "unchanged", "random_b", "beats_unchanged", "beats_random_b",
                          "beats_baselines"}
+
+
+def test_per_face_ssim_matches_the_batch_score_and_its_distribution():
+    a, b = make_identities(2, 5)
+    poses = sample_poses(5, 3)
+    truth = render_faces(b, poses, 48)
+    swapped = render_faces(a, poses, 48)[..., :3]
+    mask = truth[..., 3:]
+    per_face = ssim_per_image(swapped, truth[..., :3], mask)
+    assert per_face.shape == (5,)
+    for index in range(5):   # each face's figure is the batch score of that face alone
+        alone = score(swapped[index:index + 1], truth[index:index + 1, ..., :3],
+                      mask[index:index + 1])["ssim"]
+        assert per_face[index] == pytest.approx(alone)
+    assert ssim_per_image(truth[..., :3], truth[..., :3], mask) == pytest.approx(np.ones(5))
+    spread = distribution(per_face)
+    assert spread["count"] == 5 and len(spread["values"]) == 5
+    assert spread["min"] <= spread["q1"] <= spread["median"] <= spread["q3"] <= spread["max"]
+    assert spread["min"] == round(float(per_face.min()), 4)
+    assert distribution(np.zeros(0)) == {"count": 0, "values": []}
 
 
 def test_no_tensorflow_needed():

@@ -118,3 +118,30 @@ def swap_quality(swapped: np.ndarray, truth: np.ndarray, unchanged: np.ndarray,
         result[f"beats_{name}"] = bool(swap["mae"] < base["mae"] and swap["ssim"] > base["ssim"])
     result["beats_baselines"] = result["beats_unchanged"] and result["beats_random_b"]
     return result
+
+
+def ssim_per_image(images: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """SSIM of each image against its truth (weighted by the mask as in :func:`score`): [N]."""
+    first, second = as_float(images), as_float(truth)
+    if first.shape != second.shape:
+        raise ValueError(f"shapes differ: {first.shape} vs {second.shape}")
+    crop = (SSIM_WINDOW - 1) // 2
+    values = ssim_map(first, second)
+    weights = np.broadcast_to(_weights(mask, first.shape, crop), (*values.shape[:-1], 1))
+    totals = np.sum(weights, axis=(1, 2, 3)) * values.shape[-1]
+    sums = np.sum(values * weights, axis=(1, 2, 3))
+    return np.where(totals > 0, sums / np.where(totals > 0, totals, 1.0), np.nan)
+
+
+def distribution(values: np.ndarray, digits: int = 4) -> dict[str, Any]:
+    """Min, quartiles, median, max and mean of per-face figures, and the figures themselves."""
+    array = np.asarray(values, np.float64)
+    if array.size == 0:
+        return {"count": 0, "values": []}
+    q1, median, q3 = np.percentile(array, [25, 50, 75])
+    return {"count": int(array.size),
+            **{name: round(float(value), digits) for name, value in (
+                ("min", array.min()), ("q1", q1), ("median", median), ("q3", q3),
+                ("max", array.max()), ("mean", array.mean()))},
+            "values": [round(float(value), digits) for value in array]}

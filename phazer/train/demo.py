@@ -30,7 +30,7 @@ from PIL import Image
 from rich.console import Console
 
 from phazer.data.pipeline import load_faces
-from phazer.data.quality import swap_quality
+from phazer.data.quality import distribution, score, ssim_per_image, swap_quality
 from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
 from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
@@ -141,18 +141,31 @@ def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: 
     which was trained on the B folder.
     """
     sides = face_sides(str(n) for n in model.output_names)
-    swapped_to = face_out(other_side(sides[0], sides))
+    own, swapped_to = face_out(sides[0]), face_out(other_side(sides[0], sides))
     test_files = _files(folders["test_a"])
+    truth_files = _files(folders["test_truth"])
     inputs = load_faces(test_files, input_size, coverage)
-    unchanged = load_faces(test_files, output_size, coverage)
-    truth = load_faces(_files(folders["test_truth"]), output_size, coverage, with_alpha=True)
-    swapped = predict_both(model, inputs)[swapped_to]
+    unchanged = load_faces(test_files, output_size, coverage, with_alpha=True)
+    truth = load_faces(truth_files, output_size, coverage, with_alpha=True)
+    outputs = predict_both(model, inputs)
+    swapped = outputs[swapped_to]
     b_files = _files(folders["swap_to"])
     rng = np.random.default_rng(seed)
     random_b = [b_files[i] for i in rng.choice(len(b_files), len(test_files), replace=False)]
     random_recon = predict_both(model, load_faces(random_b, input_size, coverage))[swapped_to]
-    quality = swap_quality(swapped, truth[..., :3], unchanged, random_recon,
-                           mask=truth[..., 3:])
+    truth_recon = predict_both(model, load_faces(truth_files, input_size, coverage))[swapped_to]
+    face, a_face = truth[..., 3:], unchanged[..., 3:]
+    unchanged = unchanged[..., :3]
+    quality = swap_quality(swapped, truth[..., :3], unchanged, random_recon, mask=face)
+    # how well each side redraws its own held-out faces: the ceiling of the swap's sharpness
+    quality["reconstruction_a"] = score(outputs[own], unchanged, mask=a_face)
+    quality["reconstruction_b"] = score(truth_recon, truth[..., :3], mask=face)
+    quality["per_face_ssim"] = {
+        "swap": distribution(ssim_per_image(swapped, truth[..., :3], face)),
+        "reconstruction_a": distribution(ssim_per_image(outputs[own], unchanged, a_face)),
+        "reconstruction_b": distribution(ssim_per_image(truth_recon, truth[..., :3], face)),
+        "unchanged": distribution(ssim_per_image(unchanged, truth[..., :3], face)),
+        "random_b": distribution(ssim_per_image(random_recon, truth[..., :3], face))}
     rows = np.concatenate([unchanged, swapped, truth[..., :3]], axis=2)
     return quality, rows
 
