@@ -72,15 +72,15 @@ def test_an_op_kind_cannot_be_written_without_its_backward_or_attrs() -> None:
 
 def test_keras_app_is_always_a_kind_and_its_table_loads_only_when_inferred() -> None:
     out = _run("import json, sys; from phazer.ir.ops import OP_KINDS; "
-               "from phazer.catalog.keras_apps import load_table; "
-               "before = load_table.cache_info().currsize; "
+               "from phazer.catalog.keras_apps import table_text; "
+               "before = table_text.cache_info().currsize; "
                "from phazer.ir.graph import SubModelBuilder; b = SubModelBuilder('s'); "
                "b.add('dense', b.input((4,)), units=2); "
-               "plain = load_table.cache_info().currsize; "
+               "plain = table_text.cache_info().currsize; "
                "b.add('keras_app', b.input((32, 32, 3), name='image'), "
                "encoder='mobilenet_v3_small', input_size=32); "
                "print(json.dumps(['keras_app' in OP_KINDS, before, plain, "
-               "load_table.cache_info().currsize, 'phazer.ir.keras_app' in sys.modules, "
+               "table_text.cache_info().currsize, 'phazer.ir.keras_app' in sys.modules, "
                "[m for m in ('tensorflow', 'keras') if m in sys.modules]]))")
     assert json.loads(out) == [True, 0, 0, 1, False, []]
 

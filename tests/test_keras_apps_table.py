@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from phazer.catalog import keras_apps
 from phazer.catalog.encoders import ENCODERS
 from phazer.catalog.keras_apps import (
     KerasAppLookupError,
@@ -229,3 +231,23 @@ def test_lookups_do_not_import_tensorflow_or_keras() -> None:
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+def _thawed(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {key: _thawed(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [_thawed(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("name", KERAS_ENCODERS)
+def test_one_entry_parsed_alone_is_the_whole_tables(name: str) -> None:
+    alone = keras_apps._encoder_entry(name)
+    assert alone is not None
+    assert _thawed(alone) == _thawed(load_table()["encoders"][name])
+
+
+def test_an_unknown_encoder_still_names_the_table() -> None:
+    with pytest.raises(KerasAppLookupError, match="the table has: convnext_base"):
+        allowed_input_sizes("no_such_net")

@@ -140,6 +140,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def table_text() -> str:
+    """The table file's text; read once."""
+    return resources.files(__package__).joinpath(TABLE_FILE).read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=1)
 def load_table() -> Mapping[str, Any]:
     """The parsed table, read-only (mappings are read-only views, lists tuples); read once.
@@ -147,8 +153,25 @@ def load_table() -> Mapping[str, Any]:
     Nested values are frozen when first looked up, so reading one encoder's figures does not
     pay for converting the whole table.
     """
-    text = resources.files(__package__).joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    return _freeze(json.loads(text))
+    return _freeze(json.loads(table_text()))
+
+
+@functools.cache
+def _encoder_entry(encoder: str) -> Mapping[str, Any] | None:
+    """One encoder's entry, parsed alone from the table's text; ``None`` if not found.
+
+    The generator writes each encoder as a key indented by two spaces (the only keys at that
+    depth), so its object can be decoded on its own without parsing the rest of the file: a
+    dry run needs one encoder of forty. tests/test_keras_apps_table.py checks every entry
+    against the whole table's.
+    """
+    text = table_text()
+    marker = f"\n  {json.dumps(encoder)}: "
+    start = text.find(marker)
+    if start < 0:
+        return None
+    value, _ = json.JSONDecoder().raw_decode(text, start + len(marker))
+    return _freeze(value)
 
 
 def format_option(value: Any) -> str:
@@ -187,6 +210,9 @@ def keras_app_encoders() -> tuple[str, ...]:
 
 
 def _entry(encoder: str) -> Mapping[str, Any]:
+    entry = _encoder_entry(encoder)
+    if entry is not None:
+        return entry
     encoders = load_table()["encoders"]
     if encoder not in encoders:
         raise KerasAppLookupError(
