@@ -60,8 +60,8 @@ class DemoSettings:
 
     preset: str = DEMO_PRESET
     minutes: float = 3.0
-    iterations: int = 1500
-    faces: int = 400
+    iterations: int = 4000
+    faces: int = 1000
     test_faces: int = 32
     size: int = 64
     seed: int = 7
