@@ -173,3 +173,19 @@ def test_no_tensorflow_needed():
     code = ("import sys; import phazer.data.synthetic, phazer.data.quality, "
             "phazer.data.folders; assert 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_demo_pairs_a_with_the_identity_of_the_nearest_skin_tone():
+    from phazer.train.demo import demo_identities
+
+    for seed in (1, 2, 7):
+        drawn = make_identities(8, seed)
+        a, b, c = demo_identities(3, seed)
+        assert a == drawn[0] and b in drawn[1:] and c in drawn[1:] and b != c
+
+        def distance(other, first=a):
+            return sum((x - y) ** 2 for x, y in zip(first.skin, other.skin, strict=True))
+
+        assert distance(b) == min(distance(other) for other in drawn[1:])
+        assert b.hair != a.hair or b.face_width != a.face_width    # still another person
+    assert demo_identities(2, 1)[1] != make_identities(2, 1)[1]    # seed 1: a darker A

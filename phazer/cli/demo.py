@@ -30,8 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--minutes", type=float, default=None, metavar="N",
                         help="training time limit in minutes (default: 3)")
     parser.add_argument("--iterations", type=positive_int, default=None, metavar="N",
-                        help="most iterations to train (default: 4000; the time limit usually stops it "
-                             "first)")
+                        help="most iterations to train (default: 4000; the time limit usually "
+                             "stops it first)")
     parser.add_argument("--preset", default=None, metavar="SPEC",
                         help="the spec to train: a preset name or file (default: demo, a "
                              "~1M-parameter 64 px model)")

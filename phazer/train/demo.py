@@ -31,7 +31,7 @@ from rich.console import Console
 
 from phazer.data.pipeline import load_faces
 from phazer.data.quality import distribution, score, ssim_per_image, swap_quality
-from phazer.data.synthetic import make_identities, sample_poses, write_identity
+from phazer.data.synthetic import Identity, make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
 from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
 from phazer.train.loop import SessionResult
@@ -103,17 +103,35 @@ def spec_sides(reference: str) -> tuple[str, ...]:
     return tuple(spec.sides) if isinstance(spec, GraphSpec) else DEFAULT_SIDES
 
 
+def demo_identities(count: int, seed: int, pool: int = 8) -> list[Identity]:
+    """The identities the demo trains: A, then the B whose skin tone is closest to A's.
+
+    People pick swap pairs of similar colouring (faceswap's guide says so too); between
+    identities of very different skin a few minutes of CPU training give a washed-out swap.
+    Everything else about B (face shape, hair, eyes, glasses, beard) still differs. Further
+    sides (a model of three identities) follow in the order drawn.
+    """
+    drawn = make_identities(max(count, pool), seed)
+    first, others = drawn[0], drawn[1:]
+    def distance(other: Identity) -> float:
+        return sum((x - y) ** 2 for x, y in zip(first.skin, other.skin, strict=True))
+
+    nearest = min(others, key=distance)
+    rest = [other for other in others if other is not nearest]
+    return [first, nearest, *rest][:count]
+
+
 def write_faces(out: Path, settings: DemoSettings, sides: Sequence[str] = DEFAULT_SIDES
                 ) -> dict[str, Path]:
     """Write a training folder per side, the held-out faces of the first side and the truth.
 
-    Each side is one identity (the i-th of :func:`make_identities`); the truth is the second
+    Each side is one identity (the i-th of :func:`demo_identities`); the truth is the second
     side's identity in the held-out poses. The first two sides' faces, the held-out faces and
     the truth are the same whatever the number of sides; folders are named after the sides
     (``faces/a``, ``faces/b``, ``faces/c``, ...), the held-out ones ``test_a`` and
     ``test_truth`` whatever the sides are called.
     """
-    identities = make_identities(max(2, len(sides)), settings.seed)
+    identities = demo_identities(max(2, len(sides)), settings.seed)
     seed = settings.seed * 1000
     faces = out / "faces"
     for index, side in enumerate(sides):
