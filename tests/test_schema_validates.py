@@ -156,3 +156,11 @@ def test_the_route_pattern_agrees_with_the_parser(text: str) -> None:
         parses = False
     assert bool(re.search(route_pattern(), text)) == parses, text
 
+
+
+def test_a_bare_yaml_off_is_accepted_as_phazer_reads_it(validator: Any) -> None:
+    data = yaml.safe_load("phazer: 1\nextends: demo\ntraining:\n  xla: off\n")
+    assert data["training"]["xla"] is False          # YAML 1.1, as an editor reads it
+    assert _errors(validator, data) == []
+    data["training"]["xla"] = "sometimes"
+    assert _errors(validator, data) != []

@@ -163,6 +163,16 @@ class AugmentationSpec(StrictModel):
         return value
 
 
+def _also_yaml_booleans(schema: dict[str, Any]) -> None:
+    """The JSON schema of a word field read back from YAML 1.1's ``on``/``off`` booleans.
+
+    An editor's YAML 1.1 reader turns a bare ``off`` into false before checking the schema;
+    the field's validator takes it back, so the schema accepts a boolean too.
+    """
+    words = {key: schema.pop(key) for key in ("enum", "type") if key in schema}
+    schema["anyOf"] = [words, {"type": "boolean"}]
+
+
 class TrainingSpec(StrictModel):
     """How `phazer train` fits the model: losses, optimizer, data augmentation and saving."""
 
@@ -182,7 +192,8 @@ class TrainingSpec(StrictModel):
                                   "weights (faceswap: mixed_precision).")
     xla: Literal["auto", "on", "off"] = Field(
         "auto", description="Compile the train step with XLA: on, off, or auto: measure both "
-        "on the device and keep the faster (YAML's true / false mean on / off).")
+        "on the device and keep the faster (YAML's true / false mean on / off).",
+        json_schema_extra=_also_yaml_booleans)
     batch_size: int = Field(16, ge=1, le=1024, description="Images per side per step; may "
                             "change on resume (faceswap: --batch-size).")
     coverage: float = Field(100.0, ge=62.5, le=100.0, description="Percentage of each image's "
