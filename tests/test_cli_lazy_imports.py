@@ -41,7 +41,8 @@ FORBIDDEN_FOR_HELP = (*FORBIDDEN, "pydantic", "yaml", "rich", "phazer.spec", "ph
                       "phazer.issues")
 
 DRY_RUNS = (["summary", "stojo", "--json"], ["validate", "stojo"], ["validate", "stojo", "--json"],
-            ["presets"], ["presets", "--json"], ["render", "stojo"])
+            ["presets"], ["presets", "--json"], ["render", "stojo"], ["diff", "stojo", "dny256"],
+            ["diff", "original", "fs-original", "--json"])
 
 
 def _modules(argv: list[str]) -> set[str]:
@@ -65,7 +66,8 @@ def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
     assert _present(modules, tuple(others)) == []
 
 
-@pytest.mark.parametrize("argv", [["summary", "stojo", "--json"], ["validate", "stojo", "--json"]],
+@pytest.mark.parametrize("argv", [["summary", "stojo", "--json"], ["validate", "stojo", "--json"],
+                                  ["diff", "stojo", "dny256", "--json"]],
                          ids=" ".join)
 def test_json_output_needs_no_rich(argv: list[str]) -> None:
     assert _present(_modules(argv), ("rich",)) == []
