@@ -65,6 +65,7 @@ class TrainState:
             iteration since the seed was set): where a resumed seeded stream continues.
         stream_faces: faces each side has drawn from that stream (batch sizes may differ
             between sessions).
+        transfer: how ``phazer transfer`` made this model dir (source, counts), or None.
     """
 
     iterations: int = 0
@@ -76,6 +77,7 @@ class TrainState:
     seed: int | None = None
     stream_batches: int = 0
     stream_faces: int = 0
+    transfer: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""

@@ -1,0 +1,283 @@
+"""``phazer transfer``: a new model dir for a changed spec, with the old weights where they fit.
+
+Both models are built (the old one from its own ``spec.yaml`` with its last saved weights, the
+new one as ``phazer train`` builds a new model), then matched in two steps:
+
+1. sub-models by name (``encoder``, ``fc_a``, ``decoder_b``...; in the graph form the names
+   of its ``models:``), which a spec and its ``phazer render --graph`` rendering share;
+2. inside a sub-model, layers by name (a Keras Applications model nested in ``encoder`` is
+   walked too, its layers named ``<model>/<layer>``), and each weight of a layer by its name
+   (``kernel``, ``bias``, ``gamma``...). A weight is copied only when its shape is the same;
+   everything else keeps the new model's fresh initial value.
+
+The new model dir holds the new resolved spec, the weights, an empty optimizer state (the
+optimizer starts fresh) and a ``state.json`` at iteration 0 whose ``transfer`` records where
+the weights came from and the counts. Having weights, it is a model dir ``phazer train``
+resumes: it loads these weights instead of initialising the model again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from phazer.ir.model import ModelIR
+from phazer.spec import GraphSpec, ModelSpec
+from phazer.train.build import build_model
+from phazer.train.checkpoint import optimizer_writer, weights_writer
+from phazer.train.journal import commit, text_writer
+from phazer.train.modeldir import (
+    OPTIMIZER_FILE,
+    SPEC_FILE,
+    STATE_FILE,
+    WEIGHTS_FILE,
+    TrainState,
+    spec_text,
+)
+from phazer.train.swap import SwapError, load_trained
+from phazer.train.transfer_checks import SourceModel, TransferError, require_new_folder
+
+COPIED, PARTLY, FRESH = "copied", "partly copied", "re-initialised"
+
+
+@dataclass
+class LayerTransfer:
+    """One layer with weights: what happened to it, and why (empty when all was copied)."""
+
+    name: str
+    status: str
+    reason: str
+    params: int
+    copied_params: int
+
+
+@dataclass
+class SubModelTransfer:
+    """One sub-model of the new model and its layers."""
+
+    name: str
+    in_old_model: bool
+    layers: list[LayerTransfer] = field(default_factory=list)
+    dropped_layers: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many of its layers have ``status``."""
+        return sum(layer.status == status for layer in self.layers)
+
+    @property
+    def params(self) -> int:
+        """Its parameters (every weight, trainable or not)."""
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def copied_params(self) -> int:
+        """Its parameters that took the old model's values."""
+        return sum(layer.copied_params for layer in self.layers)
+
+    @property
+    def status(self) -> str:
+        """``copied`` (every weight), ``re-initialised`` (none) or ``partly copied``."""
+        if self.copied_params == self.params:
+            return COPIED
+        return FRESH if self.copied_params == 0 else PARTLY
+
+    @property
+    def reason(self) -> str:
+        """Why not everything was copied, in a few words ("" when it was)."""
+        if not self.in_old_model:
+            return "not in the old model"
+        reasons = [layer for layer in self.layers if layer.status != COPIED]
+        if not reasons:
+            return ""
+        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        return f"{reasons[0].name}: {reasons[0].reason}{more}"
+
+
+@dataclass
+class TransferReport:
+    """What ``phazer transfer`` did, for the table and ``--json``."""
+
+    source: Path
+    target: Path
+    spec: str
+    source_iterations: int
+    submodels: list[SubModelTransfer]
+    dropped_submodels: list[str]
+
+    def totals(self) -> dict[str, int]:
+        """Layers and parameters copied and re-initialised, over the whole model."""
+        layers = [layer for sub in self.submodels for layer in sub.layers]
+        params = sum(layer.params for layer in layers)
+        copied = sum(layer.copied_params for layer in layers)
+        return {"layers": len(layers),
+                "copied_layers": sum(layer.status == COPIED for layer in layers),
+                "partly_copied_layers": sum(layer.status == PARTLY for layer in layers),
+                "reinitialised_layers": sum(layer.status == FRESH for layer in layers),
+                "params": params, "copied_params": copied,
+                "reinitialised_params": params - copied}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data (what ``--json`` prints)."""
+        return {"source": str(self.source), "target": str(self.target), "spec": self.spec,
+                "source_iterations": self.source_iterations, "totals": self.totals(),
+                "submodels": [{"name": sub.name, "status": sub.status, "reason": sub.reason,
+                               "in_old_model": sub.in_old_model,
+                               "copied_layers": sub.count(COPIED),
+                               "partly_copied_layers": sub.count(PARTLY),
+                               "reinitialised_layers": sub.count(FRESH),
+                               "params": sub.params, "copied_params": sub.copied_params,
+                               "layers": [asdict(layer) for layer in sub.layers],
+                               "dropped_layers": sub.dropped_layers}
+                              for sub in self.submodels],
+                "dropped_submodels": self.dropped_submodels}
+
+    def record(self) -> dict[str, Any]:
+        """What ``state.json`` keeps of the transfer."""
+        return {"source": str(self.source), "source_iterations": self.source_iterations,
+                **self.totals(), "dropped_submodels": self.dropped_submodels,
+                "submodels": {sub.name: sub.status for sub in self.submodels}}
+
+
+def weighted_layers(layer: keras.layers.Layer, prefix: str = "") -> dict[str, Any]:
+    """The layers with weights inside a sub-model, by name; nested models are walked."""
+    found: dict[str, Any] = {}
+    for inner in getattr(layer, "layers", []):
+        if isinstance(inner, keras.Model):
+            found.update(weighted_layers(inner, f"{prefix}{inner.name}/"))
+        elif inner.weights:
+            found[f"{prefix}{inner.name}"] = inner
+    return found
+
+
+def _weights_by_name(layer: keras.layers.Layer) -> dict[str, Any]:
+    """A layer's weights by their path inside it (``kernel``, ``query/kernel``)."""
+    named: dict[str, Any] = {}
+    for index, weight in enumerate(layer.weights):
+        path = str(weight.path)
+        head = f"{layer.name}/"
+        key = path[len(head):] if path.startswith(head) else str(weight.name)
+        named[key if key not in named else f"{key}#{index}"] = weight
+    return named
+
+
+def _size(weight: Any) -> int:
+    return int(np.prod(weight.shape)) if weight.shape else 1
+
+
+def _shape(weight: Any) -> str:
+    return str(tuple(int(d) for d in weight.shape))
+
+
+def copy_layer(name: str, new: Any, old: Any | None, owner: str) -> LayerTransfer:
+    """Copy the weights of ``old`` into ``new`` where name and shape match."""
+    weights = _weights_by_name(new)
+    params = sum(_size(w) for w in weights.values())
+    if old is None:
+        return LayerTransfer(name, FRESH, f"new layer (not in the old {owner})", params, 0)
+    previous = _weights_by_name(old)
+    copied, reasons = 0, []
+    for key, weight in weights.items():
+        source = previous.get(key)
+        if source is None:
+            reasons.append(f"{key} not in the old layer")
+        elif tuple(source.shape) != tuple(weight.shape):
+            reasons.append(f"{key} shape {_shape(source)} vs {_shape(weight)} (old vs new)")
+        else:
+            weight.assign(source.value)
+            copied += _size(weight)
+    status = COPIED if copied == params else (FRESH if copied == 0 else PARTLY)
+    return LayerTransfer(name, status, "; ".join(reasons), params, copied)
+
+
+def _submodels(model: keras.Model) -> dict[str, Any]:
+    """The model's sub-models (and any other top-level layer with weights) by name."""
+    return {layer.name: layer for layer in model.layers
+            if isinstance(layer, keras.Model) or layer.weights}
+
+
+def copy_weights(new_model: keras.Model, old_model: keras.Model
+                 ) -> tuple[list[SubModelTransfer], list[str]]:
+    """Copy every weight of ``old_model`` that fits into ``new_model``.
+
+    Returns:
+        One record per sub-model of the new model (in its order), and the names of the old
+        model's sub-models the new one does not have.
+    """
+    old_subs, records = _submodels(old_model), []
+    for name, sub in _submodels(new_model).items():
+        old_sub = old_subs.get(name)
+        mine = weighted_layers(sub) if isinstance(sub, keras.Model) else {name: sub}
+        theirs = {} if old_sub is None else (
+            weighted_layers(old_sub) if isinstance(old_sub, keras.Model) else {name: old_sub})
+        record = SubModelTransfer(name, old_sub is not None)
+        for layer_name, layer in mine.items():
+            entry = copy_layer(layer_name, layer, theirs.get(layer_name), name)
+            if old_sub is None:
+                entry.reason = "sub-model not in the old model"
+            record.layers.append(entry)
+        record.dropped_layers = [n for n in theirs if n not in mine]
+        records.append(record)
+    dropped = [name for name in old_subs if name not in _submodels(new_model)]
+    return records, dropped
+
+
+def _new_model(model_ir: ModelIR) -> keras.Model:
+    from phazer.emit import EmitError, WeightsUnavailableError
+
+    try:
+        return build_model(model_ir)
+    except WeightsUnavailableError as exc:
+        raise TransferError(str(exc), "or start from random weights: --set "
+                            "encoder.imagenet_weights=false (encoder.pretrained=false for a "
+                            "CLIP encoder)") from None
+    except EmitError as exc:
+        raise TransferError(str(exc)) from None
+
+
+def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR,
+             spec_name: str, target: Path, seed: int | None = None) -> TransferReport:
+    """Build the new model, copy what fits from the old one and write the new model dir.
+
+    Args:
+        source: the checked old model dir (:func:`phazer.train.transfer_checks.read_source`).
+        spec: the new resolved spec (validated).
+        model_ir: its IR as ``phazer train`` builds a new model (pretrained weights included).
+        spec_name: how the user named the spec (for the report).
+        target: the new model dir (must not exist, or be empty).
+        seed: seeds the initial values of what is not copied (None: random).
+
+    Raises:
+        TransferError: the old weights do not fit their spec, the new model cannot be built,
+            the target is no longer empty, or a file cannot be written (nothing is left then).
+    """
+    try:
+        old_model, _ = load_trained(source.folder.path)
+    except SwapError as exc:
+        raise TransferError(exc.message, exc.hint) from None
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    new_model = _new_model(model_ir)
+    records, dropped = copy_weights(new_model, old_model)
+    report = TransferReport(source.folder.path, target, spec_name, source.iterations,
+                            records, dropped)
+    state = TrainState(transfer={**report.record(), "seed": seed})
+    require_new_folder(target, "the new model dir")      # again: building took a while
+    created = not target.exists()
+    try:
+        commit(target, {SPEC_FILE: text_writer(spec_text(spec)),
+                        WEIGHTS_FILE: weights_writer(new_model),
+                        OPTIMIZER_FILE: optimizer_writer({}),
+                        STATE_FILE: text_writer(state.to_json())})
+    except OSError as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                target.rmdir()
+        raise TransferError(f"cannot write the new model dir {target}: {exc}",
+                            "free some disk space or pass another folder; nothing of the new "
+                            "model was kept") from None
+    return report
