@@ -17,6 +17,7 @@ nothing is kept. The folder's files appear together (:func:`phazer.train.journal
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from phazer.train.export_formats import (
     custom_objects,
     file_name,
 )
-from phazer.train.journal import Writer, commit
+from phazer.train.journal import Writer, commit, recover
 from phazer.train.previews import predict_both
 from phazer.train.swap import SwapError, load_trained
 from phazer.train.transfer_checks import SourceModel, TransferError, require_new_folder
@@ -200,15 +201,21 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
     try:
         commit(target, writers)
     except OSError as exc:
-        if created and target.is_dir() and not any(target.iterdir()):
-            target.rmdir()
+        _discard(target, created)
         raise TransferError(f"cannot write the export in {target}: {exc}",
                             "free some disk space or pass another folder") from None
     except TransferError:
-        if created and target.is_dir() and not any(target.iterdir()):
-            target.rmdir()
+        _discard(target, created)
         raise
     return report
+
+
+def _discard(target: Path, created: bool) -> None:
+    """After a failed commit: drop what it left, and the folder if this export made it."""
+    with contextlib.suppress(OSError):
+        recover(target)
+        if created:
+            target.rmdir()
 
 
 def _checked_writer(exported: keras.Model, entry: SideExport, fmt: str, faces: np.ndarray,

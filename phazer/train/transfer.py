@@ -30,7 +30,7 @@ from phazer.ir.model import ModelIR
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.train.build import build_model
 from phazer.train.checkpoint import optimizer_writer, weights_writer
-from phazer.train.journal import commit, text_writer
+from phazer.train.journal import commit, recover, text_writer
 from phazer.train.modeldir import (
     OPTIMIZER_FILE,
     SPEC_FILE,
@@ -274,6 +274,7 @@ def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR
                         OPTIMIZER_FILE: optimizer_writer({}),
                         STATE_FILE: text_writer(state.to_json())})
     except OSError as exc:
+        recover(target)     # what the failed commit left inside is discarded
         if created:
             with contextlib.suppress(OSError):
                 target.rmdir()
