@@ -70,6 +70,7 @@ def graph_form_of(spec: ModelSpec | GraphSpec) -> GraphSpec:
     size = encoder_input_px(spec)
     return GraphSpec.model_validate({
         "phazer": GRAPH_FORMAT_VERSION, "name": spec.name, "description": spec.description,
+        "tagline": spec.tagline, "use": spec.use,
         "sides": {side: {"input": size, "output": spec.output_size} for side in sides},
         "phaze_a": settings,
         "models": models, "routes": {side: _route(graph, side) for side in sides},

@@ -1,11 +1,14 @@
 """Generate (or check) the built-in presets from faceswap's Phaze-A preset files.
 
 The shipped ``presets/<name>.yaml`` files were generated once with this script and then given
-hand-written comments and descriptions; their *values* must stay what the importer produces.
+hand-written comments and text (``description``, and the one-line ``tagline`` and ``use`` that
+``phazer presets`` shows); their *values* must stay what the importer produces.
 
     python scripts/generate_presets.py                 # write presets that do not exist yet
-    python scripts/generate_presets.py --force         # regenerate (drops the hand-written text!)
+    python scripts/generate_presets.py --force         # regenerate (keeps the hand-written
+                                                       # text fields, drops the comments)
     python scripts/generate_presets.py --check         # compare shipped presets with the importer
+                                                       # and require their text fields
     python scripts/generate_presets.py --out /tmp/raw  # write raw imports somewhere else
 
 Presets whose encoder phazer cannot build are skipped (none today).
@@ -25,11 +28,27 @@ from phazer.spec import load_spec  # noqa: E402
 from phazer.spec.dump import dump_spec, spec_to_data  # noqa: E402
 
 SOURCE = REPO / "tests" / "data" / "faceswap-presets"
-NOT_COMPARED = ("name", "description")
+HAND_WRITTEN = ("description", "tagline", "use")
+"""Text fields written by hand in the shipped presets (the importer only says where from)."""
+NOT_COMPARED = ("name", *HAND_WRITTEN)
 
 
 def _values(data: dict) -> dict:
     return {k: v for k, v in data.items() if k not in NOT_COMPARED}
+
+
+def _hand_written(target: Path) -> dict:
+    """The hand-written text fields of an existing preset (none when it does not exist)."""
+    if not target.exists():
+        return {}
+    spec = load_spec(str(target)).spec
+    return {key: getattr(spec, key) for key in HAND_WRITTEN if getattr(spec, key)}
+
+
+def missing_text(target: Path) -> list[str]:
+    """The text fields a shipped preset leaves empty (each must say something)."""
+    spec = load_spec(str(target)).spec
+    return [key for key in HAND_WRITTEN if not getattr(spec, key).strip()]
 
 
 def _generate(sources: list[Path], out: Path, force: bool) -> int:
@@ -44,7 +63,8 @@ def _generate(sources: list[Path], out: Path, force: bool) -> int:
             print(f"keep  {target} (exists; --force to regenerate)")
             continue
         header = f"faceswap Phaze-A preset '{result.spec.name}', imported from {source.name}"
-        target.write_text(dump_spec(result.spec, header=header), encoding="utf-8")
+        spec = result.spec.model_copy(update=_hand_written(target))
+        target.write_text(dump_spec(spec, header=header), encoding="utf-8")
         print(f"wrote {target}")
     return 0
 
@@ -65,6 +85,9 @@ def _check(sources: list[Path], out: Path) -> int:
         if shipped != imported:
             diff = sorted(k for k in imported if imported[k] != shipped.get(k))
             print(f"DIFFERS {target}: {', '.join(diff)}")
+            failures += 1
+        elif missing_text(target):
+            print(f"NO TEXT {target}: write its {', '.join(missing_text(target))}")
             failures += 1
         else:
             print(f"ok      {target}")

@@ -28,6 +28,8 @@ encoder:
 BETA = """\
 name: beta
 description: "Beta model: shared everything but the decoders."
+tagline: "Beta: a shared encoder and FC, split decoders"
+use: Testing the presets table
 routing:
   split_fc: false
   split_decoders: true
@@ -52,7 +54,25 @@ def test_table_lists_every_preset(capsys, preset_dir):
     beta = next(line for line in out.splitlines() if line.split()[:1] == ["beta"])
     assert beta.split()[1:4] == ["128", "fs_original", "64"]
     assert "shared FC, split decoders" in beta
-    assert "Beta model" in beta
+    assert "Beta: a shared encoder and FC, split decoders" in beta  # the tagline, whole
+    lines = out.splitlines()
+    assert lines[lines.index(beta) + 1].strip() == "use: Testing the presets table"
+    assert "use:" not in lines[lines.index(alpha) + 1]  # no use line without a use
+
+
+def test_wrap_shows_the_whole_text(capsys, preset_dir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["presets"]) == 0
+    cut = capsys.readouterr().out
+    assert "…" in cut and "Testing the presets table" not in cut
+    assert main(["presets", "--wrap"]) == 0
+    wrapped = capsys.readouterr().out
+    assert "…" not in wrapped
+    beta = wrapped[wrapped.index(" beta "):]
+    column = wrapped.splitlines()[2].index("description")  # the header line
+    text = " ".join(line[column:].strip() for line in beta.splitlines())
+    assert "Beta: a shared encoder and FC, split decoders use: Testing the presets table" \
+        in " ".join(text.split())
 
 
 def test_json_lists_every_preset(capsys, preset_dir):
@@ -62,8 +82,11 @@ def test_json_lists_every_preset(capsys, preset_dir):
     assert rows[0] == {
         "valid": True, "name": "alpha", "output_size": 256, "encoder": "efficientnet_b4",
         "encoder_input_size": 224, "routing": "split FC + G-Block, shared decoder",
-        "description": "A small test model, e.g. for the CLI tests.",
+        "description": "A small test model, e.g. for the CLI tests.", "tagline": "", "use": "",
         "total_params": rows[0]["total_params"], "est_vram_batch16": rows[0]["est_vram_batch16"]}
+    assert rows[1]["tagline"] == "Beta: a shared encoder and FC, split decoders"
+    assert rows[1]["use"] == "Testing the presets table"
+    assert rows[1]["description"] == "Beta model: shared everything but the decoders."
     assert isinstance(rows[0]["total_params"], int) and rows[0]["total_params"] > 0
     assert isinstance(rows[0]["est_vram_batch16"], int) and rows[0]["est_vram_batch16"] > 0
 

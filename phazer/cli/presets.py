@@ -43,8 +43,11 @@ class PresetColumn:
         text: the table cell for that value.
         justify: the cell alignment.
         wrap: the cell may wrap onto several lines when the terminal is narrow.
-        truncate: the cell is cut with "…" when the terminal is narrow (one line per preset).
+        truncate: each line of the cell is cut with "…" when the terminal is narrow.
         marker: a prefix for the table cell of a preset (not in the JSON), e.g. "~".
+        table_cell: the table cell instead of ``text(value)``, when the table shows
+            something other than the JSON (the one-line tagline for the description).
+        in_table: shown in the table (else only in the JSON).
     """
 
     header: str
@@ -55,10 +58,14 @@ class PresetColumn:
     wrap: bool = False
     truncate: bool = False
     marker: Callable[[str, Pipeline], str] | None = None
+    table_cell: Callable[[str, Pipeline], str] | None = None
+    in_table: bool = True
 
     def cell(self, name: str, pipeline: Pipeline) -> str:
         """The table cell of a preset."""
         prefix = self.marker(name, pipeline) if self.marker else ""
+        if self.table_cell is not None:
+            return prefix + self.table_cell(name, pipeline)
         return prefix + self.text(self.value(name, pipeline))
 
 
@@ -70,6 +77,8 @@ def preset_columns() -> list[PresetColumn]:
     plus the fixed GPU terms (``docs/memory.md``); it is left out ("-", null) for a
     Keras Applications encoder the table has no memory figures for. For the others, whose
     internal activations are less closely checked, the table marks the figure with "~".
+    The description column shows the one-line ``tagline`` and the intended ``use`` under it;
+    the JSON keeps the description's first sentence and adds ``tagline`` and ``use``.
     """
     return [
         PresetColumn("name", "name", lambda name, p: name),
@@ -86,9 +95,21 @@ def preset_columns() -> list[PresetColumn]:
                      justify="right",
                      marker=lambda name, p: "~" if vram_is_approximate(p) else ""),
         PresetColumn("description", "description",
-                     lambda name, p: first_sentence(p.spec.description),
-                     lambda sentence: lead_clause(str(sentence)), truncate=True),
+                     lambda name, p: first_sentence(p.spec.description), truncate=True,
+                     table_cell=lambda name, p: description_cell(p)),
+        PresetColumn("tagline", "tagline", lambda name, p: p.spec.tagline, in_table=False),
+        PresetColumn("use", "use", lambda name, p: p.spec.use, in_table=False),
     ]
+
+
+def description_cell(pipeline: Pipeline) -> str:
+    """The description cell: the one-line tagline, then (dimmed) the intended use.
+
+    Without a tagline, the lead clause of the description's first sentence.
+    """
+    spec = pipeline.spec
+    cell = escape(spec.tagline or lead_clause(first_sentence(spec.description)))
+    return f"{cell}\n[dim]use: {escape(spec.use)}[/dim]" if spec.use else cell
 
 
 def output_px(pipeline: Pipeline) -> int | None:
@@ -163,9 +184,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "presets", help="list the built-in presets",
         description="List the built-in presets: output size, encoder and its input size, "
-                    "routing and what each recreates. Any command that takes a spec file "
-                    "also takes a preset name.")
+                    "routing, parameters, memory, what each is and what it is for. Any "
+                    "command that takes a spec file also takes a preset name.")
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.add_argument("--wrap", action="store_true",
+                        help="wrap the description column (what each preset is and its use) "
+                             "instead of cutting it at the terminal's width")
     parser.set_defaults(func=run)
 
 
@@ -181,12 +205,14 @@ def _json_rows(columns: list[PresetColumn],
 
 
 def _table(columns: list[PresetColumn],
-           presets: list[tuple[str, Pipeline | None, list[Issue]]]) -> Table:
+           presets: list[tuple[str, Pipeline | None, list[Issue]]], wrap: bool = False) -> Table:
     table = Table(title="built-in presets", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1, 0, 0), expand=True)
+    columns = [column for column in columns if column.in_table]
     for column in columns:
         table.add_column(column.header, justify=column.justify,  # type: ignore[arg-type]
-                         no_wrap=not column.wrap, overflow="ellipsis",
+                         no_wrap=not (column.wrap or (wrap and column.truncate)),
+                         overflow="fold" if wrap and column.truncate else "ellipsis",
                          ratio=1 if column.wrap or column.truncate else None,
                          min_width=_MIN_FLEX_WIDTH if column.wrap or column.truncate else None)
     for name, pipeline, issues in presets:
@@ -208,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     elif not presets:
         stderr_console().print(f"no built-in presets found in {presets_dir()}")
     else:
-        stdout_console().print(_table(columns, presets), soft_wrap=False)
+        stdout_console().print(_table(columns, presets, args.wrap), soft_wrap=False)
     broken = [issue for _, pipeline, issues in presets if pipeline is None for issue in issues]
     if broken and not args.json:
         print_issues(stderr_console(), broken)

@@ -39,7 +39,7 @@ from pydantic import Field, create_model
 
 from phazer.spec.base import StrictModel
 from phazer.spec.graph_blocks import Block, output_roles
-from phazer.spec.models import ModelSpec
+from phazer.spec.models import TAGLINE_HELP, USE_HELP, ModelSpec, OneLine
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
@@ -51,7 +51,8 @@ SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
 
 PHAZE_A_BLOCKS: tuple[str, ...] = ("encoder", "fc", "fc_gblock", "g_block", "decoder")
 """Phaze-A's blocks a graph-form sub-model can be (``fc`` serves as a shared FC too)."""
-_NOT_PHAZE_A_SETTINGS = ("phazer", "name", "description", "routing", "weights", "training")
+_NOT_PHAZE_A_SETTINGS = ("phazer", "name", "description", "tagline", "use", "routing", "weights",
+                         "training")
 
 PhazeASettings = create_model(
     "PhazeASettings", __base__=StrictModel,
@@ -85,6 +86,8 @@ class GraphSpec(StrictModel):
     phazer: Literal[2] = Field(GRAPH_FORMAT_VERSION, description="Spec format version.")
     name: str = Field("", description="A short name for the model.")
     description: str = Field("", description="What the model recreates and when to use it.")
+    tagline: OneLine = Field("", description=TAGLINE_HELP)
+    use: OneLine = Field("", description=USE_HELP)
     sides: dict[str, SideSpec] = Field(min_length=1, description="The identities, by name "
                                        "(lowercase letters and digits).")
     phaze_a: PhazeASettings = Field(  # type: ignore[valid-type]

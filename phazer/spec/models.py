@@ -8,9 +8,9 @@ range is a GUI convenience (then phazer says so in the docs).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
 from phazer.curves import SLOPE_LIMIT
 from phazer.spec.base import StrictModel
@@ -23,6 +23,31 @@ Slope = Annotated[float, Field(
     ge=-SLOPE_LIMIT, le=SLOPE_LIMIT,
     description="Filter-curve slope in [-0.99, 0.99]; negative moves quickly at first, "
                 "positive slowly at first, 0 is linear (see docs/filter-curve.md).")]
+ONE_LINE_LIMIT = 120
+
+
+def _one_line(value: Any) -> Any:
+    """Refuse a text with line breaks or over the limit, saying what to do instead."""
+    if not isinstance(value, str):
+        return value  # the type check says what is wrong
+    lines = len(value.splitlines())
+    if lines > 1 or "\n" in value or "\r" in value:
+        raise ValueError(f"{max(lines, 2)} lines; expected one line of at most "
+                         f"{ONE_LINE_LIMIT} characters: write it on one line (in YAML, "
+                         "without `|`), and put longer text in `description`")
+    if len(value) > ONE_LINE_LIMIT:
+        raise ValueError(f"{len(value)} characters; expected at most {ONE_LINE_LIMIT}: "
+                         "shorten it, and put longer text in `description`")
+    return value
+
+
+OneLine = Annotated[str, StringConstraints(max_length=ONE_LINE_LIMIT),
+                    BeforeValidator(_one_line)]
+"""A text of one line of at most 120 characters: a preset's tagline or use."""
+TAGLINE_HELP = ("What the model is, in one line of at most 120 characters: its layout and "
+                "sizes, say (shown by `phazer presets`).")
+USE_HELP = ("What the model is for, in one line of at most 120 characters: the job, GPU "
+            "memory and training time it suits (shown by `phazer presets`).")
 Dropout = Annotated[float, Field(ge=0.0, lt=1.0, description="Dropout rate in [0, 1).")]
 Upsampler = Literal["resize_images", "subpixel", "upscale_fast", "upscale_hybrid", "upsample2d"]
 Upscaler = Literal["subpixel", "resize_images", "upscale_fast", "upscale_hybrid", "upscale_dny"]
@@ -188,6 +213,8 @@ class ModelSpec(StrictModel):
     phazer: Literal[1] = Field(FORMAT_VERSION, description="Spec format version.")
     name: str = Field("", description="A short name for the model.")
     description: str = Field("", description="What the model recreates and when to use it.")
+    tagline: OneLine = Field("", description=TAGLINE_HELP)
+    use: OneLine = Field("", description=USE_HELP)
     output_size: int = Field(128, ge=64, le=2048, multiple_of=16, description="Output "
                              "resolution in px, a multiple of 16 (faceswap: output_size).")
     routing: RoutingSpec = Field(default_factory=RoutingSpec)

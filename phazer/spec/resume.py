@@ -22,6 +22,8 @@ RESUME_RULES: dict[str, bool] = {
     # descriptive only
     "name": True,
     "description": True,
+    "tagline": True,
+    "use": True,
     # no weights: a dropout layer's rate is only used in training
     "fc.dropout": True,
     "gblock_fc.dropout": True,
