@@ -17,6 +17,7 @@ from phazer.cli.common import (
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.tensorflow_import import quiet_tensorflow
+from phazer.train.distribution import STRATEGIES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,9 +63,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--load-weights", type=Path, metavar="DIR",
                         help="a new model starts with the weights of the sub-models in "
                              "weights.load taken from this other model dir")
-    parser.add_argument("--distribute", choices=["mirrored"],
-                        help="train on every GPU (or logical CPU device) with "
-                             "tf.distribute.MirroredStrategy")
+    parser.add_argument("--strategy", choices=STRATEGIES,
+                        help="tf.distribute strategy (default: training.distribution.strategy):"
+                             " default (one device), mirrored (this machine's GPUs, or --devices"
+                             " logical CPU devices), multi_worker (several machines, cluster "
+                             "from TF_CONFIG)")
+    parser.add_argument("--devices", type=positive_int, metavar="N",
+                        help="devices per machine: the first N GPUs, or N logical CPU devices "
+                             "without GPUs (default: training.distribution.devices)")
+    parser.add_argument("--distribute", choices=["mirrored"], help=argparse.SUPPRESS)
     parser.add_argument("--no-preview", dest="preview", action="store_false",
                         help="do not write preview.png at each save")
     parser.add_argument("--seed", type=int, metavar="N",
@@ -87,9 +94,15 @@ def run(args: argparse.Namespace) -> int:
     console, errors = stdout_console(), stderr_console()
     from phazer.train.precheck import TrainInputError, claim  # no TensorFlow yet
 
+    strategy = args.strategy
+    if args.distribute and not strategy:
+        errors.print("phazer train: warning: --distribute mirrored is deprecated; use "
+                     "--strategy mirrored", highlight=False)
+        strategy = args.distribute
     try:        # a bad spec, a busy model dir or a refused resume: told before TensorFlow
         lock = claim(args.spec, args.overrides, args.batch_size, args.model_dir,
-                     lambda text: console.print(text, markup=False, highlight=False))
+                     lambda text: console.print(text, markup=False, highlight=False),
+                     strategy=strategy, devices=args.devices)
     except TrainInputError as exc:
         report_input_error(errors, "train", exc)
         return EXIT_INVALID
@@ -102,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
                                input_b=args.input_b, model_dir=args.model_dir,
                                overrides=args.overrides, iterations=args.iterations,
                                batch_size=args.batch_size, freeze_weights=args.freeze_weights,
-                               load_weights=args.load_weights, distribute=args.distribute,
+                               load_weights=args.load_weights, strategy=strategy,
+                               devices=args.devices,
                                preview=args.preview, seed=args.seed)
         try:
             result = train(options, console)

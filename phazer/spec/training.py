@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from phazer.catalog.losses import LossName, MaskLossName
 from phazer.spec.base import StrictModel
@@ -163,6 +163,37 @@ class AugmentationSpec(StrictModel):
         return value
 
 
+Strategy = Literal["default", "mirrored", "multi_worker"]
+
+
+class DistributionSpec(StrictModel):
+    """How many devices train the model, with TensorFlow's ``tf.distribute`` strategies.
+
+    The batch size stays the global batch per side: each iteration splits it evenly over the
+    replicas, so a model trains the same on one device and on several. Not model-defining: a
+    model may resume on another number of devices.
+    """
+
+    strategy: Strategy = Field(
+        "default", description="default: one device; mirrored: "
+        "tf.distribute.MirroredStrategy over this machine's GPUs (or logical CPU devices when "
+        "it has none); multi_worker: MultiWorkerMirroredStrategy over several machines, the "
+        "cluster read from the TF_CONFIG environment variable (faceswap: "
+        "--distribution-strategy).")
+    devices: int | None = Field(
+        None, ge=1, le=64, description="Devices per machine: the first N GPUs, or N logical "
+        "CPU devices on a machine without GPUs; not set: every GPU (one CPU device without "
+        "GPUs). The replicas are the devices times the machines.")
+
+    @field_validator("devices")
+    @classmethod
+    def _one_device_by_default(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if info.data.get("strategy") == "default" and value not in (None, 1):
+            raise ValueError(f"strategy default trains on one device; set strategy: mirrored "
+                             f"for {value} devices, or remove devices")
+        return value
+
+
 def _also_yaml_booleans(schema: dict[str, Any]) -> None:
     """The JSON schema of a word field read back from YAML 1.1's ``on``/``off`` booleans.
 
@@ -195,7 +226,11 @@ class TrainingSpec(StrictModel):
         "on the device and keep the faster (YAML's true / false mean on / off).",
         json_schema_extra=_also_yaml_booleans)
     batch_size: int = Field(16, ge=1, le=1024, description="Images per side per step; may "
-                            "change on resume (faceswap: --batch-size).")
+                            "change on resume; on several devices the global batch, split "
+                            "evenly over them (faceswap: --batch-size).")
+    distribution: DistributionSpec = Field(
+        default_factory=DistributionSpec, description="Training on several devices or "
+        "machines (tf.distribute); may change on resume.")
     coverage: float = Field(100.0, ge=62.5, le=100.0, description="Percentage of each image's "
                             "width, from the centre, that the model sees; 62.5 is eyebrow to "
                             "eyebrow, 100 the whole image (faceswap: coverage).")

@@ -101,13 +101,15 @@ class Trainer:
         strategy: the ``tf.distribute`` strategy, or None.
         reporter: the progress bar / log / TensorBoard channel.
         settings: save interval, snapshots, backups, preview faces.
+        chief: this process writes the model dir; a multi-worker cluster's other workers
+            train in step with it and keep their state, but write nothing.
     """
 
     def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
                  model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: ModelLoss,
                  batch_size: int, reporter: Reporter, autoclip: AutoClip | None = None,
                  strategy: tf.distribute.Strategy | None = None,
-                 settings: SaveSettings | None = None) -> None:
+                 settings: SaveSettings | None = None, chief: bool = True) -> None:
         self.model_dir = model_dir
         self.spec = spec
         self.state = state
@@ -118,6 +120,7 @@ class Trainer:
         self.reporter = reporter
         self.autoclip = autoclip
         self.settings = settings or SaveSettings()
+        self.chief = chief
         self.step = TrainStep(model, optimizer, loss, autoclip, strategy)
         self.chooser = XlaChooser(self.step, spec.training.xla, state.xla, device_signature())
         self.saved_iteration = state.iterations
@@ -185,7 +188,8 @@ class Trainer:
 
         Before that, when the average face loss since the last save beats the best so far,
         the previous save is kept in ``backup/``. At snapshot iterations the new save is also
-        copied to ``snapshots/``; the preview image is redrawn.
+        copied to ``snapshots/``; the preview image is redrawn. A worker that is not the
+        chief only updates its state (the chief writes the same save).
 
         Raises:
             SaveError: a file could not be written (the model dir keeps a complete save).
@@ -206,6 +210,10 @@ class Trainer:
         self.state.batch_size = self.batch_size
         self._update_session()
         interval = self.settings.snapshot_interval
+        if not self.chief:
+            self._interval.clear()
+            self.saved_iteration = iteration
+            return
         self.model_dir.save(self._checkpoint_writers(), iteration=iteration,
                             kept=self.saved_iteration, backup=backup,
                             snapshot=bool(interval and iteration % interval == 0))

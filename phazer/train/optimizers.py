@@ -34,8 +34,13 @@ class AutoClip:
     def __init__(self, percentile: float, history: int) -> None:
         self.percentile = float(min(max(percentile, 0.0), 100.0))
         self.size = history or AUTOCLIP_ALL_HISTORY
-        self.norms = tf.Variable(tf.zeros([self.size]), trainable=False, name="autoclip_norms")
-        self.count = tf.Variable(0, dtype=tf.int64, trainable=False, name="autoclip_count")
+        # under tf.distribute every replica holds the same (all-reduced) gradients: the
+        # first replica's update is every replica's
+        first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.norms = tf.Variable(tf.zeros([self.size]), trainable=False, name="autoclip_norms",
+                                 aggregation=first)
+        self.count = tf.Variable(0, dtype=tf.int64, trainable=False, name="autoclip_count",
+                                 aggregation=first)
 
     @property
     def variables(self) -> dict[str, tf.Variable]:
@@ -47,7 +52,8 @@ class AutoClip:
         present = [g for g in grads if g is not None]
         norm = tf.linalg.global_norm(present)
         slot = tf.math.floormod(self.count, self.size)
-        self.norms.scatter_nd_update(tf.reshape(slot, [1, 1]), tf.reshape(norm, [1]))
+        self.norms.assign(tf.tensor_scatter_nd_update(self.norms, tf.reshape(slot, [1, 1]),
+                                                      tf.reshape(norm, [1])))
         self.count.assign_add(1)
         filled = tf.cast(tf.minimum(self.count, self.size), tf.int32)
         recorded = tf.sort(self.norms[:filled])

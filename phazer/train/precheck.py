@@ -17,6 +17,7 @@ from phazer.issues import Issue
 from phazer.plan.summary import summarize
 from phazer.spec import ModelSpec
 from phazer.spec.resume import format_diff, model_defining_diff
+from phazer.train.distribution import DistributionError, Placement, check_batch, resolve
 from phazer.train.lock import ModelDirInUse, ModelDirLock
 from phazer.train.modeldir import ModelDir, ModelDirError, TrainState
 
@@ -86,13 +87,52 @@ def check_resume(model_dir: ModelDir, spec: ModelSpec) -> tuple[TrainState, bool
     return state, True
 
 
+class ReadOnlyClaim:
+    """What a multi-worker cluster's other workers hold: no lock (only the chief writes)."""
+
+    def release(self, *, tidy: bool = False) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> ReadOnlyClaim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def check_placement(spec: ModelSpec, batch_size: int | None, strategy: str | None,
+                    devices: int | None) -> Placement:
+    """Where the session trains, and its batch when the replica count is known already.
+
+    The replica count is known without TensorFlow when the devices are given
+    (``--devices`` or ``training.distribution.devices``); otherwise the session checks the
+    batch once it has counted the GPUs.
+
+    Raises:
+        TrainInputError: see :func:`phazer.train.distribution.resolve` and
+            :func:`phazer.train.distribution.check_batch`.
+    """
+    try:
+        placement = resolve(spec.training.distribution, strategy, devices)
+        count = placement.replicas_known()
+        if count is not None:
+            field = "--batch-size" if batch_size is not None else "training.batch_size"
+            check_batch(spec.training.batch_size, count, field, placement.describe(count))
+    except DistributionError as exc:
+        raise TrainInputError(exc.message, exc.hint) from None
+    return placement
+
+
 def claim(spec: str, overrides: Sequence[str], batch_size: int | None, model_dir: Path,
-          say: Callable[[str], None]) -> ModelDirLock:
+          say: Callable[[str], None], strategy: str | None = None, devices: int | None = None
+          ) -> ModelDirLock | ReadOnlyClaim:
     """Check what needs no TensorFlow and lock the model dir for this process.
 
-    In order: the spec is valid; the model dir is a model dir or may become one; no other
-    process trains in it (else refused at once, naming it); what a killed save left is
-    finished or discarded (each said through ``say``); a resume keeps the model's design.
+    In order: the spec is valid; the distribution settings and the batch (when the devices
+    are known); the model dir is a model dir or may become one; no other process trains in
+    it (else refused at once, naming it); what a killed save left is finished or discarded
+    (each said through ``say``); a resume keeps the model's design. A multi-worker cluster's
+    worker that is not the chief takes no lock and repairs nothing: it writes nothing.
 
     Returns:
         The held lock: release it (or use it as a context manager) when training ends.
@@ -101,7 +141,11 @@ def claim(spec: str, overrides: Sequence[str], batch_size: int | None, model_dir
         TrainInputError: any of these checks fails (the lock is not held then).
     """
     loaded, _ = load_spec(spec, overrides, batch_size)
+    placement = check_placement(loaded, batch_size, strategy, devices)
     folder = ModelDir(model_dir)
+    if not placement.is_chief:
+        check_resume(folder, loaded)
+        return ReadOnlyClaim()
     try:
         if not folder.is_model():
             folder.check_usable_for_new_model()

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import tensorflow as tf
 from rich.console import Console
 
 from phazer.compiler import compile_model_ir
@@ -43,6 +42,8 @@ from phazer.train.build import (
     load_submodels,
 )
 from phazer.train.checkpoint import read_optimizer_arrays, restore_optimizer
+from phazer.train.distribute import distribute_dataset, replicas, setup_strategy, workers_agree
+from phazer.train.distribution import DistributionError, Placement
 from phazer.train.journal import commit, text_writer
 from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
 from phazer.train.losses import ModelLoss
@@ -55,11 +56,9 @@ from phazer.train.modeldir import (
     spec_text,
 )
 from phazer.train.optimizers import build_optimizer
-from phazer.train.precheck import TrainInputError, check_resume, load_spec
+from phazer.train.precheck import TrainInputError, check_placement, check_resume, load_spec
 from phazer.train.previews import load_preview_faces
 from phazer.train.progress import Reporter
-
-DISTRIBUTE_CHOICES = ("mirrored",)
 
 
 @dataclass
@@ -69,7 +68,8 @@ class TrainOptions:
     ``inputs`` pairs each side of the model with its face folder, in the order given
     (``--input SIDE=DIR``); ``input_a`` and ``input_b`` are short for ``("a", DIR)`` and
     ``("b", DIR)`` and come first. Every side of the model needs exactly one folder (checked
-    by :func:`prepare` against the model's sides).
+    by :func:`prepare` against the model's sides). ``strategy`` and ``devices`` override
+    the spec's ``training.distribution``.
     """
 
     spec: str
@@ -82,7 +82,9 @@ class TrainOptions:
     batch_size: int | None = None
     freeze_weights: bool = False
     load_weights: Path | None = None
-    distribute: str | None = None
+    strategy: str | None = None
+    devices: int | None = None
+    distribute: str | None = None       # deprecated alias of ``strategy`` (--distribute)
     preview: bool = True
     seed: int | None = None
     show_bar: bool = True
@@ -107,19 +109,16 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False)
 
 
-def make_strategy(name: str | None) -> tf.distribute.Strategy | None:
-    """The ``tf.distribute`` strategy for ``--distribute`` (None: a single device).
+def placement_of(options: TrainOptions, spec: ModelSpec) -> Placement:
+    """Where this session trains: the spec's ``training.distribution``, then the options.
 
-    ``mirrored`` replicates the model on every GPU, or on every logical CPU device when there
-    is no GPU (e.g. after ``tf.config.set_logical_device_configuration``).
+    Raises:
+        TrainInputError: an unknown strategy, a device count ``default`` cannot use, a
+            missing or malformed ``TF_CONFIG`` for ``multi_worker``, or a batch that does not
+            divide by the devices given.
     """
-    if name is None:
-        return None
-    if name != "mirrored":
-        raise TrainInputError(f"unknown --distribute {name!r}",
-                              f"expected one of: {', '.join(DISTRIBUTE_CHOICES)}")
-    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-    return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
+    return check_placement(spec, options.batch_size, options.strategy or options.distribute,
+                           options.devices)
 
 
 def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
@@ -261,17 +260,23 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
             _say(console, f"warning: {line}")
         if conversion_note(folder):
             _say(console, f"note: {conversion_note(folder)}")
+    placement = placement_of(options, spec)
+    chief = placement.is_chief
     model_dir = ModelDir(options.model_dir)
     state, resumed = check_resume(model_dir, spec)
     seed, start = _data_seed(options.seed, state, resumed)
-    strategy = make_strategy(options.distribute)
-    replicas = strategy.num_replicas_in_sync if strategy else 1
-    if batch_size % replicas:
-        raise TrainInputError(f"batch size {batch_size} does not split evenly over {replicas} "
-                              "devices", f"use a multiple of {replicas}")
-    if strategy is not None and training.optimizer.clipping == "autoclip":
-        raise TrainInputError("autoclip is not supported with --distribute",
-                              "use clipping: global_norm (or norm / value) instead")
+    batch_field = "--batch-size" if options.batch_size is not None else "training.batch_size"
+    try:
+        strategy = setup_strategy(placement, batch_size, batch_field)
+    except DistributionError as exc:
+        raise TrainInputError(exc.message, exc.hint) from None
+    if placement.cluster is not None and not workers_agree(
+            strategy, [state.iterations, *start, int(resumed)]):
+        raise TrainInputError(f"the workers see different saves in {model_dir.path} (this is "
+                              f"{placement.cluster.describe()}, at iteration "
+                              f"{state.iterations})", "every worker must read the chief's "
+                              "model dir at the same path: a shared folder, or a copy of it "
+                              "made before resuming")
 
     freeze, load = _weight_lists(spec)
     if seed is not None:     # the first weights too, and the global seed tf.data combines
@@ -317,10 +322,14 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
             if report.missing:
                 _say(console, f"warning: not loaded (missing in one of the models): "
                               f"{', '.join(report.missing)}")
-        model_dir.path.mkdir(parents=True, exist_ok=True)
-        commit(model_dir.path, {SPEC_FILE: text_writer(spec_text(spec)),
-                                STATE_FILE: text_writer(state.to_json())})
+        if chief:
+            model_dir.path.mkdir(parents=True, exist_ok=True)
+            commit(model_dir.path, {SPEC_FILE: text_writer(spec_text(spec)),
+                                    STATE_FILE: text_writer(state.to_json())})
         _say(console, f"new model in {model_dir.path}: {model.count_params():,} parameters")
+    if not chief:
+        _say(console, f"{placement.cluster.describe()}: only the chief writes "
+                      f"{model_dir.path}")
 
     masks_available = any(folder.with_alpha for folder in folders.values())
     learn_mask = any(is_mask_out(str(name)) for name in model.output_names)
@@ -331,28 +340,31 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                            learn_mask, seed, include_masks=masks, skip_log=skip_log,
                            start=start)
     if strategy is not None:
-        dataset = strategy.experimental_distribute_dataset(dataset)
+        dataset = distribute_dataset(strategy, dataset)
     previews = None
     if options.preview:
         previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
                                       training.preview_images, input_size, output_size,
                                       training.coverage)
     session_number = len(state.sessions) + 1
-    reporter = Reporter(console, model_dir.path / LOG_DIR / f"session_{session_number:03d}",
-                        show_bar=options.show_bar)
+    log_dir = model_dir.path / LOG_DIR / f"session_{session_number:03d}" if chief else None
+    reporter = Reporter(console, log_dir, show_bar=options.show_bar)
     settings = SaveSettings(training.save_interval, training.snapshot_interval,
                             training.backup_on_improvement, previews)
     trainer = Trainer(model_dir=model_dir, spec=spec, state=state, model=model,
                       optimizer=optimizer, loss=loss, batch_size=batch_size,
                       reporter=reporter, autoclip=autoclip, strategy=strategy,
-                      settings=settings)
+                      settings=settings, chief=chief)
     record = {"images": [len(folder) for folder in folders.values()],
               "skipped": [len(folder.skipped) for folder in folders.values()],
-              "distribute": options.distribute, "replicas": replicas,
+              "strategy": placement.strategy, "replicas": replicas(strategy),
               "frozen": list(freeze) if options.freeze_weights else []}
     counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
     _say(console, f"data: {counts}; batch {batch_size} per side; input {input_size} px, "
-                  f"output {output_size} px" + (f"; {replicas} replicas" if strategy else ""))
+                  f"output {output_size} px" + (f"; {replicas(strategy)} replicas, "
+                                                f"{placement.describe(replicas(strategy))}, "
+                                                f"{batch_size // replicas(strategy)} per "
+                                                "replica" if strategy else ""))
     return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log)
 
 

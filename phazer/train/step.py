@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from phazer.train.distribute import all_reduce_gradients, apply_reduced_gradients
 from phazer.train.losses import ModelLoss
 from phazer.train.optimizers import AutoClip
 
@@ -49,6 +50,8 @@ class TrainStep:
         self.loss = loss
         self.autoclip = autoclip
         self.strategy = strategy
+        if strategy is not None:
+            apply_reduced_gradients(optimizer)
         self.variables = list(model.trainable_variables)
         self._functions: dict[bool, StepFunction] = {}
 
@@ -62,10 +65,13 @@ class TrainStep:
             predictions = dict(zip(self.model.output_names, outputs, strict=True))
             terms = self.loss.terms(targets, predictions)
             total = tf.add_n(list(terms.values()))
-            # each replica's loss is a mean over its share of the batch; the optimizer sums
-            # the replicas' gradients, so dividing here averages them
+            # each replica's loss is a mean over its (equal) share of the batch; the sum of
+            # the replicas' gradients of loss / replicas is the gradient of the global mean
             scaled = self.optimizer.scale_loss(total / replicas)
         grads = tape.gradient(scaled, self.variables)
+        if self.strategy is not None:
+            # the global batch's gradient, before clipping: as on one device
+            grads = all_reduce_gradients(grads)
         if self.autoclip is not None:
             grads = self.autoclip(grads)
         self.optimizer.apply(grads, self.variables)
