@@ -23,6 +23,9 @@ What it writes:
                              and routing diagram of every fs-* preset
                              (scripts/doc_graph_layouts.py; the diagrams themselves are
                              scripts/gen_diagrams.py's).
+    docs/presets.md          entirely generated: the preset gallery, each preset's tagline,
+                             use, figures, routing diagram and description
+                             (scripts/doc_preset_gallery.py).
 
 tests/test_docs.py runs the same functions and fails when a committed file differs.
 """
@@ -51,6 +54,7 @@ from phazer.issues import CODES, CodeInfo  # noqa: E402
 from phazer.spec.json_schema import DEFAULT_SCHEMA_PATH, schema_text  # noqa: E402
 from scripts.doc_examples import render_examples  # noqa: E402
 from scripts.doc_graph_layouts import render_graphs  # noqa: E402
+from scripts.doc_preset_gallery import render_gallery  # noqa: E402
 from scripts.doc_spec_reference import render_spec_reference, table_cell  # noqa: E402
 
 TODO_MARKER = "TODO(gen_docs)"
@@ -60,6 +64,7 @@ SPEC_REFERENCE_MD = DOCS / "spec-reference.md"
 CLI_MD = DOCS / "cli.md"
 FILTER_CURVE_MD = DOCS / "filter-curve.md"
 GRAPHS_MD = DOCS / "graphs.md"
+PRESETS_MD = DOCS / "presets.md"
 SCHEMA_JSON = REPO / DEFAULT_SCHEMA_PATH
 
 # Modules that may register issue codes besides phazer.issues and the rule modules.
@@ -350,6 +355,7 @@ def generated_files() -> dict[Path, str]:
         files[FILTER_CURVE_MD] = render_filter_curve(_read(FILTER_CURVE_MD))
     if GRAPHS_MD.exists():
         files[GRAPHS_MD] = render_graphs(_read(GRAPHS_MD), DOCS)
+    files[PRESETS_MD] = render_gallery(DOCS)
     return files
 
 

@@ -179,3 +179,17 @@ def test_lists_of_values_change_whole_and_lists_of_blocks_item_by_item():
     assert data_changes(b, a)[-1] == FieldChange("x", "removed", a=1)
     assert data_changes({"v": 1}, {"v": 1.0}) == [FieldChange("v", "changed", 1, 1.0)]
     assert data_changes({"v": True}, {"v": 1}) == [FieldChange("v", "changed", True, 1)]
+
+
+def test_docs_json_example_is_what_phazer_prints(capsys):
+    from tests.helpers import REPO
+
+    text = (REPO / "docs" / "diff.md").read_text(encoding="utf-8")
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    example = json.loads(block)
+    real = run_json(capsys, "original", "iae")
+    assert list(example) == list(real)
+    assert example["a"] == real["a"] and example["b"] == real["b"]
+    assert example["total"] == real["total"]
+    assert all(field in real["fields"] for field in example["fields"])
+    assert all(row in real["submodels"] for row in example["submodels"])

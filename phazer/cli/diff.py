@@ -30,7 +30,7 @@ from phazer.spec.diff import FieldChange, spec_changes
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
-_VALUE_WIDTH = 60
+_VALUE_WIDTH = 40
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
