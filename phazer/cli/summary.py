@@ -21,7 +21,12 @@ from phazer.cli.common import (
     stdout_console,
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.summary_memory import add_memory_options, build_memory_report, memory_table
+from phazer.cli.summary_memory import (
+    add_memory_options,
+    batch_split_problem,
+    build_memory_report,
+    memory_table,
+)
 from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.compiler import compile_model_ir
 from phazer.pipeline import Pipeline
@@ -201,7 +206,13 @@ def run(args: argparse.Namespace) -> int:
     keras_params = None
     if args.keras:
         keras_params, seconds = _keras_params(summary)
-    memory = build_memory_report(args, summary.model, summary.report.loaded.spec.training)
+    training = summary.report.loaded.spec.training
+    problem = batch_split_problem(args, training)
+    if problem is not None:            # a batch that does not split over --devices
+        stderr_console().print(f"phazer summary: error: {problem[0]}\n  hint: {problem[1]}",
+                               markup=False, highlight=False)
+        return EXIT_INVALID
+    memory = build_memory_report(args, summary.model, training)
     if memory.measured is not None and "error" in memory.measured:
         stderr_console().print(f"--measure failed: {memory.measured['error']}")
     summary.report.issues.extend(memory.issues())

@@ -7,6 +7,7 @@ The estimate needs no TensorFlow. ``--measure`` runs real training steps in a ch
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from phazer.cli.common import rich_table
@@ -20,6 +21,7 @@ from phazer.plan.memory_report import (
 )
 from phazer.plan.memory_settings import DEVICES, PRECISIONS, MemorySettings, training_settings
 from phazer.plan.optimizer_state import OPTIMIZER_NAMES
+from phazer.plan.replicas import split_problem
 from phazer.spec.training import TrainingSpec
 
 if TYPE_CHECKING:
@@ -44,6 +46,41 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _devices(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def replica_count(args: argparse.Namespace, training: TrainingSpec) -> int:
+    """The replicas of the estimate: ``--devices``, else a mirrored spec's device count."""
+    if args.devices is not None:
+        return args.devices
+    distribution = training.distribution
+    if distribution.strategy == "mirrored" and distribution.devices:
+        return distribution.devices
+    return 1
+
+
+def batch_split_problem(args: argparse.Namespace, training: TrainingSpec
+                        ) -> tuple[str, str] | None:
+    """``(message, hint)`` when the batch does not divide by the replicas, else None."""
+    devices = replica_count(args, training)
+    batch = args.batch_size if args.batch_size is not None else training.batch_size
+    problem = split_problem(batch, devices)
+    if problem is None:
+        return None
+    field = "--batch-size" if args.batch_size is not None else "training.batch_size"
+    given = f"--devices {devices}" if args.devices is not None else \
+        "training.distribution.devices"
+    return (f"{field} is {problem[0].replace(' replicas;', f' replicas ({given});', 1)}",
+            f"{problem[1]} for {field}, or another number of devices")
+
+
 def add_memory_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose what the memory estimate is for."""
     group = parser.add_argument_group("memory estimate")
@@ -65,7 +102,11 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
                             "device the steps ran on)")
     group.add_argument("--gpu-memory", type=size_argument, default=None, metavar="SIZE",
                        help="GPU memory, e.g. 8GiB: whether the step fits and the largest "
-                            "batch size that does")
+                            "batch size that does (with --devices, the largest global batch)")
+    group.add_argument("--devices", type=_devices, default=None, metavar="N",
+                       help="replicas the batch is split over (tf.distribute): the memory of "
+                            "one replica, with the whole model and 1/N of the batch (default: "
+                            "training.distribution.devices of a mirrored spec, else 1)")
     group.add_argument("--measure", action="store_true",
                        help="run real training steps (imports TensorFlow) and report XLA's "
                             "buffer plan of the step next to the estimate")
@@ -90,15 +131,22 @@ def build_memory_report(args: argparse.Namespace, model: ModelIR,
     """Estimate (and with --measure, measure) as the spec and the command line ask.
 
     A failed measurement is reported as ``{"error": message}`` in the report's ``measured``.
+    With several devices the estimate, the GPU answer and the measurement are for one
+    replica (its share of the batch).
+
+    Raises:
+        ValueError: the batch does not divide by the devices (see :func:`batch_split_problem`).
     """
     measured = None
     device = None
+    devices = replica_count(args, training)
+    settings = memory_settings(args, training)
     if args.measure:
         from phazer.probe import ProbeError, measure_memory  # spawns a TensorFlow process
 
+        share = replace(settings, batch_size=settings.batch_size // devices)
         try:
-            measurement = measure_memory(args.spec, args.overrides,
-                                         memory_settings(args, training),
+            measurement = measure_memory(args.spec, args.overrides, share,
                                          steps=args.measure_steps)
         except ProbeError as exc:
             measured = {"error": str(exc)}
@@ -106,14 +154,17 @@ def build_memory_report(args: argparse.Namespace, model: ModelIR,
             measured = measurement.to_json()
             device = args.device or measurement.device.split(":")[0].lower()
     return memory_report(model, memory_settings(args, training, device), args.gpu_memory,
-                         measured)
+                         measured, devices)
 
 
 def memory_table(report: MemoryReport) -> Table:
     """The memory terms, the GPU answer and the measurement, for people."""
     e, s = report.estimate, report.estimate.settings
-    title = (f"memory of one training step (batch {s.batch_size} per side, {s.precision}, "
-             f"{s.optimizer}, {s.device.upper()})")
+    batch = (f"batch {s.batch_size} per side" if report.devices == 1 else
+             f"one of {report.devices} replicas: batch {s.batch_size} of {report.batch_size} "
+             "per side")
+    title = (f"memory of one training step ({batch}, {s.precision}, {s.optimizer}, "
+             f"{s.device.upper()})")
     table = rich_table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -140,7 +191,10 @@ def memory_table(report: MemoryReport) -> Table:
                        + dominant_text(fit.dominant))
         else:
             verdict = (f"{'fits' if fit.fits else 'does NOT fit'}; largest batch size "
-                       f"that fits: {fit.max_batch_size}")
+                       f"that fits: {report.max_batch_size}")
+            if report.devices > 1:
+                verdict += (f" ({fit.max_batch_size} per replica on each of {report.devices} "
+                            "GPUs)")
         table.add_row(f"GPU {format_bytes(fit.budget)}", format_bytes(fit.required),
                       f"with {format_bytes(fit.overhead)} of fixed GPU terms: {verdict}")
     if report.measured is not None and "error" in report.measured:

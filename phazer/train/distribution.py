@@ -20,11 +20,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from phazer.plan.replicas import split_problem
 from phazer.spec.training import DistributionSpec
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
 TF_CONFIG = "TF_CONFIG"
-MAX_BATCH = 1024          # training.batch_size's upper bound in the schema
 _WORKER_TYPES = ("chief", "worker")
 
 
@@ -181,13 +181,6 @@ def resolve(spec: DistributionSpec, strategy: str | None = None, devices: int | 
     return Placement(name, count, cluster)
 
 
-def nearest_multiples(value: int, step: int, top: int = MAX_BATCH) -> list[int]:
-    """The multiples of ``step`` nearest to ``value`` within 1..``top``: below and above."""
-    below = (value // step) * step
-    above = below + step
-    return [size for size in (below, above) if 1 <= size <= top]
-
-
 def check_batch(batch_size: int, replicas: int, field: str, where: str) -> int:
     """The per-replica batch; refuse a batch that does not split evenly over the replicas.
 
@@ -198,14 +191,13 @@ def check_batch(batch_size: int, replicas: int, field: str, where: str) -> int:
         where: what the replicas are, for the message (``mirrored over 2 devices``).
 
     Raises:
-        DistributionError: ``batch_size`` is not a multiple of ``replicas``.
+        DistributionError: ``batch_size`` is not a multiple of ``replicas``, naming the
+            nearest sizes that are.
     """
-    if batch_size % replicas == 0:
+    problem = split_problem(batch_size, replicas)
+    if problem is None:
         return batch_size // replicas
-    sizes = nearest_multiples(batch_size, replicas)
-    shown = " or ".join(str(size) for size in sizes)
-    raise DistributionError(
-        f"{field} is {batch_size}, which does not divide by the {replicas} replicas ({where}); "
-        "the batch size is the global batch per side, split evenly over the replicas",
-        f"use {shown} (a multiple of {replicas})" if sizes else
-        f"use a multiple of {replicas} up to {MAX_BATCH}, or fewer devices")
+    what, fix = problem
+    what = what.replace(" replicas;", f" replicas ({where});", 1)
+    raise DistributionError(f"{field} is {what}", f"{fix} for {field}, or train on another "
+                            "number of devices")
