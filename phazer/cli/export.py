@@ -100,6 +100,8 @@ def print_report(console: Console, report: ExportReport) -> None:
                       highlight=False)
     console.print(f"  {escape(str(report.target / 'export.json'))}: inputs, outputs, "
                   "coverage and the check", highlight=False)
+    for note in report.notes:
+        console.print(f"note: {escape(note)}", highlight=False)
     if report.custom_objects:
         console.print("note: the .keras files use phazer's layers "
                       f"({', '.join(report.custom_objects)}): load them after `import "

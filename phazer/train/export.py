@@ -78,6 +78,7 @@ class ExportReport:
     faces_from: str
     sides: list[SideExport] = field(default_factory=list)
     custom_objects: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (``export.json``; ``--json`` adds the folder)."""
@@ -91,7 +92,7 @@ class ExportReport:
             "max_abs_diff": max((s.worst for s in self.sides), default=0.0),
             "check": {"faces": self.faces, "from": self.faces_from, "against": "phazer swap",
                       "tolerance": TOLERANCE},
-            "keras_custom_objects": self.custom_objects}
+            "keras_custom_objects": self.custom_objects, "notes": self.notes}
 
 
 def side_model(model: keras.Model, model_ir: ModelIR, side: str) -> keras.Model:
@@ -173,7 +174,7 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
     from phazer.spec.models import without_pretrained
 
     model_ir = compile_model_ir(without_pretrained(spec))
-    chosen = list(sides or model_ir.sides)
+    chosen = list(dict.fromkeys(sides or model_ir.sides))
     unknown = [side for side in chosen if side not in model_ir.sides]
     if unknown:
         raise TransferError(f"the model has no side {unknown[0]!r}; its sides are "
@@ -194,6 +195,11 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
                             in zip(exported.output_names, exported.outputs, strict=True)})
         report.sides.append(entry)
         writers[entry.file] = _checked_writer(exported, entry, fmt, faces, expected, report)
+    constant = [name for entry in report.sides for name in entry.outputs
+                if np.ptp(expected[name]) == 0]
+    if constant:
+        report.notes.append(f"phazer's model gives every face the same {', '.join(constant)} "
+                            "(an untrained model?): the check cannot tell much here")
     writers[MANIFEST] = lambda path: path.write_text(  # last: after every check ran
         json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     require_new_folder(target, "the export folder")
@@ -226,7 +232,7 @@ def _checked_writer(exported: keras.Model, entry: SideExport, fmt: str, faces: n
         TransferError: the export cannot be loaded or differs by more than TOLERANCE.
     """
     def write(path: Path) -> None:
-        WRITERS[fmt](exported, path)
+        report.notes.extend(WRITERS[fmt](exported, path))
         got = LOADERS[fmt](path)(faces)
         for name in entry.outputs:
             entry.max_abs_diff[name] = float(np.max(np.abs(got[name] - expected[name])))

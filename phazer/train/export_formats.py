@@ -16,6 +16,7 @@ Input ``face``, outputs named as in Keras.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import zipfile
 from collections.abc import Callable
@@ -49,12 +50,13 @@ def _output_names(model: keras.Model) -> list[str]:
     return [str(name) for name in model.output_names]
 
 
-def write_keras(model: keras.Model, path: Path) -> None:
-    """Save as a ``.keras`` file."""
+def write_keras(model: keras.Model, path: Path) -> list[str]:
+    """Save as a ``.keras`` file (no notes)."""
     model.save(path)
+    return []
 
 
-def write_saved_model(model: keras.Model, path: Path) -> None:
+def write_saved_model(model: keras.Model, path: Path) -> list[str]:
     """Save as a SavedModel folder with a ``serving_default`` signature of named outputs."""
     names = _output_names(model)
 
@@ -67,10 +69,26 @@ def write_saved_model(model: keras.Model, path: Path) -> None:
     archive.track(model)
     archive.add_endpoint("serve", serve, input_signature=[_input_spec(model)])
     archive.write_out(str(path), verbose=False)
+    return []
 
 
-def write_onnx(model: keras.Model, path: Path) -> None:
+class _Collect(logging.Handler):
+    """Keeps the converter's warnings (tf2onnx logs tracebacks of optimisations it skips)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
+def write_onnx(model: keras.Model, path: Path) -> list[str]:
     """Convert with tf2onnx.
+
+    Returns:
+        The converter's warnings, one line each (e.g. an optimisation pass it skipped; the
+        export's check tells whether the result is right).
 
     Raises:
         TransferError: tf2onnx is not installed, or cannot convert the model.
@@ -80,6 +98,9 @@ def write_onnx(model: keras.Model, path: Path) -> None:
     except ImportError:
         raise TransferError("--format onnx needs tf2onnx, which is not installed",
                             ONNX_INSTALL) from None
+    logger, collect = logging.getLogger("tf2onnx"), _Collect()
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False
     try:
         tf2onnx.convert.from_keras(model, input_signature=(_input_spec(model),),
                                    opset=ONNX_OPSET, output_path=str(path))
@@ -89,9 +110,13 @@ def write_onnx(model: keras.Model, path: Path) -> None:
                             f"{type(exc).__name__}: {text}",
                             "export --format saved_model instead (other tools convert it); "
                             "please report the spec that failed") from None
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    return [f"tf2onnx: {message}" for message in dict.fromkeys(collect.messages)]
 
 
-WRITERS: dict[str, Callable[[keras.Model, Path], None]] = {
+WRITERS: dict[str, Callable[[keras.Model, Path], list[str]]] = {
     "keras": write_keras, "saved_model": write_saved_model, "onnx": write_onnx}
 
 
