@@ -202,3 +202,39 @@ def test_an_empty_folder_with_a_killed_transfer_s_leftovers_is_used(old, tmp_pat
     assert transfer(capsys, str(old), TINY_SPEC, "-o", str(target))[0] == 0
     assert sorted(p.name for p in target.iterdir()) == [
         "model.weights.h5", "optimizer.npz", "spec.yaml", "state.json"]
+
+
+def test_map_takes_a_sub_model_s_weights_from_another_name(old, tmp_path, capsys):
+    new = tmp_path / "new"
+    code, out, _ = transfer(capsys, str(old), TINY_SPEC, "-o", str(new), "--set",
+                            "routing.split_fc=true", "--map", "fc_a=fc_both", "--map",
+                            "fc_b=fc_both", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["totals"]["reinitialised_params"] == 0
+    assert report["dropped_submodels"] == []
+    by_name = {s["name"]: s for s in report["submodels"]}
+    assert by_name["fc_a"]["from"] == "fc_both" and by_name["fc_a"]["reason"] == "from fc_both"
+    old_weights, new_weights = saved_weights(old), saved_weights(new)
+    for side in "ab":
+        assert_same(new_weights[f"fc_{side}"], old_weights["fc_both"])
+    state = json.loads((new / "state.json").read_text())
+    assert state["transfer"]["mapped"] == {"fc_a": "fc_both", "fc_b": "fc_both"}
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("fc_x=fc_both", "the new model has no sub-model 'fc_x'; its sub-models are encoder, "
+                     "fc_both, decoder_a, decoder_b"),
+    ("fc_both=fc_a", "the old model has no sub-model 'fc_a'")])
+def test_map_with_an_unknown_sub_model_writes_nothing(given, expected, old, tmp_path, capsys):
+    code, _, err = transfer(capsys, str(old), TINY_SPEC, "-o", str(tmp_path / "new"),
+                            "--map", given)
+    assert code == 1 and expected in " ".join(err.split())
+    assert not (tmp_path / "new").exists()
+
+
+def test_map_needs_new_equals_old(old, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["transfer", str(old), TINY_SPEC, "-o", str(tmp_path / "new"), "--map", "fc_a"])
+    assert stopped.value.code == 2
+    assert "expected NEW=OLD" in capsys.readouterr().err

@@ -38,12 +38,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="NEW_MODEL_DIR",
                         help="the new model dir (must not exist, or be empty)")
     add_set_option(parser)
+    parser.add_argument("--map", dest="mapping", action="append", type=submodel_pair,
+                        default=[], metavar="NEW=OLD",
+                        help="take a new sub-model's weights from an old sub-model of another "
+                             "name, e.g. --map fc_a=fc_both --map fc_b=fc_both after "
+                             "splitting the FC (repeatable)")
     parser.add_argument("--seed", type=int, metavar="N",
                         help="seed the initial values of the weights that are not copied")
     parser.add_argument("--verbose", action="store_true",
                         help="list every layer, not only each sub-model's counts")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)
+
+
+def submodel_pair(text: str) -> tuple[str, str]:
+    """``NEW=OLD`` of ``--map`` as (new, old)."""
+    new, equals, old = (part.strip() for part in text.partition("="))
+    if not equals or not new or not old:
+        raise argparse.ArgumentTypeError(f"expected NEW=OLD (e.g. fc_a=fc_both), got {text!r}")
+    return new, old
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         quiet_tensorflow()
         from phazer.train.transfer import transfer
 
-        report = transfer(source, spec, summary.model, args.spec, target, args.seed)
+        report = transfer(source, spec, summary.model, args.spec, target, args.seed,
+                          dict(args.mapping))
     except TrainInputError as exc:
         report_input_error(errors, "transfer", exc)
         return EXIT_INVALID
@@ -72,19 +86,29 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print_report(console, report, args.verbose)
+        sets = "".join(f" --set {item}" for item in args.overrides)
+        print_report(console, report, args.verbose,
+                     f"phazer train {args.spec}{sets} --model-dir {args.output} ...")
     return EXIT_OK
 
 
-def print_report(console: Console, report: TransferReport, verbose: bool) -> None:
-    """The table: per sub-model counts (with ``verbose``, a row per layer) and the totals."""
+def print_report(console: Console, report: TransferReport, verbose: bool, command: str
+                 ) -> None:
+    """The table: per sub-model counts (with ``verbose``, a row per layer) and the totals.
+
+    Args:
+        console: where to print.
+        report: what the transfer did.
+        verbose: a row per layer too.
+        command: the ``phazer train`` command that continues (shown last).
+    """
     from phazer.train.transfer import COPIED
 
     console.print(f"transfer from {escape(str(report.source))} (iteration "
                   f"{report.source_iterations}) to {escape(str(report.target))}, spec "
                   f"{escape(report.spec)}", highlight=False)
     table = rich_table("sub-model" + (" / layer" if verbose else ""), "status", "layers copied",
-                       "re-initialised", "params copied", "why")
+                       "re-initialised", "params copied", "why (shapes: old vs new)")
     for sub in report.submodels:
         table.add_row(escape(sub.name), sub.status,
                       f"{sub.count(COPIED)}/{len(sub.layers)}",
@@ -111,6 +135,5 @@ def print_report(console: Console, report: TransferReport, verbose: bool) -> Non
                   f"({totals['copied_params']:,} of {totals['params']:,} parameters); "
                   f"{totals['layers'] - totals['copied_layers']} re-initialised or partly "
                   "copied", highlight=False)
-    console.print(f"next: phazer train {escape(report.spec)} --model-dir "
-                  f"{escape(str(report.target))} ... continues from these weights with a "
-                  "fresh optimizer", highlight=False)
+    console.print(f"next: {escape(command)} continues from these weights with a fresh "
+                  "optimizer", highlight=False)

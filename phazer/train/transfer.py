@@ -19,6 +19,7 @@ resumes: it loads these weights instead of initialising the model again.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,14 @@ class SubModelTransfer:
     """One sub-model of the new model and its layers."""
 
     name: str
-    in_old_model: bool
+    source: str | None
     layers: list[LayerTransfer] = field(default_factory=list)
     dropped_layers: list[str] = field(default_factory=list)
+
+    @property
+    def in_old_model(self) -> bool:
+        """Whether the old model has a sub-model to take its weights from."""
+        return self.source is not None
 
     def count(self, status: str) -> int:
         """How many of its layers have ``status``."""
@@ -91,11 +97,13 @@ class SubModelTransfer:
         """Why not everything was copied, in a few words ("" when it was)."""
         if not self.in_old_model:
             return "not in the old model"
+        mapped = f"from {self.source}" if self.source != self.name else ""
         reasons = [layer for layer in self.layers if layer.status != COPIED]
         if not reasons:
-            return ""
+            return mapped
         more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-        return f"{reasons[0].name}: {reasons[0].reason}{more}"
+        return "; ".join(filter(None, (mapped, f"{reasons[0].name}: {reasons[0].reason}"
+                                       f"{more}")))
 
 
 @dataclass
@@ -126,7 +134,7 @@ class TransferReport:
         return {"source": str(self.source), "target": str(self.target), "spec": self.spec,
                 "source_iterations": self.source_iterations, "totals": self.totals(),
                 "submodels": [{"name": sub.name, "status": sub.status, "reason": sub.reason,
-                               "in_old_model": sub.in_old_model,
+                               "from": sub.source,
                                "copied_layers": sub.count(COPIED),
                                "partly_copied_layers": sub.count(PARTLY),
                                "reinitialised_layers": sub.count(FRESH),
@@ -140,6 +148,8 @@ class TransferReport:
         """What ``state.json`` keeps of the transfer."""
         return {"source": str(self.source), "source_iterations": self.source_iterations,
                 **self.totals(), "dropped_submodels": self.dropped_submodels,
+                "mapped": {sub.name: sub.source for sub in self.submodels
+                           if sub.source not in (None, sub.name)},
                 "submodels": {sub.name: sub.status for sub in self.submodels}}
 
 
@@ -186,7 +196,7 @@ def copy_layer(name: str, new: Any, old: Any | None, owner: str) -> LayerTransfe
         if source is None:
             reasons.append(f"{key} not in the old layer")
         elif tuple(source.shape) != tuple(weight.shape):
-            reasons.append(f"{key} shape {_shape(source)} vs {_shape(weight)} (old vs new)")
+            reasons.append(f"{key} shape {_shape(source)} vs {_shape(weight)}")
         else:
             weight.assign(source.value)
             copied += _size(weight)
@@ -200,30 +210,59 @@ def _submodels(model: keras.Model) -> dict[str, Any]:
             if isinstance(layer, keras.Model) or layer.weights}
 
 
-def copy_weights(new_model: keras.Model, old_model: keras.Model
+def check_mapping(mapping: Mapping[str, str], new: Sequence[str], old: Sequence[str]) -> None:
+    """Refuse a ``--map NEW=OLD`` whose names are not sub-models of the new / old model.
+
+    Raises:
+        TransferError: naming the sub-models each model has.
+    """
+    for mine, theirs in mapping.items():
+        for name, names, which in ((mine, new, "new"), (theirs, old, "old")):
+            if name not in names:
+                raise TransferError(f"--map {mine}={theirs}: the {which} model has no "
+                                    f"sub-model {name!r}; its sub-models are "
+                                    f"{', '.join(names)}",
+                                    "pass --map NEW=OLD with a sub-model of the new model, "
+                                    "then one of the old model")
+
+
+def copy_weights(new_model: keras.Model, old_model: keras.Model,
+                 mapping: Mapping[str, str] | None = None
                  ) -> tuple[list[SubModelTransfer], list[str]]:
     """Copy every weight of ``old_model`` that fits into ``new_model``.
 
+    Args:
+        new_model: the model that takes the weights.
+        old_model: the trained model.
+        mapping: new sub-model -> the old sub-model it takes its weights from, where the
+            names differ (``fc_a`` -> ``fc_both``); every other sub-model is matched by name.
+
     Returns:
         One record per sub-model of the new model (in its order), and the names of the old
-        model's sub-models the new one does not have.
+        model's sub-models that gave no weights.
+
+    Raises:
+        TransferError: ``mapping`` names a sub-model a model does not have.
     """
-    old_subs, records = _submodels(old_model), []
-    for name, sub in _submodels(new_model).items():
-        old_sub = old_subs.get(name)
+    old_subs, new_subs, records = _submodels(old_model), _submodels(new_model), []
+    mapping = dict(mapping or {})
+    check_mapping(mapping, list(new_subs), list(old_subs))
+    for name, sub in new_subs.items():
+        source = mapping.get(name, name)
+        old_sub = old_subs.get(source)
         mine = weighted_layers(sub) if isinstance(sub, keras.Model) else {name: sub}
         theirs = {} if old_sub is None else (
             weighted_layers(old_sub) if isinstance(old_sub, keras.Model) else {name: old_sub})
-        record = SubModelTransfer(name, old_sub is not None)
+        record = SubModelTransfer(name, source if old_sub is not None else None)
         for layer_name, layer in mine.items():
-            entry = copy_layer(layer_name, layer, theirs.get(layer_name), name)
+            entry = copy_layer(layer_name, layer, theirs.get(layer_name), source)
             if old_sub is None:
                 entry.reason = "sub-model not in the old model"
             record.layers.append(entry)
         record.dropped_layers = [n for n in theirs if n not in mine]
         records.append(record)
-    dropped = [name for name in old_subs if name not in _submodels(new_model)]
-    return records, dropped
+    used = {record.source for record in records}
+    return records, [name for name in old_subs if name not in used]
 
 
 def _new_model(model_ir: ModelIR) -> keras.Model:
@@ -240,7 +279,8 @@ def _new_model(model_ir: ModelIR) -> keras.Model:
 
 
 def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR,
-             spec_name: str, target: Path, seed: int | None = None) -> TransferReport:
+             spec_name: str, target: Path, seed: int | None = None,
+             mapping: Mapping[str, str] | None = None) -> TransferReport:
     """Build the new model, copy what fits from the old one and write the new model dir.
 
     Args:
@@ -250,10 +290,12 @@ def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR
         spec_name: how the user named the spec (for the report).
         target: the new model dir (must not exist, or be empty).
         seed: seeds the initial values of what is not copied (None: random).
+        mapping: new sub-model -> old sub-model to take its weights from (``--map``).
 
     Raises:
         TransferError: the old weights do not fit their spec, the new model cannot be built,
-            the target is no longer empty, or a file cannot be written (nothing is left then).
+            the target is no longer empty, a ``mapping`` name does not exist, or a file
+            cannot be written (nothing is left then).
     """
     try:
         old_model, _ = load_trained(source.folder.path)
@@ -262,7 +304,7 @@ def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR
     if seed is not None:
         keras.utils.set_random_seed(seed)
     new_model = _new_model(model_ir)
-    records, dropped = copy_weights(new_model, old_model)
+    records, dropped = copy_weights(new_model, old_model, mapping)
     report = TransferReport(source.folder.path, target, spec_name, source.iterations,
                             records, dropped)
     state = TrainState(transfer={**report.record(), "seed": seed})
