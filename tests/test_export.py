@@ -233,3 +233,11 @@ def test_the_converter_s_logged_tracebacks_become_one_note(model_dir, tmp_path, 
     assert code == 0
     assert "note: tf2onnx: Failed to apply optimize_transpose" in out
     assert "ValueError" not in err + out
+
+
+def test_the_command_offers_every_format_the_exporter_writes():
+    from phazer.cli import export as command
+    from phazer.train import export_formats
+
+    assert command.FORMATS == export_formats.FORMATS == tuple(export_formats.WRITERS) \
+        == tuple(export_formats.LOADERS)

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
     from phazer.train.export import ExportReport
 
+# phazer.train.transfer_checks.EXPORT_FORMATS, without importing it for --help (a test checks)
+FORMATS = ("keras", "saved_model", "onnx")
 HELP = "export a trained model's swap as a standalone model (keras, saved_model, onnx)"
-FORMAT_CHOICES = ("keras", "saved_model", "onnx")   # phazer.train.export_formats.FORMATS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="the model dir of a `phazer train` run")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
                         help="folder for the exported models (must not exist, or be empty)")
-    parser.add_argument("--format", default="keras", choices=FORMAT_CHOICES,
+    parser.add_argument("--format", default="keras", choices=FORMATS,
                         help="keras (.keras), saved_model (TensorFlow SavedModel folder) or "
                              "onnx (.onnx) (default: keras)")
     parser.add_argument("--side", action="append", metavar="SIDE",

@@ -26,9 +26,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from phazer.train.transfer_checks import ONNX_INSTALL, TransferError
+from phazer.train.transfer_checks import EXPORT_FORMATS, ONNX_INSTALL, TransferError
 
-FORMATS = ("keras", "saved_model", "onnx")
+FORMATS = EXPORT_FORMATS
 SUFFIXES = {"keras": ".keras", "saved_model": "", "onnx": ".onnx"}
 INPUT_NAME = "face"
 ONNX_OPSET = 17
