@@ -102,7 +102,7 @@ def print_report(console: Console, report: TransferReport, verbose: bool, comman
         verbose: a row per layer too.
         command: the ``phazer train`` command that continues (shown last).
     """
-    from phazer.train.transfer import COPIED
+    from phazer.train.transfer import COPIED, FRESH, PARTLY
 
     console.print(f"transfer from {escape(str(report.source))} (iteration "
                   f"{report.source_iterations}) to {escape(str(report.target))}, spec "
@@ -110,9 +110,9 @@ def print_report(console: Console, report: TransferReport, verbose: bool, comman
     table = rich_table("sub-model" + (" / layer" if verbose else ""), "status", "layers copied",
                        "re-initialised", "params copied", "why (shapes: old vs new)")
     for sub in report.submodels:
+        partly = f" ({sub.count(PARTLY)} partly)" if sub.count(PARTLY) else ""
         table.add_row(escape(sub.name), sub.status,
-                      f"{sub.count(COPIED)}/{len(sub.layers)}",
-                      str(len(sub.layers) - sub.count(COPIED)),
+                      f"{sub.count(COPIED)}/{len(sub.layers)}{partly}", str(sub.count(FRESH)),
                       f"{sub.copied_params:,}/{sub.params:,}", escape(sub.reason))
         for layer in sub.layers if verbose else ():
             table.add_row(f"  {escape(layer.name)}", layer.status, "", "",
@@ -133,7 +133,8 @@ def print_report(console: Console, report: TransferReport, verbose: bool, comman
     totals = report.totals()
     console.print(f"copied {totals['copied_layers']} of {totals['layers']} layers "
                   f"({totals['copied_params']:,} of {totals['params']:,} parameters); "
-                  f"{totals['layers'] - totals['copied_layers']} re-initialised or partly "
-                  "copied", highlight=False)
+                  f"{totals['reinitialised_layers']} re-initialised"
+                  + (f", {totals['partly_copied_layers']} partly copied"
+                     if totals["partly_copied_layers"] else ""), highlight=False)
     console.print(f"next: {escape(command)} continues from these weights with a fresh "
                   "optimizer", highlight=False)
