@@ -72,16 +72,17 @@ def require_new_folder(path: str | Path, what: str) -> Path:
     if target.exists() and not target.is_dir():
         raise TransferError(f"{what} {target} is a file", "pass a new folder (it is created)")
     if target.is_dir():
-        recover(target)       # a killed run's .saving / .commit: finished or discarded
-        visible = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+        try:
+            recover(target)       # a killed run's .saving / .commit: finished or discarded
+            visible = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+        except OSError as exc:
+            raise TransferError(f"{what} {target} cannot be read ({exc.strerror or exc})",
+                                "check its permissions, or pass another folder") from None
         if visible:
             shown = ", ".join(visible[:3]) + (", ..." if len(visible) > 3 else "")
             raise TransferError(f"{what} {target} is not empty (it holds {shown}); phazer "
                                 "never writes over existing files",
                                 "pass a new or empty folder, or remove this one first")
-    elif not target.parent.exists():
-        raise TransferError(f"the folder {target.parent} of {what} {target} does not exist",
-                            "create it first, or pass another path")
     return target
 
 
