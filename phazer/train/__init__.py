@@ -15,5 +15,8 @@ Modules, each small and importable on its own:
 - :mod:`phazer.train.previews`: the preview image; :mod:`phazer.train.progress`: the bar and
   TensorBoard logs;
 - :mod:`phazer.train.session`: ``phazer train`` as a library call (data, resume rules);
-- :mod:`phazer.train.swap`: ``phazer swap``; :mod:`phazer.train.demo`: ``phazer demo``.
+- :mod:`phazer.train.swap`: ``phazer swap``; :mod:`phazer.train.demo`: ``phazer demo``;
+- :mod:`phazer.train.transfer`: ``phazer transfer`` (weights into a changed spec's model dir);
+  :mod:`phazer.train.export` and :mod:`phazer.train.export_formats`: ``phazer export``;
+  :mod:`phazer.train.transfer_checks`: their checks before TensorFlow.
 """
