@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from phazer.catalog.losses import LossName, MaskLossName
 from phazer.spec.base import StrictModel
+from phazer.spec.schedule import ScheduleSpec
 
 LearningRate = Annotated[float, Field(gt=0.0, le=1.0, description="Step size of each "
                                       "update; may change on resume (faceswap: learning_rate; "
@@ -34,6 +35,9 @@ class LossSpec(StrictModel):
 
 class _OptimizerBase(StrictModel):
     learning_rate: LearningRate = 5e-5
+    schedule: ScheduleSpec = Field(ScheduleSpec(), description="How the learning rate moves "
+                                   "over the run: constant (faceswap's way), or a warm-up and "
+                                   "a cosine or linear decay; may change on resume.")
     weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="Decoupled weight decay "
                                 "per step, 0 for none (faceswap: weight_decay).")
     clipping: Clipping = Field("none", description="Gradient clipping: none; norm (each "

@@ -228,8 +228,10 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     prepared = prepare(options, console)
     stop = StopRequest(deadline=time.monotonic() + settings.minutes * 60)
     with stop.on_sigint():
+        # a decaying learning rate ends its decay at the time limit if that comes first
         result: SessionResult = prepared.trainer.run(iter(prepared.dataset), options.iterations,
-                                                     stop, record=prepared.record)
+                                                     stop, record=prepared.record,
+                                                     schedule_by_time=True)
     if result.stop == "nan":
         raise TrainInputError(f"the demo's training diverged: {result.error}",
                               "lower the preset's learning rate")

@@ -42,6 +42,7 @@ from phazer.train.modeldir import (
 from phazer.train.optimizers import AutoClip
 from phazer.train.previews import PreviewFaces, write_preview
 from phazer.train.progress import Reporter, side_losses
+from phazer.train.schedule import LearningRateSchedule
 from phazer.train.step import TrainStep, XlaChooser, device_signature
 from phazer.train.stopping import NonFiniteLossError, StopRequest
 
@@ -122,6 +123,10 @@ class Trainer:
         self.settings = settings or SaveSettings()
         self.chief = chief
         self.step = TrainStep(model, optimizer, loss, autoclip, strategy)
+        self.schedule = LearningRateSchedule(spec.training.optimizer.learning_rate,
+                                             spec.training.optimizer.schedule)
+        self._rate: float | None = None     # the learning rate the optimizer holds
+        self._time_limit: tuple[float, float] | None = None   # (start, deadline), monotonic
         self.chooser = XlaChooser(self.step, spec.training.xla, state.xla, device_signature())
         self.saved_iteration = state.iterations
         self._interval: list[dict[str, float]] = []
@@ -138,6 +143,7 @@ class Trainer:
         Raises:
             NonFiniteLossError: a term is NaN or infinite (nothing is saved).
         """
+        self._set_learning_rate()
         function, trial = self.chooser.next_function()
         use_xla = self.chooser.use_xla
         started = time.perf_counter()
@@ -165,6 +171,22 @@ class Trainer:
         self.last_step_steady = use_xla in self._compiled and not trial
         self._compiled.add(use_xla)
         return values
+
+    def _set_learning_rate(self) -> None:
+        """Give the optimizer the schedule's rate for the step about to run (when it moved)."""
+        time_used = None
+        if self._time_limit is not None:
+            start, deadline = self._time_limit
+            time_used = (time.monotonic() - start) / max(deadline - start, 1e-9)
+        rate = self.schedule.rate(self.state.iterations, time_used)
+        if rate != self._rate:
+            self.optimizer.learning_rate = rate
+            self._rate = rate
+
+    @property
+    def learning_rate(self) -> float | None:
+        """The learning rate of the last step (None before the first)."""
+        return self._rate
 
     # -- saving ------------------------------------------------------------------------------
     def _interval_averages(self) -> dict[str, float]:
@@ -245,8 +267,8 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------
     def run(self, batches: Iterator[tuple[Any, Any]], iterations: int | None,
-            stop: StopRequest | None = None, record: dict[str, Any] | None = None
-            ) -> SessionResult:
+            stop: StopRequest | None = None, record: dict[str, Any] | None = None,
+            schedule_by_time: bool = False) -> SessionResult:
         """Train until ``iterations`` more iterations are done (None: until stopped).
 
         Args:
@@ -254,8 +276,12 @@ class Trainer:
             iterations: iterations to run in this session.
             stop: checked after every iteration; when set, save and return.
             record: extra facts for this session's entry in ``state.json``.
+            schedule_by_time: a decaying learning rate also ends its decay when ``stop``'s
+                deadline comes, if that is before the schedule's last iteration.
         """
         stop = stop or StopRequest()
+        if schedule_by_time and stop.deadline is not None:
+            self._time_limit = (time.monotonic(), stop.deadline)
         start = self.state.iterations
         last = None if iterations is None else start + iterations
         self._session = {"started": _now(), "ended": None, "start_iteration": start,
