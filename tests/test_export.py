@@ -111,7 +111,27 @@ def test_each_side_s_export_reproduces_phazer_swap(fmt, model_dir, faces, tmp_pa
         layers = [layer.name for layer in
                   keras.saving.load_model(out / "swap_to_b.keras").layers]
         assert "decoder_b" in layers and "decoder_a" not in layers
-        assert report["keras_custom_objects"] == ["PixelShuffle"]
+        assert report["keras_custom_objects"] == []
+        np.save(tmp_path / "faces.npy", batch)
+        np.save(tmp_path / "expected.npy", expected["face_out_b"])
+        assert_plain_keras_reproduces(out / "swap_to_b.keras", tmp_path)
+
+
+def assert_plain_keras_reproduces(path: Path, folder: Path) -> None:
+    """Load a .keras export in a fresh interpreter that never imports phazer, and run it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, keras; "
+            f"m = keras.saving.load_model({str(path)!r}, safe_mode=True); "
+            f"got = np.asarray(m(np.load({str(folder / 'faces.npy')!r}))); "
+            f"want = np.load({str(folder / 'expected.npy')!r}); "
+            "assert not any(n.startswith('phazer') for n in sys.modules), 'phazer imported'; "
+            "print(float(np.abs(got - want).max()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.split()[-1]) < 1e-5
 
 
 def test_one_side_and_a_learnt_mask(tmp_path, capsys):
@@ -241,3 +261,21 @@ def test_the_command_offers_every_format_the_exporter_writes():
 
     assert command.FORMATS == export_formats.FORMATS == tuple(export_formats.WRITERS) \
         == tuple(export_formats.LOADERS)
+
+
+@pytest.mark.parametrize(("sets", "custom"), [
+    (["convolutions.icnr_init=true", "convolutions.conv_aware_init=true"], []),
+    (["decoder.norm=instance"], ["InstanceNormalization"])])
+def test_keras_files_need_phazer_only_for_its_own_layers(sets, custom, tmp_path, capsys):
+    model_dir = make_model_dir(tmp_path / "m", TINY_SPEC, sets)
+    code, text, _ = export(capsys, "--model-dir", str(model_dir), "-o", str(tmp_path / "o"),
+                           "--side", "a")
+    assert code == 0
+    assert "max abs difference to phazer swap 0.00e+00" in text
+    from phazer.train.export_formats import custom_objects
+
+    assert custom_objects(tmp_path / "o" / "swap_to_a.keras") == custom
+    if custom:
+        assert f"use phazer's layers ({custom[0]}): load them after `import phazer.emit`" in text
+    else:
+        assert "plain Keras loads them" in text

@@ -103,6 +103,9 @@ def print_report(console: Console, report: ExportReport) -> None:
                   "coverage and the check", highlight=False)
     for note in report.notes:
         console.print(f"note: {escape(note)}", highlight=False)
+    if report.custom_objects == []:
+        console.print("  the .keras files use Keras' own layers only: plain Keras loads them "
+                      "(safe_mode=True), without phazer", highlight=False)
     if report.custom_objects:
         console.print("note: the .keras files use phazer's layers "
                       f"({', '.join(report.custom_objects)}): load them after `import "

@@ -1,9 +1,11 @@
 """Write a one-side swap model in each export format, and load it back to run it.
 
-``keras``: a ``.keras`` file (Keras 3's own format). phazer's custom layers (``PixelShuffle``,
-``AdaIN``, ``InstanceNormalization``...) and initializers are registered under the package
-``phazer``, so a model that uses them loads with ``safe_mode=True`` once ``phazer.emit`` is
-imported; :func:`custom_objects` lists which ones a file needs (none: plain Keras loads it).
+``keras``: a ``.keras`` file (Keras 3's own format), written with Keras' own layers in place of
+``PixelShuffle`` and phazer's initializers (:mod:`phazer.train.plain_keras`), so most models
+load with plain Keras (``safe_mode=True``). phazer's other layers (``AdaIN``,
+``InstanceNormalization``...) are registered under the package ``phazer``: a model that uses
+them loads once ``phazer.emit`` is imported. :func:`custom_objects` lists which ones a file
+needs (none: plain Keras loads it).
 
 ``saved_model``: a TensorFlow SavedModel folder whose ``serving_default`` signature takes
 ``face`` and returns the outputs by name (``face_out_b``...): TensorFlow Serving, TF.js and
@@ -26,6 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from phazer.train.plain_keras import plain_keras
 from phazer.train.transfer_checks import EXPORT_FORMATS, ONNX_INSTALL, TransferError
 
 FORMATS = EXPORT_FORMATS
@@ -51,8 +54,11 @@ def _output_names(model: keras.Model) -> list[str]:
 
 
 def write_keras(model: keras.Model, path: Path) -> list[str]:
-    """Save as a ``.keras`` file (no notes)."""
-    model.save(path)
+    """Save as a ``.keras`` file, with Keras' own layers wherever phazer's are not needed.
+
+    See :mod:`phazer.train.plain_keras` (no notes).
+    """
+    plain_keras(model).save(path)
     return []
 
 
