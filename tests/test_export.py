@@ -279,3 +279,18 @@ def test_keras_files_need_phazer_only_for_its_own_layers(sets, custom, tmp_path,
         assert f"use phazer's layers ({custom[0]}): load them after `import phazer.emit`" in text
     else:
         assert "plain Keras loads them" in text
+
+
+def test_a_model_that_cannot_be_rewritten_is_saved_as_it_is(model_dir, tmp_path, capsys,
+                                                            monkeypatch):
+    from phazer.train import export_formats
+
+    def refuse(model):
+        raise ValueError("no fixed size")
+
+    monkeypatch.setattr(export_formats, "plain_keras", refuse)
+    code, text, _ = export(capsys, "--model-dir", str(model_dir), "-o", str(tmp_path / "o"),
+                           "--side", "b")
+    assert code == 0
+    assert "note: kept phazer's layers in swap_to_b (ValueError: no fixed size)" in text
+    assert export_formats.custom_objects(tmp_path / "o" / "swap_to_b.keras") == ["PixelShuffle"]

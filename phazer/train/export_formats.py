@@ -56,9 +56,16 @@ def _output_names(model: keras.Model) -> list[str]:
 def write_keras(model: keras.Model, path: Path) -> list[str]:
     """Save as a ``.keras`` file, with Keras' own layers wherever phazer's are not needed.
 
-    See :mod:`phazer.train.plain_keras` (no notes).
+    See :mod:`phazer.train.plain_keras`. When a model cannot be rewritten, it is saved as it
+    is (with phazer's layers), and a note says why.
     """
-    plain_keras(model).save(path)
+    try:
+        plain = plain_keras(model)
+    except Exception as exc:  # Keras' cloning raises many types; the model itself still saves
+        model.save(path)
+        return [f"kept phazer's layers in {model.name} ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:200]})"]
+    plain.save(path)
     return []
 
 
