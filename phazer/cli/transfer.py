@@ -16,7 +16,7 @@ from phazer.cli.tensorflow_import import quiet_tensorflow
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from phazer.train.transfer import TransferReport
+    from phazer.train.transfer_report import TransferReport
 
 HELP = "start a model dir for a changed spec from a trained model's matching weights"
 
@@ -102,7 +102,7 @@ def print_report(console: Console, report: TransferReport, verbose: bool, comman
         verbose: a row per layer too.
         command: the ``phazer train`` command that continues (shown last).
     """
-    from phazer.train.transfer import COPIED, FRESH, PARTLY
+    from phazer.train.transfer_report import COPIED, FRESH, PARTLY
 
     console.print(f"transfer from {escape(str(report.source))} (iteration "
                   f"{report.source_iterations}) to {escape(str(report.target))}, spec "

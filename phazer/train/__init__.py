@@ -16,7 +16,7 @@ Modules, each small and importable on its own:
   TensorBoard logs;
 - :mod:`phazer.train.session`: ``phazer train`` as a library call (data, resume rules);
 - :mod:`phazer.train.swap`: ``phazer swap``; :mod:`phazer.train.demo`: ``phazer demo``;
-- :mod:`phazer.train.transfer`: ``phazer transfer`` (weights into a changed spec's model dir);
+- :mod:`phazer.train.transfer` and :mod:`phazer.train.transfer_report`: ``phazer transfer``;
   :mod:`phazer.train.export` and :mod:`phazer.train.export_formats`: ``phazer export``;
   :mod:`phazer.train.transfer_checks`: their checks before TensorFlow.
 """
