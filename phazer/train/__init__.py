@@ -17,6 +17,7 @@ Modules, each small and importable on its own:
 - :mod:`phazer.train.session`: ``phazer train`` as a library call (data, resume rules);
 - :mod:`phazer.train.swap`: ``phazer swap``; :mod:`phazer.train.demo`: ``phazer demo``;
 - :mod:`phazer.train.transfer` and :mod:`phazer.train.transfer_report`: ``phazer transfer``;
-  :mod:`phazer.train.export` and :mod:`phazer.train.export_formats`: ``phazer export``;
+  :mod:`phazer.train.export`, :mod:`phazer.train.export_formats` and
+  :mod:`phazer.train.plain_keras`: ``phazer export``;
   :mod:`phazer.train.transfer_checks`: their checks before TensorFlow.
 """
