@@ -161,3 +161,73 @@ def workers_agree(strategy: tf.distribute.Strategy, values: Sequence[int]) -> bo
 
     result = strategy.run(tf.function(disagreeing))
     return all(float(x) == 0.0 for x in strategy.experimental_local_results(result))
+
+
+class Accumulation:
+    """Gradient accumulation under a strategy, in the optimizer's own accumulators.
+
+    Keras accumulates inside ``optimizer.apply`` with a ``cond`` whose branches synchronise
+    the replicas, which ``tf.distribute`` cannot run (a ``merge_call`` inside a ``cond``).
+    Here the train step decides in Python whether an iteration accumulates or updates
+    (:meth:`is_update`, as Keras would: every ``gradient_accumulation``-th call updates), and
+    each path is a function of its own. The arithmetic and the variables are Keras': the
+    update applies ``(gradient + accumulated) / steps``, clipped by the optimizer (whose
+    accumulating ``cond`` is replaced by its update branch); every call counts one optimizer
+    iteration; the saved optimizer state is the same as on one device.
+
+    Args:
+        optimizer: the optimizer (a loss-scale optimizer's inner one holds the accumulators).
+    """
+
+    def __init__(self, optimizer: keras.optimizers.Optimizer) -> None:
+        self.optimizer = optimizer
+        self.inner = getattr(optimizer, "inner_optimizer", optimizer)
+        self.steps = int(self.inner.gradient_accumulation_steps or 1)
+        if self.steps > 1:
+            inner = self.inner
+
+            def update(grads: list, variables: list) -> None:
+                """Keras' update branch of ``_backend_apply_gradients``, without its cond."""
+                grads = inner._clip_gradients(grads)
+                inner._apply_weight_decay(variables)
+                inner._backend_update_step(grads, variables, inner.learning_rate)
+
+            # only :meth:`apply` calls the optimizer now; iterations count as in Keras
+            inner._backend_apply_gradients = update
+
+    def is_update(self) -> bool:
+        """Whether the next iteration applies the accumulated gradients (read in Python)."""
+        return (int(self.inner._iterations.numpy()) + 1) % self.steps == 0
+
+    def _accumulators(self, variables: Sequence[Any]) -> list[Any]:
+        return [self.inner._accumulated_gradients[self.inner._get_variable_index(v)]
+                for v in variables]
+
+    def accumulate(self, grads: Sequence[tf.Tensor | None], variables: Sequence[Any]) -> None:
+        """Add the (all-reduced) gradients to the accumulators; count the iteration."""
+        pairs = [(acc.value, g) for acc, g in zip(self._accumulators(variables), grads,
+                                                 strict=True) if g is not None]
+        counter = self.inner._iterations.value
+
+        def merge(strategy: tf.distribute.Strategy, pairs: list) -> None:
+            for accumulator, grad in pairs:
+                strategy.extended.update(accumulator, lambda v, g: v.assign_add(g),
+                                         args=(grad,), group=False)
+            strategy.extended.update(counter, lambda v: v.assign_add(1), group=False)
+
+        tf.distribute.get_replica_context().merge_call(merge, args=(pairs,))
+
+    def apply(self, grads: Sequence[tf.Tensor | None], variables: Sequence[Any]) -> None:
+        """Apply ``(gradient + accumulated) / steps`` and empty the accumulators."""
+        accumulators = self._accumulators(variables)
+        total = [None if g is None else (g + acc.value) / self.steps
+                 for g, acc in zip(grads, accumulators, strict=True)]
+        self.optimizer.apply(total, variables)
+        values = [acc.value for acc in accumulators]
+
+        def merge(strategy: tf.distribute.Strategy, values: list) -> None:
+            for accumulator in values:
+                strategy.extended.update(accumulator, lambda v: v.assign(tf.zeros_like(v)),
+                                         group=False)
+
+        tf.distribute.get_replica_context().merge_call(merge, args=(values,))

@@ -22,7 +22,11 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from phazer.train.distribute import all_reduce_gradients, apply_reduced_gradients
+from phazer.train.distribute import (
+    Accumulation,
+    all_reduce_gradients,
+    apply_reduced_gradients,
+)
 from phazer.train.losses import ModelLoss
 from phazer.train.optimizers import AutoClip
 
@@ -50,13 +54,16 @@ class TrainStep:
         self.loss = loss
         self.autoclip = autoclip
         self.strategy = strategy
+        self.accumulation: Accumulation | None = None
         if strategy is not None:
             apply_reduced_gradients(optimizer)
+            accumulation = Accumulation(optimizer)
+            self.accumulation = accumulation if accumulation.steps > 1 else None
         self.variables = list(model.trainable_variables)
-        self._functions: dict[bool, StepFunction] = {}
+        self._functions: dict[tuple[bool, bool | None], StepFunction] = {}
 
-    def _replica_step(self, inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
-                      ) -> dict[str, tf.Tensor]:
+    def _replica_step(self, inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor],
+                      update: bool | None = None) -> dict[str, tf.Tensor]:
         replicas = self.strategy.num_replicas_in_sync if self.strategy else 1
         with tf.GradientTape() as tape:
             outputs = self.model(dict(inputs), training=True)
@@ -74,12 +81,33 @@ class TrainStep:
             grads = all_reduce_gradients(grads)
         if self.autoclip is not None:
             grads = self.autoclip(grads)
-        self.optimizer.apply(grads, self.variables)
+        if update is None:
+            self.optimizer.apply(grads, self.variables)
+        elif update:
+            self.accumulation.apply(grads, self.variables)
+        else:
+            self.accumulation.accumulate(grads, self.variables)
         return terms
 
     def function(self, jit_compile: bool = False) -> StepFunction:
-        """The step as a ``tf.function`` (built once per XLA setting)."""
-        if jit_compile not in self._functions:
+        """The step as a ``tf.function`` (built once per XLA setting).
+
+        With gradient accumulation under a strategy, each call picks the accumulating or the
+        updating function (:class:`phazer.train.distribute.Accumulation`).
+        """
+        accumulation = self.accumulation
+        if accumulation is None:
+            return self._compiled(jit_compile, None)
+
+        def step(inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
+                 ) -> dict[str, tf.Tensor]:
+            return self._compiled(jit_compile, accumulation.is_update())(inputs, targets)
+
+        return step
+
+    def _compiled(self, jit_compile: bool, update: bool | None) -> StepFunction:
+        key = (jit_compile, update)
+        if key not in self._functions:
             if self.strategy is None:
                 body = self._replica_step
             else:
@@ -87,13 +115,14 @@ class TrainStep:
 
                 def body(inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
                          ) -> dict[str, tf.Tensor]:
-                    per_replica = strategy.run(self._replica_step, args=(inputs, targets))
+                    per_replica = strategy.run(self._replica_step,
+                                               args=(inputs, targets, update))
                     return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
                             for name, value in per_replica.items()}
 
-            self._functions[jit_compile] = tf.function(body, jit_compile=jit_compile,
-                                                       reduce_retracing=True)
-        return self._functions[jit_compile]
+            self._functions[key] = tf.function(body, jit_compile=jit_compile,
+                                               reduce_retracing=True)
+        return self._functions[key]
 
 
 def device_signature() -> str:
