@@ -15,8 +15,15 @@ FLOPs per example / the float32 GEMM peak (``tf.linalg.matmul`` 4096 x 4096) mea
 run. An example is one face per side, as in ``phazer summary`` (so faces/s is twice it).
 Finally ``phazer demo`` runs once and its swap-quality figures are included.
 
+With ``--strategy mirrored --devices 2`` (or ``multi_worker`` under a ``TF_CONFIG``),
+``phazer train`` also runs under that ``tf.distribute`` strategy, same global batch and seed,
+and its examples/s is reported next to the one-device run's (``distributed``). On a CPU
+without GPUs the devices are logical CPU devices sharing the same cores, so the figure shows
+the strategy's overhead, not a speed-up.
+
     python bench/train_throughput.py [--presets lightweight original] [--iterations 40]
                                      [--fit-steps 30] [--no-demo]
+                                     [--strategy mirrored --devices 2]
 """
 
 from __future__ import annotations
@@ -87,15 +94,26 @@ def _worker(args: list[str]) -> str:
     return _run([sys.executable, __file__, "--worker", *args])
 
 
-def phazer_train(preset: str, data: Path, model_dir: Path, iterations: int) -> dict:
+def phazer_train(preset: str, data: Path, model_dir: Path, iterations: int,
+                 placement: tuple[str, ...] = ()) -> dict:
     _run([sys.executable, "-m", "phazer", "train", preset, "--input-a", str(data / "a"),
           "--input-b", str(data / "b"), "--model-dir", str(model_dir), "--iterations",
           str(iterations), "--batch-size", str(BATCH), "--no-preview", *FIT_LOSS_SET,
-          "--set", f"training.save_interval={iterations}", "--seed", "1"])
+          "--set", f"training.save_interval={iterations}", "--seed", "1", *placement])
     state = json.loads((model_dir / "state.json").read_text())
     session = state["sessions"][-1]
     return {"examples_per_second": session["examples_per_second"],
-            "iterations": iterations, "xla": state.get("xla")}
+            "iterations": iterations, "xla": state.get("xla"),
+            "strategy": session.get("strategy"), "replicas": session.get("replicas")}
+
+
+def distributed_figures(one: dict, other: dict) -> dict:
+    """The distributed run next to the one-device run (same global batch and seed)."""
+    rate, base = other["examples_per_second"] or 0.0, one["examples_per_second"] or 0.0
+    return {"strategy": other["strategy"], "replicas": other["replicas"],
+            "per_replica_batch_size": BATCH // (other["replicas"] or 1),
+            "examples_per_second": rate, "one_device_examples_per_second": base,
+            "ratio_to_one_device": round(rate / base, 3) if base else None}
 
 
 def make_faces(folder: Path, count: int) -> None:
@@ -114,6 +132,10 @@ def main() -> None:
     parser.add_argument("--fit-steps", type=int, default=30, help="timed model.fit steps")
     parser.add_argument("--faces", type=int, default=256, help="synthetic faces per side")
     parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--strategy", choices=["mirrored", "multi_worker"],
+                        help="also train under this tf.distribute strategy")
+    parser.add_argument("--devices", type=int, default=None,
+                        help="devices for --strategy (GPUs, or logical CPU devices)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -151,6 +173,13 @@ def main() -> None:
                 "mfu_fit": round(fit_rate * 3 * forward / peak, 3),
                 "xla": train["xla"],
             }
+            if args.strategy:
+                placement = ("--strategy", args.strategy)
+                if args.devices:
+                    placement += ("--devices", str(args.devices))
+                other = phazer_train(preset, data, Path(tmp) / f"model-{preset}-distributed",
+                                     args.iterations, placement)
+                report["presets"][preset]["distributed"] = distributed_figures(train, other)
         if not args.no_demo:
             out = Path(tmp) / "demo"
             start = time.perf_counter()

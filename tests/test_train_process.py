@@ -127,4 +127,4 @@ def test_distribute_mirrored_trains_on_two_logical_cpus(faces, tmp_path):
     assert state["iterations"] == 3 and state["sessions"][0]["replicas"] == 2
     odd = subprocess.run([*base, "--batch-size", "3", "--iterations", "1"],
                          capture_output=True, text=True, timeout=600)
-    assert odd.returncode == 1 and "does not split evenly over 2" in odd.stderr
+    assert odd.returncode == 1 and "does not divide by the 2 replicas" in odd.stderr
