@@ -10,6 +10,9 @@ Modules, each small and importable on its own:
 - :mod:`phazer.train.checkpoint`: the weights and optimizer-state files of a save;
 - :mod:`phazer.train.build`: the Keras model of a spec, with freezing and weight loading;
 - :mod:`phazer.train.step`: the compiled train step (XLA choice, ``tf.distribute``);
+- :mod:`phazer.train.distribution`: where a session trains (strategy, devices, ``TF_CONFIG``,
+  the chief, the batch per replica; no TensorFlow); :mod:`phazer.train.distribute`: the
+  ``tf.distribute`` strategy, devices, data and gradient reduction;
 - :mod:`phazer.train.loop`: the training loop (saves, backups, snapshots, NaN stop, Ctrl-C);
 - :mod:`phazer.train.stopping`: stop requests (Ctrl-C, a time limit) and the NaN error;
 - :mod:`phazer.train.previews`: the preview image; :mod:`phazer.train.progress`: the bar and
