@@ -54,7 +54,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="where the model is saved; an existing model there is resumed")
     parser.add_argument("--batch-size", type=positive_int, metavar="N",
-                        help="faces per side per iteration (default: training.batch_size)")
+                        help="faces per side per iteration, split over the devices "
+                             "(default: training.batch_size)")
     parser.add_argument("--iterations", type=positive_int, metavar="N",
                         help="iterations to train in this session (default: until Ctrl-C)")
     add_set_option(parser)
