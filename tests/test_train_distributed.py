@@ -45,16 +45,13 @@ CONFIGS = {
               "training.optimizer={type: sgd, learning_rate: 0.5}"],
 }
 
-# Splits the CPU into two logical devices, then trains 10 iterations of each config on one
-# device and mirrored over both (same global batch 4, same seed); prints the losses of every
-# step and how far apart the final weights are, relative to how far training moved them.
+# Trains 10 iterations of each config mirrored over two logical CPU devices (the first
+# session makes them, as phazer train --devices 2 does) and on one device (same global batch
+# 4, same seed); prints the losses of every step and how far apart the final weights are,
+# relative to how far training moved them.
 EQUALITY_SCRIPT = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
     import numpy as np
     from rich.console import Console
     from phazer.train.session import TrainOptions, prepare
@@ -64,7 +61,7 @@ EQUALITY_SCRIPT = textwrap.dedent("""
     report = {}
     for name, extra in configs.items():
         runs = {}
-        for strategy in (None, "mirrored"):
+        for strategy in ("mirrored", None):
             options = TrainOptions(spec=spec, input_a=faces / "a", input_b=faces / "b",
                                    model_dir=out / f"{name}-{strategy}", batch_size=4, seed=0,
                                    preview=False, show_bar=False, overrides=[*plain, *extra],
