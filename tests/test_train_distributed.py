@@ -41,8 +41,9 @@ CONFIGS = {
     "accumulate": ["training.optimizer={type: adam, learning_rate: 0.001, clipping: "
                    "global_norm, clipping_value: 0.05, gradient_accumulation: 2}"],
     "autoclip": ["training.optimizer={type: adam, learning_rate: 0.001, clipping: autoclip}"],
-    "mixed": ["training.mixed_precision=true",
-              "training.optimizer={type: sgd, learning_rate: 0.5}"],
+    "mixed": ["training.mixed_precision=true",      # loss scaling, with the rest
+              "training.optimizer={type: sgd, learning_rate: 0.5, clipping: global_norm, "
+              "clipping_value: 0.5, gradient_accumulation: 2}"],
 }
 
 # Trains 10 iterations of each config mirrored over two logical CPU devices (the first
