@@ -36,7 +36,7 @@ def run(*args: str | Path) -> int:
 
 def values(path: Path | str) -> dict:
     data = spec_to_data(load_spec(str(path)).spec)
-    return {k: v for k, v in data.items() if k not in ("name", "description")}
+    return {k: v for k, v in data.items() if k not in ("name", "description", "tagline", "use")}
 
 
 def test_imports_a_preset(tmp_path, capsys):

@@ -43,7 +43,8 @@ def preset_file(name: str) -> Path:
 
 def values(spec: ModelSpec) -> dict:
     data = spec_to_data(spec)
-    return {k: v for k, v in data.items() if k not in ("name", "description")}
+    # the descriptive text fields are the shipped preset's own words, not faceswap's
+    return {k: v for k, v in data.items() if k not in ("name", "description", "tagline", "use")}
 
 
 def codes(issues: list[Issue], severity: str | None = None) -> list[str]:

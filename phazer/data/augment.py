@@ -152,9 +152,34 @@ def _apply(xs: tf.Tensor, ys: tf.Tensor, params: tuple[tf.Tensor, ...],
     return src_x, src_y
 
 
+def dilation_kernel(percent: float, size: int) -> int:
+    """The width (px, odd, 0 for none) of the round kernel ``mask_dilation`` grows a mask by.
+
+    As faceswap sizes it: ``percent`` of the mask's side, rounded; an even width is made odd
+    (one larger) so the kernel has a centre.
+    """
+    width = round(size * abs(percent) / 100)
+    return 0 if width <= 1 else width | 1
+
+
+def dilate_mask(mask: tf.Tensor, percent: float) -> tf.Tensor:
+    """Grow (``percent`` > 0) or shrink (< 0) masks [B, H, W, 1] by a round kernel."""
+    width = dilation_kernel(percent, int(mask.shape[1]))
+    if width == 0:
+        return mask
+    offsets = tf.range(width, dtype=tf.float32) - (width - 1) / 2
+    inside = offsets[:, None] ** 2 + offsets[None, :] ** 2 <= ((width - 1) / 2 + 0.5) ** 2
+    # grey dilation adds the kernel's value: 0 inside the disc, far below 0 outside it
+    disc = tf.where(inside, 0.0, -1e4)[:, :, None]
+    sign = 1.0 if percent > 0 else -1.0     # erosion is the dilation of the inverted mask
+    grown = tf.nn.dilation2d(sign * mask, disc, strides=[1, 1, 1, 1], padding="SAME",
+                             data_format="NHWC", dilations=[1, 1, 1, 1])
+    return tf.clip_by_value(sign * grown, 0.0, 1.0)
+
+
 def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, coverage: float,
-                  input_size: int, output_size: int, augment: bool = True
-                  ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+                  input_size: int, output_size: int, augment: bool = True,
+                  mask_dilation: float = 0.0) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Turn decoded faces into one training batch.
 
     Args:
@@ -165,6 +190,8 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
         input_size: side of the model's input (px).
         output_size: side of the model's target (px).
         augment: False turns every random change off (the warp too): plain crops.
+        mask_dilation: the spec's ``training.mask_dilation``: grow or shrink the target's
+            mask by this percentage of its side (applied with or without ``augment``).
 
     Returns:
         ``(input, target, mask)``: [B, input_size, input_size, 3] warped input,
@@ -196,4 +223,4 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
         xs, ys = xs + field[..., 0], ys + field[..., 1]
     ix, iy = _apply(xs, ys, params, width)
     warped = _sample(rgb, ix, iy)
-    return warped, target[..., :3], target[..., 3:]
+    return warped, target[..., :3], dilate_mask(target[..., 3:], mask_dilation)

@@ -89,7 +89,7 @@ def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_
     aug, coverage = training.augmentation, training.coverage
     return tf.data.Dataset.zip(batches, seeds).map(
         lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
-                                           output_size, augment),
+                                           output_size, augment, training.mask_dilation),
         num_parallel_calls=tf.data.AUTOTUNE)
 
 

@@ -149,6 +149,7 @@ TRAINING_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
     ("global.loss", "eye_multiplier"): _int(3),
     ("global.loss", "mouth_multiplier"): _int(2),
     ("global.loss", "penalized_mask_loss"): _bool(True),
+    ("global.loss", "mask_dilation"): _float(0.0),
     ("global.optimizer", "optimizer"): _choice("adam", *_FS_OPTIMIZERS),
     ("global.optimizer", "learning_rate"): _float(5e-5),
     ("global.optimizer", "epsilon_exponent"): _int(-7),

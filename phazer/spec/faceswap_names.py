@@ -91,6 +91,7 @@ TRAINING_OPTIONS: dict[tuple[str, str], str] = {
     ("global.loss", "loss_weight_4"): "training.losses",
     ("global.loss", "mask_loss_function"): "training.mask_loss",
     ("global.loss", "penalized_mask_loss"): "training.penalized_mask_loss",
+    ("global.loss", "mask_dilation"): "training.mask_dilation",
     (_OPT, "optimizer"): "training.optimizer.type",
     (_OPT, "learning_rate"): "training.optimizer.learning_rate",
     (_OPT, "epsilon_exponent"): "training.optimizer.epsilon_exponent",

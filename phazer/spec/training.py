@@ -220,6 +220,12 @@ class TrainingSpec(StrictModel):
     penalized_mask_loss: bool = Field(True, description="Weight the face loss by the mask "
                                       "(the alpha channel), so the background counts for "
                                       "little (faceswap: penalized_mask_loss).")
+    mask_dilation: float = Field(0.0, ge=-20.0, le=20.0, description="Grow (positive) or "
+                                 "shrink (negative) the training mask by a round kernel whose "
+                                 "width is this percentage of the image side, so the loss also "
+                                 "weighs a rim of background around the face and the model "
+                                 "learns the face's outline; 0 for none; may change on resume "
+                                 "(faceswap: mask_dilation).")
     optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer,
                                      description="The optimizer, chosen by `type` (adam when "
                                      "not given) (faceswap: [global.optimizer]).")
