@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -162,7 +164,7 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _workers(faces: Path, model_dirs: list[Path], *extra: str) -> list[subprocess.CompletedProcess]:
+def _start_workers(faces: Path, model_dirs: list[Path], *extra: str) -> list[subprocess.Popen]:
     ports = _free_ports(len(model_dirs))
     cluster = {"worker": [f"localhost:{port}" for port in ports]}
     processes = []
@@ -175,16 +177,27 @@ def _workers(faces: Path, model_dirs: list[Path], *extra: str) -> list[subproces
              "multi_worker", "--batch-size", "4", "--no-preview", "--seed", "0", *extra,
              *[f"--set={item}" for item in PLAIN]],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    return processes
+
+
+def _finish(processes: list[subprocess.Popen], before: str = ""
+            ) -> list[subprocess.CompletedProcess]:
     results = []
-    for process in processes:
+    for number, process in enumerate(processes):
         try:
             out, err = process.communicate(timeout=600)
         except subprocess.TimeoutExpired:
             for other in processes:
                 other.kill()
             raise
+        out = (before if number == len(processes) - 1 else "") + out
         results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
     return results
+
+
+def _workers(faces: Path, model_dirs: list[Path], *extra: str
+             ) -> list[subprocess.CompletedProcess]:
+    return _finish(_start_workers(faces, model_dirs, *extra))
 
 
 @pytest.mark.slow
@@ -210,12 +223,27 @@ def test_two_local_workers_train_one_model_that_resumes_on_one_device(faces, tmp
         assert "resuming" in result.stdout
     assert json.loads((model_dir / "state.json").read_text())["iterations"] == 5
 
+    # Ctrl-C on worker 1 alone: both save-and-stop at the same iteration, none waits forever
+    processes = _start_workers(faces, [model_dir, model_dir])
+    seen = ""
+    for line in processes[1].stdout:
+        seen += line
+        if line.startswith("data:"):
+            break
+    time.sleep(5)          # past the few lines that follow it, into the loop (no --iterations)
+    processes[1].send_signal(signal.SIGINT)
+    for result in _finish(processes, before=seen):
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        assert "stopped by Ctrl-C" in result.stdout
+    stopped = json.loads((model_dir / "state.json").read_text())["iterations"]
+    assert stopped > 5
+
     one = subprocess.run(
         [sys.executable, "-m", "phazer", "train", TINY, "--input-a", str(faces / "a"),
          "--input-b", str(faces / "b"), "--model-dir", str(model_dir), "--batch-size", "4",
          "--iterations", "1", "--no-preview", *[f"--set={item}" for item in PLAIN]],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert one.returncode == 0, one.stderr[-3000:]
-    assert "resuming" in one.stdout and "saved at iteration 6" in one.stdout
+    assert "resuming" in one.stdout and f"saved at iteration {stopped + 1}" in one.stdout
     sessions = json.loads((model_dir / "state.json").read_text())["sessions"]
-    assert [s["strategy"] for s in sessions] == ["multi_worker", "multi_worker", "default"]
+    assert [s["strategy"] for s in sessions] == ["multi_worker"] * 3 + ["default"]

@@ -15,7 +15,8 @@ them exactly as on one device. Keras' optimizers would otherwise clip each repli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -148,6 +149,27 @@ def apply_reduced_gradients(optimizer: keras.optimizers.Optimizer) -> None:
             target._all_reduce_sum_gradients = _no_second_reduction
 
 
+def stop_vote(strategy: tf.distribute.Strategy) -> Callable[[bool], bool]:
+    """A vote each worker casts after every iteration: does any of them stop?
+
+    A worker stopped alone (Ctrl-C, a time limit) would leave the others waiting for it in
+    the next step's all-reduce; with the vote they all save and stop at the same iteration.
+    """
+    @tf.function
+    def count(flag: tf.Tensor) -> Any:
+        def replica(flag: tf.Tensor) -> tf.Tensor:
+            # identity: a tensor made on the replica's device (an argument has none)
+            return tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.SUM, tf.identity(flag))
+        return strategy.run(replica, args=(flag,))
+
+    def vote(requested: bool) -> bool:
+        votes = count(tf.constant(1.0 if requested else 0.0))
+        return float(strategy.experimental_local_results(votes)[0]) > 0.0
+
+    return vote
+
+
 def workers_agree(strategy: tf.distribute.Strategy, values: Sequence[int]) -> bool:
     """Whether every replica holds the first replica's ``values`` (e.g. its iteration)."""
     local = tf.constant([float(v) for v in values])
@@ -231,3 +253,23 @@ class Accumulation:
                                          group=False)
 
         tf.distribute.get_replica_context().merge_call(merge, args=(values,))
+
+
+def require_same_save(strategy: tf.distribute.Strategy, placement: Placement, folder: Path,
+                      position: Sequence[int]) -> None:
+    """Refuse a cluster whose workers start from different saves (no shared model dir).
+
+    Args:
+        strategy: the multi-worker strategy.
+        placement: this worker's placement.
+        folder: the model dir.
+        position: what must agree: the iteration, the data stream's position, resumed or not.
+
+    Raises:
+        DistributionError: the workers disagree (every one of them raises it).
+    """
+    if not workers_agree(strategy, position):
+        raise DistributionError(f"the workers see different saves in {folder} (this is "
+                                f"{placement.cluster.describe()}, at iteration {position[0]})",
+                                "every worker must read the chief's model dir at the same "
+                                "path: a shared folder, or a copy of it made before resuming")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -104,13 +104,16 @@ class Trainer:
         settings: save interval, snapshots, backups, preview faces.
         chief: this process writes the model dir; a multi-worker cluster's other workers
             train in step with it and keep their state, but write nothing.
+        stop_vote: in a multi-worker cluster, asks every worker after each iteration whether
+            any of them is asked to stop (Ctrl-C, a time limit), so all stop together.
     """
 
     def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
                  model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: ModelLoss,
                  batch_size: int, reporter: Reporter, autoclip: AutoClip | None = None,
                  strategy: tf.distribute.Strategy | None = None,
-                 settings: SaveSettings | None = None, chief: bool = True) -> None:
+                 settings: SaveSettings | None = None, chief: bool = True,
+                 stop_vote: Callable[[bool], bool] | None = None) -> None:
         self.model_dir = model_dir
         self.spec = spec
         self.state = state
@@ -122,6 +125,7 @@ class Trainer:
         self.autoclip = autoclip
         self.settings = settings or SaveSettings()
         self.chief = chief
+        self.stop_vote = stop_vote
         self.step = TrainStep(model, optimizer, loss, autoclip, strategy)
         self.schedule = LearningRateSchedule(spec.training.optimizer.learning_rate,
                                              spec.training.optimizer.schedule)
@@ -306,7 +310,7 @@ class Trainer:
                 self.reporter.update(self.state.iterations, per_output, rate)
                 if self._save_due():
                     self.save()
-                if stop.requested:          # checked after a save: Ctrl-C may come during it
+                if self._stop_due(stop):    # checked after a save: Ctrl-C may come during it
                     outcome = stop.reason
                     break
                 mark = time.perf_counter()
@@ -323,6 +327,14 @@ class Trainer:
         self.reporter.stop()
         return SessionResult(outcome, self.state.iterations, self.saved_iteration,
                              self.examples_per_second())
+
+    def _stop_due(self, stop: StopRequest) -> bool:
+        """Whether to stop now: asked here, or (in a cluster) by any other worker."""
+        requested = stop.requested
+        if self.stop_vote is not None and self.stop_vote(requested) and not requested:
+            stop.set("interrupted")          # another worker was stopped
+            requested = True
+        return requested
 
     def _save_due(self) -> bool:
         iteration = self.state.iterations

@@ -42,7 +42,13 @@ from phazer.train.build import (
     load_submodels,
 )
 from phazer.train.checkpoint import read_optimizer_arrays, restore_optimizer
-from phazer.train.distribute import distribute_dataset, replicas, setup_strategy, workers_agree
+from phazer.train.distribute import (
+    distribute_dataset,
+    replicas,
+    require_same_save,
+    setup_strategy,
+    stop_vote,
+)
 from phazer.train.distribution import DistributionError, Placement
 from phazer.train.journal import commit, text_writer
 from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
@@ -268,15 +274,11 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     batch_field = "--batch-size" if options.batch_size is not None else "training.batch_size"
     try:
         strategy = setup_strategy(placement, batch_size, batch_field)
+        if placement.cluster is not None:
+            require_same_save(strategy, placement, model_dir.path,
+                              [state.iterations, *start, int(resumed)])
     except DistributionError as exc:
         raise TrainInputError(exc.message, exc.hint) from None
-    if placement.cluster is not None and not workers_agree(
-            strategy, [state.iterations, *start, int(resumed)]):
-        raise TrainInputError(f"the workers see different saves in {model_dir.path} (this is "
-                              f"{placement.cluster.describe()}, at iteration "
-                              f"{state.iterations})", "every worker must read the chief's "
-                              "model dir at the same path: a shared folder, or a copy of it "
-                              "made before resuming")
 
     freeze, load = _weight_lists(spec)
     if seed is not None:     # the first weights too, and the global seed tf.data combines
@@ -354,7 +356,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     trainer = Trainer(model_dir=model_dir, spec=spec, state=state, model=model,
                       optimizer=optimizer, loss=loss, batch_size=batch_size,
                       reporter=reporter, autoclip=autoclip, strategy=strategy,
-                      settings=settings, chief=chief)
+                      settings=settings, chief=chief,
+                      stop_vote=stop_vote(strategy) if placement.cluster else None)
     record = {"images": [len(folder) for folder in folders.values()],
               "skipped": [len(folder.skipped) for folder in folders.values()],
               "strategy": placement.strategy, "replicas": replicas(strategy),
