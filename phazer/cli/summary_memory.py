@@ -10,7 +10,7 @@ import argparse
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from phazer.cli.common import rich_table
+from phazer.cli.common import positive_int, rich_table
 from phazer.ir.model import ModelIR
 from phazer.plan.budget import format_bytes, parse_size
 from phazer.plan.memory_report import (
@@ -43,16 +43,6 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
-    return value
-
-
-def _devices(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
@@ -103,7 +93,7 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--gpu-memory", type=size_argument, default=None, metavar="SIZE",
                        help="GPU memory, e.g. 8GiB: whether the step fits and the largest "
                             "batch size that does (with --devices, the largest global batch)")
-    group.add_argument("--devices", type=_devices, default=None, metavar="N",
+    group.add_argument("--devices", type=positive_int, default=None, metavar="N",
                        help="replicas the batch is split over (tf.distribute): the memory of "
                             "one replica, with the whole model and 1/N of the batch (default: "
                             "training.distribution.devices of a mirrored spec, else 1)")
