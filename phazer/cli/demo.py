@@ -28,10 +28,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="folder for the faces, the model dir, swap.png and quality.json "
                              "(default: ./phazer-demo; a previous demo there is replaced)")
     parser.add_argument("--minutes", type=float, default=None, metavar="N",
-                        help="training time limit in minutes (default: 3)")
+                        help="training time limit in minutes (default: 3.5)")
     parser.add_argument("--iterations", type=positive_int, default=None, metavar="N",
-                        help="most iterations to train (default: 4000; the time limit usually "
-                             "stops it first)")
+                        help="most iterations to train (default: no limit, the time limit "
+                             "ends the run); a decaying learning rate ends with the run")
     parser.add_argument("--preset", default=None, metavar="SPEC",
                         help="the spec to train: a preset name or file (default: demo, a "
                              "~1M-parameter 64 px model)")

@@ -34,6 +34,7 @@ from phazer.data.quality import distribution, score, ssim_per_image, swap_qualit
 from phazer.data.synthetic import Identity, make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
 from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
+from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS
 from phazer.train.loop import SessionResult
 from phazer.train.previews import predict_both
 from phazer.train.session import TrainInputError, TrainOptions, prepare
@@ -51,7 +52,9 @@ class DemoSettings:
     Attributes:
         preset: the spec (preset name or file) to train.
         minutes: the training time limit.
-        iterations: the most iterations to train (the time limit may stop it earlier).
+        iterations: the most iterations to train; None: until the time limit. A decaying
+            learning rate (the preset's ``training.optimizer.schedule``) spans the run:
+            it ends at these iterations or at the time limit, whichever comes first.
         faces: training faces per side.
         test_faces: held-out A faces scored against the truth.
         size: side of the face images written (px).
@@ -59,8 +62,8 @@ class DemoSettings:
     """
 
     preset: str = DEMO_PRESET
-    minutes: float = 3.0
-    iterations: int = 4000
+    minutes: float = 3.5
+    iterations: int | None = None
     faces: int = 1000
     test_faces: int = 32
     size: int = 64
@@ -220,7 +223,10 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
                   f"{folder / 'faces'}, and {settings.test_faces} held-out "
                   f"{sides[0].upper()} faces with the ground truth of their swap", markup=False,
                   highlight=False)
+    # a decaying learning rate spans this run: its last iteration, or the clock's end
+    span = settings.iterations or MAX_SCHEDULE_ITERATIONS
     options = TrainOptions(spec=settings.preset,
+                           overrides=[f"training.optimizer.schedule.iterations={span}"],
                            inputs=[(side, folders[side]) for side in sides],
                            model_dir=folder / "model", iterations=settings.iterations,
                            seed=settings.seed, show_bar=show_bar,
