@@ -90,6 +90,45 @@ def worker_fit(preset: str, steps: int) -> dict:
     return {"examples_per_second": round(count / seconds, 3), "steps": steps}
 
 
+def worker_breakdown(preset: str, data: str, steps: int) -> dict:
+    """Where a step's time goes, in one process: the step alone, the data alone, both.
+
+    ``step``: the compiled train step on one batch held in memory (no data pipeline);
+    ``data``: batches drawn from the augmenting ``tf.data`` pipeline with no step running;
+    ``loop``: the trainer drawing each batch from the pipeline, as ``phazer train`` does.
+    """
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    from phazer.train.session import TrainOptions, prepare
+
+    model_dir = Path(data).parent / f"breakdown-{preset}"
+    shutil.rmtree(model_dir, ignore_errors=True)
+    options = TrainOptions(spec=preset, input_a=Path(data) / "a", input_b=Path(data) / "b",
+                           model_dir=model_dir, batch_size=BATCH, seed=1, show_bar=False,
+                           preview=False, overrides=[*FIT_LOSS_SET[1::2], "training.xla=off"])
+    prepared = prepare(options, Console(file=io.StringIO()))
+    trainer, batches = prepared.trainer, iter(prepared.dataset)
+    fixed = next(batches)
+    for _ in range(3):                        # compile, warm up
+        trainer.train_step(*fixed)
+
+    def rate(work) -> float:
+        start = time.perf_counter()
+        for _ in range(steps):
+            work()
+        return round(steps * BATCH / (time.perf_counter() - start), 3)
+
+    step = rate(lambda: trainer.train_step(*fixed))
+    data_only = rate(lambda: next(batches))
+    loop = rate(lambda: trainer.train_step(*next(batches)))
+    return {"step_examples_per_second": step, "data_examples_per_second": data_only,
+            "loop_examples_per_second": loop, "steps": steps,
+            "loop_to_step": round(loop / step, 3)}
+
+
 def _worker(args: list[str]) -> str:
     return _run([sys.executable, __file__, "--worker", *args])
 
@@ -140,7 +179,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         kind, *rest = args.worker
-        result = worker_gemm() if kind == "gemm" else worker_fit(rest[0], int(rest[1]))
+        if kind == "gemm":
+            result = worker_gemm()
+        elif kind == "breakdown":
+            result = worker_breakdown(rest[0], rest[1], int(rest[2]))
+        else:
+            result = worker_fit(rest[0], int(rest[1]))
         print(json.dumps(result))
         return
 
@@ -159,6 +203,7 @@ def main() -> None:
             forward = summarize(preset).figures.forward_flops
             before = json.loads(_worker(["fit", preset, str(args.fit_steps)]))
             train = phazer_train(preset, data, Path(tmp) / f"model-{preset}", args.iterations)
+            breakdown = json.loads(_worker(["breakdown", preset, str(data), str(args.fit_steps)]))
             after = json.loads(_worker(["fit", preset, str(args.fit_steps)]))
             fit_rate = (before["examples_per_second"] + after["examples_per_second"]) / 2
             rate = train["examples_per_second"] or 0.0
@@ -172,6 +217,7 @@ def main() -> None:
                 "mfu_phazer_train": round(rate * 3 * forward / peak, 3),
                 "mfu_fit": round(fit_rate * 3 * forward / peak, 3),
                 "xla": train["xla"],
+                "breakdown": breakdown,
             }
             if args.strategy:
                 placement = ("--strategy", args.strategy)
