@@ -67,9 +67,10 @@ def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [["summary", "stojo", "--json"], ["validate", "stojo", "--json"],
-                                  ["diff", "stojo", "dny256", "--json"]],
+                                  ["diff", "stojo", "dny256", "--json"], ["validate", "stojo"],
+                                  ["validate", "stojo", "--set", "fc.depth=-1"]],
                          ids=" ".join)
-def test_json_output_needs_no_rich(argv: list[str]) -> None:
+def test_json_and_piped_validate_output_need_no_rich(argv: list[str]) -> None:
     assert _present(_modules(argv), ("rich",)) == []
 
 
@@ -90,3 +91,17 @@ def test_the_stub_help_is_each_commands_own() -> None:
     helps = {action.dest: action.help for action in subparsers._choices_actions}
     assert helps == {name: COMMAND_HELP[name] for name in helps}
     assert list(COMMAND_HELP) == list(COMMANDS)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_command_imports_pause_the_collector_and_put_it_back(enabled: bool) -> None:
+    import gc
+
+    from phazer.cli.main import import_quickly
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert import_quickly("phazer.cli.validate").__name__ == "phazer.cli.validate"
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -13,11 +13,13 @@ module itself must stay light: standard library only at import time.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import importlib.util
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from phazer import __version__
 
@@ -85,13 +87,29 @@ def build_parser(full: Iterable[str] | None = None) -> argparse.ArgumentParser:
                 subparsers.add_parser(name, help=COMMAND_HELP[name])
             continue
         try:
-            module = importlib.import_module(f"phazer.cli.{module_name}")
+            module = import_quickly(f"phazer.cli.{module_name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"phazer.cli.{module_name}":
                 continue  # command not available in this build
             raise
         module.add_parser(subparsers)
     return parser
+
+
+def import_quickly(name: str) -> Any:
+    """Import a module with the cyclic garbage collector paused.
+
+    Importing a command's modules (pydantic's schema classes above all) allocates many objects
+    and frees few, so the collections Python would run meanwhile find almost nothing: pausing
+    them saves a few per cent of a dry run. The collector's state is put back afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return importlib.import_module(name)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def command_of(argv: list[str]) -> str | None:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from phazer.cli.common import add_set_option, print_issues, stdout_console
+from phazer.cli.common import (
+    add_set_option,
+    print_issues,
+    print_issues_plain,
+    prints_plain,
+    stdout_console,
+)
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import TOO_MANY_ISSUES, Issue, plural
-from phazer.validation import validate_reference
+from phazer.validation import ValidationReport, validate_reference
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -31,16 +38,26 @@ def run(args: argparse.Namespace) -> int:
         payload = [{"spec": r.reference, "valid": r.ok,
                     "issues": [i.to_json() for i in r.issues]} for r in reports]
         print(json.dumps(payload if len(payload) > 1 else payload[0], indent=2))
+    elif prints_plain(sys.stdout):   # piped: the same text, without importing rich
+        for report in reports:
+            shown = _shown(report, args.quiet)
+            print_issues_plain(shown, sys.stdout)
+            verdict = "valid" if report.ok else "invalid"
+            print(f"{report.reference}: {verdict} ({counts_text(report.issues)})".expandtabs())
     else:
-        from rich.markup import escape  # rich only for text output
+        from rich.markup import escape
 
         console = stdout_console()
         for report in reports:
-            shown = [i for i in report.issues if not args.quiet or i.severity == "error"]
-            print_issues(console, shown)
+            print_issues(console, _shown(report, args.quiet))
             verdict = "[green]valid[/green]" if report.ok else "[bold red]invalid[/bold red]"
             console.print(f"{escape(report.reference)}: {verdict} ({counts_text(report.issues)})")
     return EXIT_OK if all(r.ok for r in reports) else EXIT_INVALID
+
+
+def _shown(report: ValidationReport, quiet: bool) -> list[Issue]:
+    """The issues to print: only the errors with ``--quiet``."""
+    return [i for i in report.issues if not quiet or i.severity == "error"]
 
 
 def counts_text(issues: list[Issue]) -> str:
