@@ -15,6 +15,10 @@ FLOPs per example / the float32 GEMM peak (``tf.linalg.matmul`` 4096 x 4096) mea
 run. An example is one face per side, as in ``phazer summary`` (so faces/s is twice it).
 Finally ``phazer demo`` runs once and its swap-quality figures are included.
 
+With ``--precision bfloat16`` (or ``float16``; repeatable), ``phazer train`` also runs with
+that ``training.mixed_precision`` and its rate is reported next to float32's
+(``precisions``); the GEMM peak is measured in bfloat16 too.
+
 With ``--strategy mirrored --devices 2`` (or ``multi_worker`` under a ``TF_CONFIG``),
 ``phazer train`` also runs under that ``tf.distribute`` strategy, same global batch and seed,
 and its examples/s is reported next to the one-device run's (``distributed``). On a CPU
@@ -24,6 +28,7 @@ the strategy's overhead, not a speed-up.
     python bench/train_throughput.py [--presets lightweight original] [--iterations 40]
                                      [--fit-steps 30] [--no-demo]
                                      [--strategy mirrored --devices 2]
+                                     [--precision bfloat16]
 """
 
 from __future__ import annotations
@@ -53,15 +58,18 @@ def worker_gemm() -> dict:
     import tensorflow as tf
 
     size = 4096
-    a = tf.random.uniform([size, size], dtype=tf.float32)
-    b = tf.random.uniform([size, size], dtype=tf.float32)
-    tf.linalg.matmul(a, b).numpy()
-    best = 0.0
-    for _ in range(5):
-        start = time.perf_counter()
+    report = {}
+    for dtype, key in ((tf.float32, "gemm_gflops"), (tf.bfloat16, "gemm_gflops_bfloat16")):
+        a = tf.cast(tf.random.uniform([size, size]), dtype)
+        b = tf.cast(tf.random.uniform([size, size]), dtype)
         tf.linalg.matmul(a, b).numpy()
-        best = max(best, 2 * size ** 3 / (time.perf_counter() - start))
-    return {"gemm_gflops": round(best / 1e9, 1)}
+        best = 0.0
+        for _ in range(5):
+            start = time.perf_counter()
+            tf.linalg.matmul(a, b).numpy()
+            best = max(best, 2 * size ** 3 / (time.perf_counter() - start))
+        report[key] = round(best / 1e9, 1)
+    return report
 
 
 def worker_fit(preset: str, steps: int) -> dict:
@@ -134,11 +142,12 @@ def _worker(args: list[str]) -> str:
 
 
 def phazer_train(preset: str, data: Path, model_dir: Path, iterations: int,
-                 placement: tuple[str, ...] = ()) -> dict:
+                 placement: tuple[str, ...] = (), precision: str | None = None) -> dict:
     _run([sys.executable, "-m", "phazer", "train", preset, "--input-a", str(data / "a"),
           "--input-b", str(data / "b"), "--model-dir", str(model_dir), "--iterations",
           str(iterations), "--batch-size", str(BATCH), "--no-preview", *FIT_LOSS_SET,
-          "--set", f"training.save_interval={iterations}", "--seed", "1", *placement])
+          "--set", f"training.save_interval={iterations}", "--seed", "1", *placement,
+          *(("--set", f"training.mixed_precision={precision}") if precision else ())])
     state = json.loads((model_dir / "state.json").read_text())
     session = state["sessions"][-1]
     return {"examples_per_second": session["examples_per_second"],
@@ -175,6 +184,9 @@ def main() -> None:
                         help="also train under this tf.distribute strategy")
     parser.add_argument("--devices", type=int, default=None,
                         help="devices for --strategy (GPUs, or logical CPU devices)")
+    parser.add_argument("--precision", action="append", default=[],
+                        choices=["float16", "bfloat16"],
+                        help="also train in this training.mixed_precision (repeatable)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -219,6 +231,14 @@ def main() -> None:
                 "xla": train["xla"],
                 "breakdown": breakdown,
             }
+            for precision in args.precision:
+                other = phazer_train(preset, data, Path(tmp) / f"model-{preset}-{precision}",
+                                     args.iterations, precision=precision)
+                other_rate = other["examples_per_second"] or 0.0
+                report["presets"][preset].setdefault("precisions", {})[precision] = {
+                    "examples_per_second": other_rate,
+                    "faces_per_second": round(2 * other_rate, 3),
+                    "ratio_to_float32": round(other_rate / rate, 3) if rate else None}
             if args.strategy:
                 placement = ("--strategy", args.strategy)
                 if args.devices:

@@ -139,6 +139,7 @@ def test_demo_library_runs_end_to_end_on_a_tiny_setting(tmp_path):
                            "reconstruction_a", "reconstruction_b", "per_face_ssim"}
     written = json.loads((tmp_path / "demo" / "quality.json").read_text())
     assert written["iterations"] == 2
+    assert written["precision"] == "float32"     # the tiny spec's; demo's own is bfloat16
     spreads = written["per_face_ssim"]
     assert set(spreads) == {"swap", "reconstruction_a", "reconstruction_b", "unchanged",
                             "random_b"}

@@ -213,6 +213,22 @@ def test_icnr_gives_identical_sub_pixel_positions() -> None:
         np.testing.assert_allclose(out[:, dy::2, dx::2], block, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize(("policy", "compute"), [("mixed_bfloat16", "bfloat16"),
+                                                  ("mixed_float16", "float16")])
+def test_build_model_computes_under_the_policy_then_restores_it(policy, compute) -> None:
+    from phazer.train.build import build_model
+
+    model = build_model(make_model_ir("policy"), policy)
+    assert keras.config.dtype_policy().name == "float32"
+    decoder = model.get_layer("decoder_a")
+    assert decoder.get_layer("upscale_conv2d").compute_dtype == compute
+    assert decoder.get_layer("face_out").compute_dtype == "float32"
+    assert all(w.dtype == "float32" for w in model.weights)     # the weights stay float32
+    results = model(_faces(), training=False)
+    assert all(np.all(np.isfinite(_np(r))) for r in results)
+    assert all(t.dtype == "float32" for t in model.outputs)
+
+
 def test_float32_outputs_under_mixed_precision() -> None:
     from phazer.emit import emit_model
 

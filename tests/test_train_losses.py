@@ -122,6 +122,8 @@ def test_optimizer_options_reach_keras():
     assert float(optimizer.learning_rate) == pytest.approx(1e-4)
     mixed, _ = build_optimizer(_training(mixed_precision=True))
     assert type(mixed).__name__ == "LossScaleOptimizer"
+    brain, _ = build_optimizer(_training(mixed_precision="bfloat16"))   # float32's range
+    assert type(brain).__name__ == "Adam"
 
 
 def test_autoclip_clips_to_a_percentile_of_past_norms():

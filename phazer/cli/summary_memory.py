@@ -75,8 +75,9 @@ def add_memory_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose what the memory estimate is for."""
     group = parser.add_argument_group("memory estimate")
     group.add_argument("--precision", choices=PRECISIONS, default=None,
-                       help="dtype policy of the training step (default: mixed_float16 when "
-                            "the spec's training.mixed_precision is on, else float32)")
+                       help="dtype policy of the training step (default: the spec's "
+                            "training.mixed_precision: mixed_float16 for true or float16, "
+                            "mixed_bfloat16 for bfloat16, else float32)")
     group.add_argument("--optimizer", choices=OPTIMIZER_NAMES, default=None,
                        help="optimizer, for its slots per weight (default: the spec's "
                             "training.optimizer.type)")

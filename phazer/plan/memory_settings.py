@@ -91,7 +91,7 @@ def training_settings(training: Any, **overrides: Any) -> MemorySettings:
     optimizer = training.optimizer
     settings = MemorySettings(
         batch_size=training.batch_size,
-        precision="mixed_float16" if training.mixed_precision else "float32",
+        precision=training.dtype_policy,
         optimizer=optimizer.type,
         momentum=getattr(optimizer, "momentum", 0.0),
         centered=getattr(optimizer, "centered", False),

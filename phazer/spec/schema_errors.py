@@ -141,7 +141,9 @@ def _nearest_hint(value: Any, bounds: Bounds) -> str:
 
 
 def _choices_from(expected: str) -> list[str]:
-    return re.findall(r"'([^']*)'", expected)
+    """The choices of pydantic's "'a', 'b' or 'c'", booleans spelt as YAML spells them."""
+    return [word.strip("'") if word.startswith("'") else word.lower()
+            for word in re.findall(r"'[^']*'|\b(?:True|False)\b", expected)]
 
 
 def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,

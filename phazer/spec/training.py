@@ -208,6 +208,12 @@ def _also_yaml_booleans(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [words, {"type": "boolean"}]
 
 
+# training.mixed_precision -> the Keras dtype policy the layers compute in
+DTYPE_POLICIES: dict[bool | str, str] = {
+    False: "float32", True: "mixed_float16", "float16": "mixed_float16",
+    "bfloat16": "mixed_bfloat16"}
+
+
 class TrainingSpec(StrictModel):
     """How `phazer train` fits the model: losses, optimizer, data augmentation and saving."""
 
@@ -229,8 +235,11 @@ class TrainingSpec(StrictModel):
     optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer,
                                      description="The optimizer, chosen by `type` (adam when "
                                      "not given) (faceswap: [global.optimizer]).")
-    mixed_precision: bool = Field(False, description="Compute in float16 with float32 "
-                                  "weights (faceswap: mixed_precision).")
+    mixed_precision: Literal[False, True, "float16", "bfloat16"] = Field(
+        False, description="Compute the layers in 16 bits with float32 weights: true or "
+        "float16 (faceswap's; loss scaling is added), or bfloat16 (no loss scaling; fast on "
+        "GPUs from NVIDIA's Ampere on and on CPUs with bfloat16 instructions: AVX512_BF16 or "
+        "AMX); false computes in float32 (faceswap: mixed_precision, float16 only).")
     xla: Literal["auto", "on", "off"] = Field(
         "auto", description="Compile the train step with XLA: on, off, or auto: measure both "
         "on the device and keep the faster (YAML's true / false mean on / off).",
@@ -275,6 +284,19 @@ class TrainingSpec(StrictModel):
         if isinstance(value, bool):
             return "on" if value else "off"
         return value
+
+    @field_validator("mixed_precision", mode="before")
+    @classmethod
+    def _no_numbers_for_booleans(cls, value: Any) -> Any:
+        """1 and 0 equal True and False in Python; a strict boolean field refuses them."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("expected true, false, float16 or bfloat16")
+        return value
+
+    @property
+    def dtype_policy(self) -> str:
+        """The Keras dtype policy of the layers: float32, mixed_float16 or mixed_bfloat16."""
+        return DTYPE_POLICIES[self.mixed_precision]
 
     @field_validator("losses")
     @classmethod

@@ -25,15 +25,19 @@ from phazer.train.modeldir import ModelDir, ModelDirError
 KERAS_ENCODER = "keras_encoder"
 
 
-def build_model(model_ir: ModelIR, mixed_precision: bool = False) -> keras.Model:
-    """Emit the model; with ``mixed_precision`` its layers compute in float16.
+def build_model(model_ir: ModelIR, dtype_policy: str = "float32") -> keras.Model:
+    """Emit the model with its layers computing under ``dtype_policy``.
+
+    Args:
+        model_ir: the compiled model.
+        dtype_policy: a Keras dtype policy: ``float32``, ``mixed_float16`` or
+            ``mixed_bfloat16`` (a spec's ``training.dtype_policy``).
 
     Keras keeps the dtype policy process-wide, so it is set only while the layers are created
-    and restored afterwards (the outputs are float32 either way).
+    and restored afterwards (the weights and the outputs are float32 either way).
     """
     previous = keras.config.dtype_policy()
-    if mixed_precision:
-        keras.config.set_dtype_policy("mixed_float16")
+    keras.config.set_dtype_policy(dtype_policy)
     try:
         return emit_model(model_ir)
     finally:

@@ -82,7 +82,7 @@ def build_optimizer(training: TrainingSpec) -> tuple[keras.optimizers.Optimizer,
     if not kwargs.get("weight_decay") and class_name != "AdamW":
         kwargs.pop("weight_decay", None)   # Keras would still run a zero decay every step
     optimizer = getattr(keras.optimizers, class_name)(**kwargs)
-    if training.mixed_precision:
+    if training.dtype_policy == "mixed_float16":   # bfloat16 has float32's range: no scaling
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     autoclip = None
     if spec.clipping == "autoclip":

@@ -63,6 +63,7 @@ from phazer.train.modeldir import (
 )
 from phazer.train.optimizers import build_optimizer
 from phazer.train.precheck import TrainInputError, check_placement, check_resume, load_spec
+from phazer.train.precision import precision_warnings
 from phazer.train.previews import load_preview_faces
 from phazer.train.progress import Reporter
 
@@ -191,12 +192,12 @@ def _scan(options: TrainOptions, sides: Sequence[str], batch_size: int
     return folders
 
 
-def _build(model_ir: Any, mixed_precision: bool) -> Any:
+def _build(model_ir: Any, dtype_policy: str) -> Any:
     """The Keras model; a model Keras cannot build is the user's to fix (e.g. no weights)."""
     from phazer.emit import EmitError, WeightsUnavailableError
 
     try:
-        return build_model(model_ir, mixed_precision)
+        return build_model(model_ir, dtype_policy)
     except WeightsUnavailableError as exc:
         raise TrainInputError(str(exc), "or train from random weights: --set "
                               "encoder.imagenet_weights=false (encoder.pretrained=false for "
@@ -280,6 +281,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     except DistributionError as exc:
         raise TrainInputError(exc.message, exc.hint) from None
 
+    for line in precision_warnings(training.dtype_policy):
+        _say(console, f"warning: {line}")
     freeze, load = _weight_lists(spec)
     if seed is not None:     # the first weights too, and the global seed tf.data combines
         keras.utils.set_random_seed(seed)
@@ -287,7 +290,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     with scope:
         # a resumed model's saved weights replace any pretrained ones: do not fetch them
         model_ir = compile_model_ir(without_pretrained(spec)) if resumed else summary.model
-        model = _build(model_ir, training.mixed_precision)
+        model = _build(model_ir, training.dtype_policy)
         if options.freeze_weights:
             report = freeze_submodels(model, freeze)
             if report.done:
