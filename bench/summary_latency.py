@@ -3,7 +3,9 @@
 For each command (``summary PRESET --json``, ``validate PRESET``, ``render PRESET``,
 ``presets``, ``presets --json``, ``diagram PRESET --format mmd -o -``, ``--help``) it reports
 the median wall time and CPU seconds of the whole process (imports included), their ratio to
-``python -c pass`` (measured alongside, as the floor), and, from one instrumented run, how
+``python -c pass`` (measured alongside, as the floor), next to what importing pydantic and
+PyYAML alone takes (``pydantic_yaml_imports``: the floor of any program built on them), and,
+from one instrumented run, how
 many times the process compiled the IR (counted as encoder sub-models built: every
 compilation builds exactly one) and built the routing graph. The machine's load average is
 recorded too: on a shared machine the figures are only comparable within one run.
@@ -55,6 +57,10 @@ raise SystemExit(code)
 """
 
 
+LIBRARY_IMPORTS = ("import yaml; from pydantic import BaseModel, BeforeValidator, Field, "
+                   "StringConstraints; from pydantic.plugin._loader import get_plugins")
+
+
 def _run(command: list[str]) -> tuple[float, float, str, str]:
     """Wall and CPU seconds (user + system, of the child) of one process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -100,6 +106,9 @@ def main() -> None:
                        f"s.summarize({args.preset!r}); "
                        "print(int('tensorflow' in sys.modules))"])[2].strip()
     floor_medians = (statistics.median(t[0] for t in floor), statistics.median(t[1] for t in floor))
+    # what any pydantic + PyYAML program pays before its first line: the libraries' imports,
+    # and pydantic's plugin loader (importlib.metadata), which it imports with the first model
+    libraries = [_run([sys.executable, "-c", LIBRARY_IMPORTS]) for _ in range(args.runs)]
     load_before = os.getloadavg()[0]
     measured = [_measure(command, args.runs, floor_medians) for command in commands]
     report = {
@@ -107,6 +116,8 @@ def main() -> None:
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "python_pass_wall_seconds_median": round(floor_medians[0], 3),
         "python_pass_cpu_seconds_median": round(floor_medians[1], 3),
+        "pydantic_yaml_imports_wall_seconds_median": round(
+            statistics.median(t[0] for t in libraries), 3),
         "commands": measured,
         "summary_imports_tensorflow": imports_tf == "1",
     }

@@ -603,3 +603,35 @@ def test_spec_validation_and_cli_do_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _section_defaults():
+    """Every (model, field, factory) whose default is another spec model's model_construct."""
+    from phazer.spec.base import StrictModel
+    from phazer.spec.graph_form import GraphSpec
+
+    seen, todo, found = set(), [ModelSpec, GraphSpec], []
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            factory = info.default_factory
+            owner = getattr(factory, "__self__", None)
+            if isinstance(owner, type) and issubclass(owner, StrictModel):
+                found.append((model.__name__, name, owner))
+                todo.append(owner)
+    return found
+
+
+def test_left_out_sections_default_to_what_their_validator_makes():
+    sections = _section_defaults()
+    assert {name for _, name, _ in sections} >= {"training", "fc", "decoder", "optimizer",
+                                                 "augmentation", "distribution", "phaze_a"}
+    for model, name, section in sections:
+        assert section.model_construct() == section.model_validate({}), (model, name)
+    # a spec without those sections holds the same values as one that spells them out empty
+    bare = ModelSpec.model_validate({"phazer": 1})
+    spelt = ModelSpec.model_validate({"phazer": 1, "training": {}, "fc": {}, "decoder": {}})
+    assert bare == spelt

@@ -2,7 +2,9 @@
 
 Validators are built when a model is first used, not at import (``defer_build``): a dry run
 of a switch-form spec never pays for the graph form's models, nor the graph form's for the
-switch form's.
+switch form's. A section left out of a spec defaults to ``Section.model_construct`` (its
+fields' defaults, checked by the parent's validator as ``validate_default`` asks) rather than
+``Section()``, which would build that section's own validator a second time.
 """
 
 from __future__ import annotations

@@ -91,13 +91,13 @@ class GraphSpec(StrictModel):
     sides: dict[str, SideSpec] = Field(min_length=1, description="The identities, by name "
                                        "(lowercase letters and digits).")
     phaze_a: PhazeASettings = Field(  # type: ignore[valid-type]
-        default_factory=PhazeASettings, description="Settings of the Phaze-A blocks "
-        "(`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing.")
+        default_factory=PhazeASettings.model_construct, description="Settings of the Phaze-A "
+        "blocks (`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing.")
     models: dict[str, list[Block] | PhazeABlock] = Field(
         min_length=1, description="Sub-models by name, each a list of blocks or one of "
         "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
-    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    training: TrainingSpec = Field(default_factory=TrainingSpec.model_construct)
 
     @property
     def uses_phaze_a(self) -> bool:

@@ -217,15 +217,15 @@ class ModelSpec(StrictModel):
     use: OneLine = Field("", description=USE_HELP)
     output_size: int = Field(128, ge=64, le=2048, multiple_of=16, description="Output "
                              "resolution in px, a multiple of 16 (faceswap: output_size).")
-    routing: RoutingSpec = Field(default_factory=RoutingSpec)
-    encoder: EncoderSpec = Field(default_factory=FsOriginalEncoder)
-    bottleneck: BottleneckSpec = Field(default_factory=DenseBottleneck)
-    fc: FullyConnectedSpec = Field(default_factory=FullyConnectedSpec)
-    gblock_fc: GBlockFCSpec = Field(default_factory=GBlockFCSpec)
-    decoder: DecoderSpec = Field(default_factory=DecoderSpec)
-    weights: WeightsSpec = Field(default_factory=WeightsSpec)
-    convolutions: ConvolutionsSpec = Field(default_factory=ConvolutionsSpec)
-    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    routing: RoutingSpec = Field(default_factory=RoutingSpec.model_construct)
+    encoder: EncoderSpec = Field(default_factory=FsOriginalEncoder.model_construct)
+    bottleneck: BottleneckSpec = Field(default_factory=DenseBottleneck.model_construct)
+    fc: FullyConnectedSpec = Field(default_factory=FullyConnectedSpec.model_construct)
+    gblock_fc: GBlockFCSpec = Field(default_factory=GBlockFCSpec.model_construct)
+    decoder: DecoderSpec = Field(default_factory=DecoderSpec.model_construct)
+    weights: WeightsSpec = Field(default_factory=WeightsSpec.model_construct)
+    convolutions: ConvolutionsSpec = Field(default_factory=ConvolutionsSpec.model_construct)
+    training: TrainingSpec = Field(default_factory=TrainingSpec.model_construct)
 
 
 # The top-level groups in file order; used by the dumper and the docs.

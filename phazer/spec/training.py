@@ -232,7 +232,7 @@ class TrainingSpec(StrictModel):
                                  "weighs a rim of background around the face and the model "
                                  "learns the face's outline; 0 for none; may change on resume "
                                  "(faceswap: mask_dilation).")
-    optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer,
+    optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer.model_construct,
                                      description="The optimizer, chosen by `type` (adam when "
                                      "not given) (faceswap: [global.optimizer]).")
     mixed_precision: Literal[False, True, "float16", "bfloat16"] = Field(
@@ -248,12 +248,12 @@ class TrainingSpec(StrictModel):
                             "change on resume; on several devices the global batch, split "
                             "evenly over them (faceswap: --batch-size).")
     distribution: DistributionSpec = Field(
-        default_factory=DistributionSpec, description="Training on several devices or "
-        "machines (tf.distribute); may change on resume.")
+        default_factory=DistributionSpec.model_construct, description="Training on several "
+        "devices or machines (tf.distribute); may change on resume.")
     coverage: float = Field(100.0, ge=62.5, le=100.0, description="Percentage of each image's "
                             "width, from the centre, that the model sees; 62.5 is eyebrow to "
                             "eyebrow, 100 the whole image (faceswap: coverage).")
-    augmentation: AugmentationSpec = Field(default_factory=AugmentationSpec)
+    augmentation: AugmentationSpec = Field(default_factory=AugmentationSpec.model_construct)
     save_interval: int = Field(250, ge=1, le=1_000_000, description="Save the model every "
                                "this many iterations (faceswap: --save-interval).")
     snapshot_interval: int = Field(25000, ge=0, le=10_000_000, description="Keep a copy of "
