@@ -15,7 +15,7 @@ tf = pytest.importorskip("tensorflow")
 from rich.console import Console  # noqa: E402
 
 from phazer.train import precision  # noqa: E402
-from phazer.train.demo import precision_overrides  # noqa: E402
+from phazer.train.demo import load_demo_spec, precision_overrides  # noqa: E402
 from phazer.train.session import TrainOptions, prepare  # noqa: E402
 from tests.helpers import TINY_SPEC  # noqa: E402
 
@@ -69,9 +69,9 @@ def test_a_cpu_without_bfloat16_is_told_and_the_demo_keeps_float32(faces, tmp_pa
     _prepare(faces, tmp_path / "m", "bfloat16", Console(file=out, width=400))
     assert "this CPU has no bfloat16 instructions" in out.getvalue()
     shown = io.StringIO()
-    assert precision_overrides(TINY_SPEC, Console(file=shown)) == []      # float32 spec
-    assert precision_overrides("demo", Console(file=shown, width=400)) == [
+    assert precision_overrides(load_demo_spec(TINY_SPEC), Console(file=shown)) == []  # float32
+    assert precision_overrides(load_demo_spec("demo"), Console(file=shown, width=400)) == [
         "training.mixed_precision=false"]
     assert "computes in float32" in shown.getvalue()
     monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
-    assert precision_overrides("demo", Console(file=io.StringIO())) == []
+    assert precision_overrides(load_demo_spec("demo"), Console(file=io.StringIO())) == []

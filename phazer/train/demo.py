@@ -92,7 +92,7 @@ def prepare_folder(out: Path) -> None:
     (out / MARKER).write_text("written by phazer demo; rerunning the demo replaces it\n")
 
 
-def _load(reference: str) -> Any:
+def load_demo_spec(reference: str) -> Any:
     """The spec to train, or None when it does not load (training reports its problems)."""
     from phazer.issues import SpecError
     from phazer.spec import load_spec
@@ -103,20 +103,18 @@ def _load(reference: str) -> Any:
         return None
 
 
-def spec_sides(reference: str) -> tuple[str, ...]:
+def spec_sides(spec: Any) -> tuple[str, ...]:
     """The sides of a spec: a graph-form spec's own, ``a`` and ``b`` for Phaze-A's switches.
 
-    A spec that does not load gives ``a`` and ``b``; training reports its problems.
+    A spec that did not load (None) gives ``a`` and ``b``; training reports its problems.
     """
     from phazer.spec import GraphSpec
 
-    spec = _load(reference)
     return tuple(spec.sides) if isinstance(spec, GraphSpec) else DEFAULT_SIDES
 
 
-def precision_overrides(reference: str, console: Console) -> list[str]:
+def precision_overrides(spec: Any, console: Console) -> list[str]:
     """Compute in float32 where the spec's bfloat16 would be emulated (slower) on this CPU."""
-    spec = _load(reference)
     if spec is None or not precision_warnings(spec.training.dtype_policy):
         return []
     console.print("this CPU has no bfloat16 instructions: the demo computes in float32 "
@@ -232,7 +230,8 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     folder = Path(out)
     prepare_folder(folder)
     started = time.perf_counter()
-    sides = spec_sides(settings.preset)
+    spec = load_demo_spec(settings.preset)
+    sides = spec_sides(spec)
     folders = write_faces(folder, settings, sides)
     names = [side.upper() for side in sides]
     named = (f"identity {names[0]} and of identity {names[1]}" if len(names) == 2 else
@@ -246,7 +245,7 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     span = settings.iterations or MAX_SCHEDULE_ITERATIONS
     options = TrainOptions(spec=settings.preset,
                            overrides=[f"training.optimizer.schedule.iterations={span}",
-                                      *precision_overrides(settings.preset, console)],
+                                      *precision_overrides(spec, console)],
                            inputs=[(side, folders[side]) for side in sides],
                            model_dir=folder / "model", iterations=settings.iterations,
                            seed=settings.seed, show_bar=show_bar,
