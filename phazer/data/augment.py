@@ -179,7 +179,8 @@ def dilate_mask(mask: tf.Tensor, percent: float) -> tf.Tensor:
 
 def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, coverage: float,
                   input_size: int, output_size: int, augment: bool = True,
-                  mask_dilation: float = 0.0) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+                  mask_dilation: float = 0.0, warp: tf.Tensor | bool = True
+                  ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Turn decoded faces into one training batch.
 
     Args:
@@ -192,6 +193,8 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
         augment: False turns every random change off (the warp too): plain crops.
         mask_dilation: the spec's ``training.mask_dilation``: grow or shrink the target's
             mask by this percentage of its side (applied with or without ``augment``).
+        warp: whether this batch is warped (a scalar bool tensor, for a warp that stops at
+            an iteration); the warp also needs ``augment`` and ``aug.warp``.
 
     Returns:
         ``(input, target, mask)``: [B, input_size, input_size, 3] warped input,
@@ -219,7 +222,7 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
     xs, ys = _grid(input_size, crop)
     xs, ys = tf.tile(xs[None], [batch, 1, 1]), tf.tile(ys[None], [batch, 1, 1])
     if augment and aug.warp:
-        field = _warp_field(batch, input_size, crop, seeds[7])
+        field = _warp_field(batch, input_size, crop, seeds[7]) * tf.cast(warp, tf.float32)
         xs, ys = xs + field[..., 0], ys + field[..., 1]
     ix, iy = _apply(xs, ys, params, width)
     warped = _sample(rgb, ix, iy)

@@ -8,7 +8,8 @@ them:
    decoded images in memory when they fit (``cache_bytes``); otherwise decode on the fly;
 2. shuffle (a new order every epoch), repeat, batch (whole batches only);
 3. augment each batch in parallel (:func:`phazer.data.augment.augment_batch`): colour, one
-   affine per image with the coverage crop, and the random warp of the input only;
+   affine per image with the coverage crop, and the random warp of the input only (until
+   the model iteration ``training.augmentation.no_warp_from``, :mod:`phazer.data.warp_stop`);
 4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
    ``mask_out_<side>``) and prefetch.
 
@@ -35,11 +36,13 @@ from phazer.data.augment import augment_batch
 from phazer.data.facereader import FaceReader, SkipLog
 from phazer.data.folders import FaceFolder
 from phazer.data.images import read_face
+from phazer.data.warp_stop import WarpStop, warped
 from phazer.sides import face_in, face_out, mask_out
 from phazer.spec.training import TrainingSpec
 
 CACHE_BYTES = 2 * 1024**3   # decoded images of all sides kept in memory up to this size
 SHUFFLE_BUFFER = 4096       # shuffle buffer (file names) when images are decoded on the fly
+WarpMark = int | tf.Variable   # the first unwarped model iteration, fixed or movable
 
 
 def working_size(image_size: int, input_size: int, output_size: int, coverage: float) -> int:
@@ -65,7 +68,8 @@ def resize_face(image: tf.Tensor, size: int) -> tf.Tensor:
 
 def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_size: int,
           output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool,
-          start: tuple[int, int] = (0, 0)) -> tf.data.Dataset:
+          start: tuple[int, int] = (0, 0), first_iteration: int = 0,
+          no_warp_from: WarpMark | None = None) -> tf.data.Dataset:
     size = working_size(folder.size, input_size, output_size, training.coverage)
     count = len(folder.files)
     files = tf.data.Dataset.range(count)   # indices into the reader's files
@@ -87,9 +91,17 @@ def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_
     batches = images.batch(batch_size, drop_remainder=True)
     seeds = tf.data.Dataset.random(seed=seed).batch(2).skip(start[0])
     aug, coverage = training.augmentation, training.coverage
-    return tf.data.Dataset.zip(batches, seeds).map(
-        lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
-                                           output_size, augment, training.mask_dilation),
+    if no_warp_from is None:
+        return tf.data.Dataset.zip(batches, seeds).map(
+            lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
+                                               output_size, augment, training.mask_dilation),
+            num_parallel_calls=tf.data.AUTOTUNE)
+    # the model iteration each batch trains (1-based), for the warp's stop
+    iterations = tf.data.Dataset.counter(first_iteration + 1)
+    return tf.data.Dataset.zip(batches, seeds, iterations).map(
+        lambda images, pair, iteration: augment_batch(
+            images, pair, aug, coverage, input_size, output_size, augment,
+            training.mask_dilation, warp=warped(iteration, no_warp_from)),
         num_parallel_calls=tf.data.AUTOTUNE)
 
 
@@ -104,7 +116,8 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  input_size: int, output_size: int, batch_size: int, learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES,
-                 skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0)
+                 skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0),
+                 first_iteration: int = 0, warp_stop: WarpStop | None = None
                  ) -> tf.data.Dataset:
     """The endless training dataset of every side.
 
@@ -128,6 +141,11 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
         skip_log: where files that fail to decode are told and counted (a file deleted or
             broken since the scan is replaced by another face of its side); None: a silent
             log.
+        first_iteration: the model's iterations before this session's first batch (a
+            resumed model's count): the warp stops by model iteration.
+        warp_stop: a variable mark for the warp's stop (:class:`WarpStop`, which a run with
+            a time limit may bring forward); None: ``training.augmentation.no_warp_from``
+            as written.
 
     Returns:
         Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_<side>`` of every side to
@@ -148,10 +166,12 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                for f in folders.values())
     cache = need <= cache_bytes
     log = skip_log if skip_log is not None else SkipLog()
+    no_warp_from = (warp_stop.variable if warp_stop is not None
+                    else training.augmentation.no_warp_from)
     streams = tuple(
         _side(folders[side], FaceReader(folders[side].files, side, log), training,
               input_size, output_size, batch_size, None if seed is None else seed + index,
-              cache, augment, start)
+              cache, augment, start, first_iteration, no_warp_from)
         for index, side in enumerate(folders))
 
     def to_dicts(*batches: tuple[tf.Tensor, ...]

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from phazer.catalog.losses import LossName, MaskLossName
 from phazer.spec.base import StrictModel
-from phazer.spec.schedule import ScheduleSpec
+from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS, ScheduleSpec
 
 LearningRate = Annotated[float, Field(gt=0.0, le=1.0, description="Step size of each "
                                       "update; may change on resume (faceswap: learning_rate; "
@@ -135,6 +135,12 @@ class AugmentationSpec(StrictModel):
     warp: bool = Field(True, description="Randomly warp the model's input (never its target): "
                        "what teaches the shared encoder to swap; turn off only to polish "
                        "details late in training (faceswap: the inverse of --no-warp).")
+    no_warp_from: int | None = Field(
+        None, ge=1, le=MAX_SCHEDULE_ITERATIONS, description="The first model iteration "
+        "(counted across resumes) whose input is not warped: the iterations after it polish "
+        "the details the warp blurs, as faceswap users do by restarting with --no-warp late "
+        "in training. null: warped throughout. phazer demo moves it with its run's length "
+        "(see docs/training.md).")
     warp_to_landmarks: bool = Field(False, description="faceswap's landmark-guided warp; "
                                     "phazer's face folders carry no landmarks, so only false "
                                     "is accepted (faceswap: --warp-to-landmarks).")
@@ -165,6 +171,13 @@ class AugmentationSpec(StrictModel):
             raise ValueError("needs face landmarks, which phazer's face folders do not carry; "
                              "only false is supported")
         return value
+
+    @model_validator(mode="after")
+    def _no_warp_needs_the_warp(self) -> AugmentationSpec:
+        if self.no_warp_from is not None and not self.warp:
+            raise ValueError(f"no_warp_from ({self.no_warp_from}) stops a warp that warp: false "
+                             f"already turns off; remove no_warp_from, or set warp: true")
+        return self
 
 
 Strategy = Literal["default", "mirrored", "multi_worker"]

@@ -123,6 +123,24 @@ def precision_overrides(spec: Any, console: Console) -> list[str]:
     return ["training.mixed_precision=false"]
 
 
+def warp_share(spec: Any) -> float | None:
+    """When the preset's warp stops, as a share of its decay: the demo's run is scaled to it.
+
+    The demo's learning-rate decay spans its run whatever the preset's
+    ``schedule.iterations``; the warp's stop (``augmentation.no_warp_from``) keeps its place
+    relative to the decay: stopping at iteration 3,000 of a 3,500-iteration decay stops it
+    after 6/7 of the demo's run. None when the preset has no warp stop or no decay length
+    (a warp stop alone stays at its iteration).
+    """
+    if spec is None:
+        return None
+    stop = spec.training.augmentation.no_warp_from
+    end = spec.training.optimizer.schedule.iterations
+    if stop is None or end is None:
+        return None
+    return min(stop / end, 1.0)
+
+
 def demo_identities(count: int, seed: int, pool: int = 8) -> list[Identity]:
     """The identities the demo trains: A, then the B whose skin tone is closest to A's.
 
@@ -241,11 +259,16 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
                   f"{folder / 'faces'}, and {settings.test_faces} held-out "
                   f"{sides[0].upper()} faces with the ground truth of their swap", markup=False,
                   highlight=False)
-    # a decaying learning rate spans this run: its last iteration, or the clock's end
+    # a decaying learning rate spans this run: its last iteration, or the clock's end; the
+    # warp stops at the same share of it as in the preset
     span = settings.iterations or MAX_SCHEDULE_ITERATIONS
+    share = warp_share(spec)
+    scaled = [f"training.optimizer.schedule.iterations={span}"]
+    if share is not None:
+        scaled.append(f"training.augmentation.no_warp_from="
+                      f"{max(1, round(share * span)) if settings.iterations else span}")
     options = TrainOptions(spec=settings.preset,
-                           overrides=[f"training.optimizer.schedule.iterations={span}",
-                                      *precision_overrides(spec, console)],
+                           overrides=[*scaled, *precision_overrides(spec, console)],
                            inputs=[(side, folders[side]) for side in sides],
                            model_dir=folder / "model", iterations=settings.iterations,
                            seed=settings.seed, show_bar=show_bar,
@@ -256,7 +279,7 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
         # a decaying learning rate ends its decay at the time limit if that comes first
         result: SessionResult = prepared.trainer.run(iter(prepared.dataset), options.iterations,
                                                      stop, record=prepared.record,
-                                                     schedule_by_time=True)
+                                                     schedule_by_time=True, warp_time=share)
     if result.stop == "nan":
         raise TrainInputError(f"the demo's training diverged: {result.error}",
                               "lower the preset's learning rate")

@@ -23,6 +23,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from phazer.data.warp_stop import WarpStop
 from phazer.sides import is_face_out
 from phazer.spec import ModelSpec
 from phazer.train.checkpoint import optimizer_arrays, optimizer_writer, weights_writer
@@ -106,6 +107,8 @@ class Trainer:
             train in step with it and keep their state, but write nothing.
         stop_vote: in a multi-worker cluster, asks every worker after each iteration whether
             any of them is asked to stop (Ctrl-C, a time limit), so all stop together.
+        warp_stop: the movable mark the dataset reads for the warp's stop, or None; the
+            trainer says when the warp stops, and a time-limited run may bring it forward.
     """
 
     def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
@@ -113,7 +116,8 @@ class Trainer:
                  batch_size: int, reporter: Reporter, autoclip: AutoClip | None = None,
                  strategy: tf.distribute.Strategy | None = None,
                  settings: SaveSettings | None = None, chief: bool = True,
-                 stop_vote: Callable[[bool], bool] | None = None) -> None:
+                 stop_vote: Callable[[bool], bool] | None = None,
+                 warp_stop: WarpStop | None = None) -> None:
         self.model_dir = model_dir
         self.spec = spec
         self.state = state
@@ -131,6 +135,8 @@ class Trainer:
                                              spec.training.optimizer.schedule)
         self._rate: float | None = None     # the learning rate the optimizer holds
         self._time_limit: tuple[float, float] | None = None   # (start, deadline), monotonic
+        self.warp_stop = warp_stop
+        self._warp_time: float | None = None   # share of the time limit the warp stops at
         self.chooser = XlaChooser(self.step, spec.training.xla, state.xla, device_signature())
         self.saved_iteration = state.iterations
         self._interval: list[dict[str, float]] = []
@@ -147,7 +153,9 @@ class Trainer:
         Raises:
             NonFiniteLossError: a term is NaN or infinite (nothing is saved).
         """
-        self._set_learning_rate()
+        time_used = self._time_used()
+        self._set_learning_rate(time_used)
+        self._stop_warp(time_used)
         function, trial = self.chooser.next_function()
         use_xla = self.chooser.use_xla
         started = time.perf_counter()
@@ -176,12 +184,28 @@ class Trainer:
         self._compiled.add(use_xla)
         return values
 
-    def _set_learning_rate(self) -> None:
+    def _time_used(self) -> float | None:
+        """The share of a time-limited run's time used so far (None without one)."""
+        if self._time_limit is None:
+            return None
+        start, deadline = self._time_limit
+        return (time.monotonic() - start) / max(deadline - start, 1e-9)
+
+    def _stop_warp(self, time_used: float | None) -> None:
+        """Bring the warp's stop forward when its share of the time is used; say when it stops."""
+        if self.warp_stop is None:
+            return
+        coming = self.state.iterations + 1
+        if (time_used is not None and self._warp_time is not None
+                and time_used >= self._warp_time and self.warp_stop.stop_at(coming)):
+            self.reporter.log(f"iteration {coming}: {self._warp_time:.0%} of the time limit "
+                              "used, the input is no longer warped (no_warp_from)")
+        elif self.warp_stop.iteration == coming:
+            self.reporter.log(f"iteration {coming}: the input is no longer warped from here "
+                              "on (training.augmentation.no_warp_from)")
+
+    def _set_learning_rate(self, time_used: float | None) -> None:
         """Give the optimizer the schedule's rate for the step about to run (when it moved)."""
-        time_used = None
-        if self._time_limit is not None:
-            start, deadline = self._time_limit
-            time_used = (time.monotonic() - start) / max(deadline - start, 1e-9)
         rate = self.schedule.rate(self.state.iterations, time_used)
         if rate != self._rate:
             self.optimizer.learning_rate = rate
@@ -272,7 +296,8 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------------------
     def run(self, batches: Iterator[tuple[Any, Any]], iterations: int | None,
             stop: StopRequest | None = None, record: dict[str, Any] | None = None,
-            schedule_by_time: bool = False) -> SessionResult:
+            schedule_by_time: bool = False, warp_time: float | None = None
+            ) -> SessionResult:
         """Train until ``iterations`` more iterations are done (None: until stopped).
 
         Args:
@@ -282,10 +307,14 @@ class Trainer:
             record: extra facts for this session's entry in ``state.json``.
             schedule_by_time: a decaying learning rate also ends its decay when ``stop``'s
                 deadline comes, if that is before the schedule's last iteration.
+            warp_time: with ``schedule_by_time``, the share of the time limit (0 to 1) after
+                which the input is no longer warped, if no_warp_from does not come first
+                (needs the trainer's ``warp_stop``).
         """
         stop = stop or StopRequest()
         if schedule_by_time and stop.deadline is not None:
             self._time_limit = (time.monotonic(), stop.deadline)
+            self._warp_time = warp_time
         start = self.state.iterations
         last = None if iterations is None else start + iterations
         self._session = {"started": _now(), "ended": None, "start_iteration": start,

@@ -31,6 +31,7 @@ from phazer.data.folders import (
     skipped_lines,
 )
 from phazer.data.pipeline import make_dataset
+from phazer.data.warp_stop import WarpStop
 from phazer.ir.model import ModelIR
 from phazer.sides import face_in, face_out, is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
@@ -341,9 +342,14 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     masks = learn_mask or (training.penalized_mask_loss and masks_available)
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
     skip_log = SkipLog(lambda line: _say(console, f"warning: {line}"))
+    no_warp_from = training.augmentation.no_warp_from
+    warp_stop = WarpStop(no_warp_from) if no_warp_from is not None else None
+    # one device reads the movable mark; a strategy's workers read the spec's (a time limit,
+    # the only reason to move it, is phazer demo's, which trains on one device)
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
                            learn_mask, seed, include_masks=masks, skip_log=skip_log,
-                           start=start)
+                           start=start, first_iteration=state.iterations,
+                           warp_stop=warp_stop if strategy is None else None)
     if strategy is not None:
         dataset = distribute_dataset(strategy, dataset)
     previews = None
@@ -360,7 +366,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                       optimizer=optimizer, loss=loss, batch_size=batch_size,
                       reporter=reporter, autoclip=autoclip, strategy=strategy,
                       settings=settings, chief=chief,
-                      stop_vote=stop_vote(strategy) if placement.cluster else None)
+                      stop_vote=stop_vote(strategy) if placement.cluster else None,
+                      warp_stop=warp_stop)
     record = {"images": [len(folder) for folder in folders.values()],
               "skipped": [len(folder.skipped) for folder in folders.values()],
               "strategy": placement.strategy, "replicas": replicas(strategy),
