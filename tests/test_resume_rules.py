@@ -50,6 +50,19 @@ def test_resumable_changes_pass(overrides):
     assert model_defining_diff(old, new) == []
 
 
+@pytest.mark.parametrize(("before", "after", "allowed"), [
+    ("false", "bfloat16", True), ("bfloat16", "false", True),   # same optimizer state
+    ("true", "float16", True),                                   # the same precision
+    ("false", "true", False), ("bfloat16", "float16", False),    # float16 adds loss scaling
+    ("float16", "false", False), ("true", "bfloat16", False),
+])
+def test_precision_may_change_only_without_changing_loss_scaling(before, after, allowed):
+    old = load_spec("original", [f"training.mixed_precision={before}"]).spec
+    new = load_spec("original", [f"training.mixed_precision={after}"]).spec
+    refused = [path for path, _, _ in model_defining_diff(old, new)]
+    assert refused == ([] if allowed else ["training.mixed_precision"])
+
+
 def test_model_changes_are_listed_with_both_values():
     old, new = changed("original", ["fc.depth=2", "output_size=128",
                                     "training.optimizer.learning_rate=1e-4"])

@@ -60,6 +60,20 @@ def test_bfloat16_trains_the_float32_model_to_bfloat16_precision(faces, tmp_path
     resumed = _prepare(faces, tmp_path / "bf16", "bfloat16").trainer
     assert resumed.state.iterations == 6
     assert np.isfinite(_total(resumed.train_step(*batch)))
+    # float32 and bfloat16 share the optimizer's state: a bfloat16 model resumes in float32
+    # (a CPU without bfloat16), with Adam's moments and step count as saved
+    in_float32 = _prepare(faces, tmp_path / "bf16", "false").trainer
+    assert in_float32.state.iterations == 6
+    assert {layer.compute_dtype for layer in in_float32.model._flatten_layers()
+            if layer.weights} == {"float32"}
+    assert int(in_float32.optimizer.iterations.numpy()) == 6
+    # the saved moments (read back by a bfloat16 resume above) are the float32 session's too
+    fresh = _prepare(faces, tmp_path / "bf16", "bfloat16").trainer
+    pairs = list(zip(fresh.optimizer.variables, in_float32.optimizer.variables, strict=True))
+    assert len(pairs) > 2
+    assert any(np.any(other.numpy() != 0) for _, other in pairs[1:])   # moments, not zeros
+    for one, other in pairs:
+        np.testing.assert_array_equal(one.numpy(), other.numpy())
 
 
 def test_a_cpu_without_bfloat16_is_told_and_the_demo_keeps_float32(faces, tmp_path,

@@ -8,11 +8,14 @@ other change is refused with the diff :func:`model_defining_diff` returns.
 :data:`RESUME_RULES` maps dotted spec paths (a path covers everything below it) to whether the
 field may change; the most specific rule for a path wins, and a path no rule covers is
 model-defining. :data:`RESUMABLE_FIELDS` and :data:`FIXED_TRAINING_FIELDS` are the two halves.
+:data:`CHANGE_RULES` lets a fixed field change between some of its values (float32 and
+bfloat16 compute share their optimizer state; float16's is different).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from phazer.spec.dump import spec_to_data
@@ -45,7 +48,27 @@ RESUME_RULES: dict[str, bool] = {
     "training.optimizer.centered": False,
     "training.optimizer.gradient_accumulation": False,
     # float16 compute wraps the optimizer in a loss-scale optimizer with its own state
+    # (float32 <-> bfloat16 may change: CHANGE_RULES)
     "training.mixed_precision": False,
+}
+
+
+
+def _same_loss_scaling(before: Any, after: Any) -> bool:
+    """Whether a precision change keeps the optimizer's state: float16 is the odd one out.
+
+    float16 (``true`` / ``"float16"``) adds a loss-scale optimizer's state; float32 and
+    bfloat16 keep float32 weights and the same optimizer state, so they may swap.
+    """
+    def float16(value: Any) -> bool:
+        return value is True or value == "float16"
+
+    return float16(before) == float16(after)
+
+
+# Fixed fields that may still change between some values: path -> whether (old, new) may.
+CHANGE_RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "training.mixed_precision": _same_loss_scaling,
 }
 
 RESUMABLE_FIELDS: tuple[str, ...] = tuple(path for path, ok in RESUME_RULES.items() if ok)
@@ -113,7 +136,9 @@ def model_defining_diff(old: ModelSpec, new: ModelSpec) -> list[tuple[str, Any, 
         ``(path, old value, new value)`` for each such field, in schema order; empty when the
         model may resume with ``new``.
     """
-    return [change for change in spec_diff(old, new) if not is_resumable(change[0])]
+    return [(path, before, after) for path, before, after in spec_diff(old, new)
+            if not is_resumable(path)
+            and not (path in CHANGE_RULES and CHANGE_RULES[path](before, after))]
 
 
 def format_diff(changes: list[tuple[str, Any, Any]]) -> list[str]:
