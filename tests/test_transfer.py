@@ -140,6 +140,7 @@ def test_train_resumes_a_transferred_model_from_its_weights(old, face_folders, t
                  "--freeze-weights"]) == 0
     out = capsys.readouterr().out
     assert f"resuming {new} at iteration 0" in out
+    assert "start fresh (phazer transfer carries weights, not the optimizer's state)" in out
     trained = saved_weights(new)
     assert_same(trained["encoder"], transferred["encoder"])
     assert_same({k: v for k, v in transferred["encoder"].items()

@@ -313,8 +313,10 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         _say(console, f"resuming {model_dir.path} at iteration {state.iterations} "
                       f"(session {len(state.sessions) + 1})")
         if fresh:
-            _say(console, f"note: {len(fresh)} optimizer variables start fresh (weights that "
-                          "were frozen before, or new optimizer settings)")
+            why = ("phazer transfer carries weights, not the optimizer's state"
+                   if state.transfer is not None and not state.sessions else
+                   "weights that were frozen before, or new optimizer settings")
+            _say(console, f"note: {len(fresh)} optimizer variables start fresh ({why})")
         if options.load_weights:
             _say(console, "warning: --load-weights only applies to a new model; ignored")
     else:
