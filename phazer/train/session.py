@@ -21,15 +21,7 @@ from rich.console import Console
 
 from phazer.compiler import compile_model_ir
 from phazer.data.facereader import GuardedBatches, SkipLog
-from phazer.data.folders import (
-    DEFAULT_MIN_IMAGES,
-    DataError,
-    FaceFolder,
-    conversion_note,
-    require_faces,
-    scan_faces,
-    skipped_lines,
-)
+from phazer.data.folders import DataError, FaceFolder, conversion_note, skipped_lines
 from phazer.data.pipeline import make_dataset
 from phazer.data.warp_stop import WarpStop
 from phazer.ir.model import ModelIR
@@ -51,6 +43,7 @@ from phazer.train.distribute import (
     stop_vote,
 )
 from phazer.train.distribution import DistributionError, Placement
+from phazer.train.face_inputs import scan_sides, side_inputs
 from phazer.train.journal import commit, text_writer
 from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
 from phazer.train.losses import ModelLoss
@@ -133,66 +126,6 @@ def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
     return load_spec(options.spec, options.overrides, options.batch_size)
 
 
-def side_inputs(options: TrainOptions) -> list[tuple[str, Path]]:
-    """Every (side, folder) pair asked for: ``input_a`` / ``input_b`` first, then ``inputs``."""
-    pairs = [(side, Path(folder)) for side, folder in
-             (("a", options.input_a), ("b", options.input_b)) if folder is not None]
-    return pairs + [(side, Path(folder)) for side, folder in options.inputs]
-
-
-def match_inputs(given: Sequence[tuple[str, Path]], sides: Sequence[str]) -> dict[str, Path]:
-    """Each side of the model with its face folder, in the model's side order.
-
-    Raises:
-        TrainInputError: a side the model does not have, a side given twice, or a side of
-            the model without a folder.
-    """
-    listed = ", ".join(sides)
-    flags = " ".join(f"--input {side}=DIR" for side in sides)
-    folders: dict[str, Path] = {}
-    for side, folder in given:
-        if side not in sides:
-            raise TrainInputError(f"the model has no side {side!r}; its sides are {listed}",
-                                  f"give one face folder per side: {flags}")
-        if side in folders:
-            raise TrainInputError(f"side {side} is given twice ({folders[side]} and {folder})",
-                                  "give each side one face folder (--input-a is --input a=, "
-                                  "--input-b is --input b=)")
-        folders[side] = folder
-    missing = [side for side in sides if side not in folders]
-    if missing:
-        names = ", ".join(missing)
-        raise TrainInputError(f"no face folder for side{'s' if len(missing) > 1 else ''} "
-                              f"{names}; the model has the sides {listed}",
-                              f"give one face folder per side: {flags}")
-    return {side: folders[side] for side in sides}
-
-
-def _scan(options: TrainOptions, sides: Sequence[str], batch_size: int
-          ) -> dict[str, FaceFolder]:
-    """Scan the face folder of each side of the model (in the model's side order).
-
-    Every folder is scanned before any is counted, so a missing folder is told first. Each
-    side then needs ``options.min_images`` usable faces; by default 8, and a whole batch of
-    distinct faces (as in faceswap).
-    """
-    given = match_inputs(side_inputs(options), sides)
-    need, needed_for = options.min_images, ""
-    if need is None:
-        need = max(DEFAULT_MIN_IMAGES, batch_size)
-        needed_for = f"a batch of {batch_size} per side" if batch_size > DEFAULT_MIN_IMAGES \
-            else ""
-    folders = {}
-    try:
-        for side, folder in given.items():
-            folders[side] = scan_faces(folder, min_images=0)
-        for side in folders:
-            require_faces(folders[side], need, needed_for)
-    except DataError as exc:
-        raise TrainInputError(f"side {side.upper()}: {exc.message}", exc.hint) from None
-    return folders
-
-
 def _build(model_ir: Any, dtype_policy: str) -> Any:
     """The Keras model; a model Keras cannot build is the user's to fix (e.g. no weights)."""
     from phazer.emit import EmitError, WeightsUnavailableError
@@ -262,7 +195,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     training = spec.training
     batch_size = training.batch_size
     input_size, output_size = _face_sizes(summary.model)
-    folders = _scan(options, summary.model.sides, batch_size)
+    folders = scan_sides(side_inputs(options.input_a, options.input_b, options.inputs),
+                         summary.model.sides, batch_size, options.min_images)
     for folder in folders.values():
         for line in skipped_lines(folder):
             _say(console, f"warning: {line}")
