@@ -36,7 +36,7 @@ from phazer.data.augment import augment_batch
 from phazer.data.facereader import FaceReader, SkipLog
 from phazer.data.folders import FaceFolder
 from phazer.data.images import read_face
-from phazer.data.warp_stop import WarpStop, warped
+from phazer.data.warp_stop import NEVER, WarpStop, warped
 from phazer.sides import face_in, face_out, mask_out
 from phazer.spec.training import TrainingSpec
 
@@ -91,17 +91,13 @@ def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_
     batches = images.batch(batch_size, drop_remainder=True)
     seeds = tf.data.Dataset.random(seed=seed).batch(2).skip(start[0])
     aug, coverage = training.augmentation, training.coverage
-    if no_warp_from is None:
-        return tf.data.Dataset.zip(batches, seeds).map(
-            lambda images, pair: augment_batch(images, pair, aug, coverage, input_size,
-                                               output_size, augment, training.mask_dilation),
-            num_parallel_calls=tf.data.AUTOTUNE)
+    mark = NEVER if no_warp_from is None else no_warp_from
     # the model iteration each batch trains (1-based), for the warp's stop
     iterations = tf.data.Dataset.counter(first_iteration + 1)
     return tf.data.Dataset.zip(batches, seeds, iterations).map(
         lambda images, pair, iteration: augment_batch(
             images, pair, aug, coverage, input_size, output_size, augment,
-            training.mask_dilation, warp=warped(iteration, no_warp_from)),
+            training.mask_dilation, warp=warped(iteration, mark)),
         num_parallel_calls=tf.data.AUTOTUNE)
 
 

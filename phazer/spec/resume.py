@@ -53,7 +53,6 @@ RESUME_RULES: dict[str, bool] = {
 }
 
 
-
 def _same_loss_scaling(before: Any, after: Any) -> bool:
     """Whether a precision change keeps the optimizer's state: float16 is the odd one out.
 
