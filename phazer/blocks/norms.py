@@ -68,12 +68,17 @@ def group_count(channels: int, groups: int = GROUP_NORM_GROUPS) -> int:
     return next(g for g in range(min(groups, channels), 0, -1) if channels % g == 0)
 
 
-def apply_norm(b: SubModelBuilder, x: Tensor, name: str, stem: str = "norm") -> Tensor:
-    """Append the normalization ``name`` (nothing for "none")."""
+def apply_norm(b: SubModelBuilder, x: Tensor, name: str, stem: str = "norm",
+               layer: str | None = None) -> Tensor:
+    """Append the normalization ``name`` (nothing for "none").
+
+    The layer is named ``{stem}_{name}`` (Phaze-A's ``decoder_batch``), or ``layer`` when
+    given (faceswap's conv blocks: ``conv_128_0_instancenorm``).
+    """
     info = norm_info(name)
     if info is None:
         return x
     attrs = dict(info.attrs)
     if info.groups is not None:
         attrs["groups"] = group_count(x.shape[-1], info.groups)
-    return b.add(info.kind, x, name=f"{stem}_{name}", **attrs)
+    return b.add(info.kind, x, name=layer or f"{stem}_{name}", **attrs)

@@ -1,10 +1,12 @@
 """A graph-form sub-model (``phazer: 2``) built from its list of blocks.
 
-Each block of :mod:`phazer.spec.graph_blocks` appends its layers here, written once; a block
-with a list of filters (or units) is appended once per value. Layer names follow faceswap's
-scheme: a block's stem (``conv_128``, ``upscale_256``, ``face_out_a``) gets a counter shared
-by the whole model (``upscale_256_0`` in ``decoder_a``, ``upscale_256_1`` in ``decoder_b``),
-kept in a :class:`BlockNames`.
+Each block of :mod:`phazer.spec.graph_blocks` is mapped here to the builder Phaze-A uses for
+the same layers (:mod:`phazer.blocks.conv`, :mod:`phazer.blocks.upscalers`,
+:mod:`phazer.blocks.norms`), with the graph form's names and settings; single-layer blocks
+are one op. A block with a list of filters (or units) is appended once per value. Layer
+names follow faceswap's scheme: a block's stem (``conv_128``, ``upscale_256``,
+``face_out_a``) gets a counter shared by the whole model (``upscale_256_0`` in
+``decoder_a``, ``upscale_256_1`` in ``decoder_b``), kept in a :class:`BlockNames`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from phazer.blocks.conv import (
+    ConvSettings,
+    conv_block,
+    dense,
+    output_conv,
+    residual_block,
+    separable_conv_block,
+)
+from phazer.blocks.upscalers import hybrid_half, subpixel, upscale_hybrid
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.graph_blocks import (
     AvgPoolBlock,
@@ -32,6 +43,9 @@ from phazer.spec.graph_blocks import (
     UpscaleBlock,
     UpscaleHybridBlock,
 )
+
+GRAPH_SETTINGS = ConvSettings()
+"""The graph form has no model-wide convolution switches: every one is off."""
 
 
 @dataclass
@@ -58,56 +72,32 @@ def _values(value: int | list[int]) -> list[int]:
     return value if isinstance(value, list) else [value]
 
 
-def _activation(b: SubModelBuilder, x: Tensor, block: ConvBlock | SeparableConvBlock,
-                stem: str) -> Tensor:
-    if block.activation == "leaky_relu":
-        return b.add("leaky_relu", x, name=f"{stem}_leakyrelu", negative_slope=block.slope)
-    if block.activation == "linear":
-        return x
-    return b.add("activation", x, name=f"{stem}_{block.activation}", function=block.activation)
-
-
 def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
-        stem = names.stem(block.name or f"conv_{filters}")
-        x = b.add("conv2d", x, name=f"{stem}_conv2d", filters=filters, kernel=block.kernel,
-                  strides=block.strides, padding=block.padding,
-                  kernel_initializer=block.initializer)
-        if block.norm is not None:
-            x = b.add(f"{block.norm}_norm", x, name=f"{stem}_{block.norm}norm", epsilon=1e-3)
-        x = _activation(b, x, block, stem)
+        x = conv_block(b, x, filters, block.kernel, GRAPH_SETTINGS, strides=block.strides,
+                       padding=block.padding, activation=block.activation,
+                       relu_alpha=block.slope, norm=block.norm, initializer=block.initializer,
+                       name=names.stem(block.name or f"conv_{filters}"))
     return x
 
 
 def _upscale(b: SubModelBuilder, x: Tensor, block: UpscaleBlock, names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
-        stem = names.stem(block.name or f"upscale_{filters}")
-        x = _subpixel(b, x, block, filters, stem)
+        x = subpixel(b, x, filters, GRAPH_SETTINGS, names.stem(block.name or f"upscale_{filters}"),
+                     kernel=block.kernel, scale=block.scale, activation=block.activation,
+                     relu_alpha=block.slope, initializer=block.initializer)
     return x
-
-
-def _subpixel(b: SubModelBuilder, x: Tensor, block: UpscaleBlock | UpscaleHybridBlock,
-              filters: int, stem: str) -> Tensor:
-    x = b.add("conv2d", x, name=f"{stem}_conv2d_conv2d", filters=filters * block.scale ** 2,
-              kernel=block.kernel, strides=1, padding="same",
-              kernel_initializer=block.initializer)
-    if block.activation:
-        x = b.add("leaky_relu", x, name=f"{stem}_conv2d_leakyrelu", negative_slope=block.slope)
-    return b.add("pixel_shuffle", x, name=f"{stem}_pixelshuffler", scale=block.scale)
 
 
 def _upscale_hybrid(b: SubModelBuilder, x: Tensor, block: UpscaleHybridBlock,
                     names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
         stem = names.stem(block.name or f"upscale2x_{filters}_hyb")
-        half = filters // 2
-        shuffled = _subpixel(b, x, block, half, names.stem(f"upscale_{half}"))
-        resized = b.add("conv2d", x, name=f"{stem}_conv2d", filters=filters - half,
-                        kernel=block.kernel, strides=1, padding="same",
-                        kernel_initializer=block.initializer)
-        resized = b.add("upsampling2d", resized, name=f"{stem}_upsampling2D", size=block.scale,
-                        interpolation="bilinear")
-        x = b.add("concatenate", [shuffled, resized], name=f"{stem}_concatenate")
+        x = upscale_hybrid(b, x, filters, GRAPH_SETTINGS, stem, kernel=block.kernel,
+                           scale=block.scale, activation=block.activation,
+                           relu_alpha=block.slope, initializer=block.initializer,
+                           sr_name=names.stem(f"upscale_{hybrid_half(filters)}"),
+                           upsample_name=f"{stem}_upsampling2D")
     return x
 
 
@@ -118,23 +108,16 @@ def _leaky_relu(b: SubModelBuilder, x: Tensor, block: LeakyReluBlock,
 
 def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
-        stem = names.stem(block.name or f"residual_{filters}")
-        skip = x
-        x = b.add("conv2d", x, name=f"{stem}_conv2d_0", filters=filters, kernel=3, strides=1,
-                  padding="same", kernel_initializer=block.initializer, use_bias=block.use_bias)
-        x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_1", negative_slope=0.2)
-        x = b.add("conv2d", x, name=f"{stem}_conv2d_1", filters=filters, kernel=3, strides=1,
-                  padding="same", kernel_initializer="variance_scaling_0.2",
-                  use_bias=block.use_bias)
-        x = b.add("add", [x, skip], name="add")
-        x = b.add("leaky_relu", x, name=f"{stem}_leakyrelu_3", negative_slope=0.2)
+        x = residual_block(b, x, filters, GRAPH_SETTINGS,
+                           names.stem(block.name or f"residual_{filters}"),
+                           initializer=block.initializer, use_bias=block.use_bias,
+                           add_name="add")
     return x
 
 
 def _dense(b: SubModelBuilder, x: Tensor, block: DenseBlock, names: BlockNames) -> Tensor:
     for units in _values(block.units):
-        x = b.add("dense", x, name=block.name or "dense", units=units,
-                  kernel_initializer=block.initializer)
+        x = dense(b, x, units, initializer=block.initializer, name=block.name or "dense")
     return x
 
 
@@ -153,22 +136,19 @@ def _dropout(b: SubModelBuilder, x: Tensor, block: DropoutBlock, names: BlockNam
 
 
 def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames) -> Tensor:
-    stem = names.stem(block.name or "face_out")
-    x = b.add("conv2d", x, name=f"{stem}_conv2d", filters=block.channels, kernel=block.kernel,
-              strides=1, padding="same", kernel_initializer=block.initializer)
-    return b.add("activation", x, name=stem, function="sigmoid", dtype="float32")
+    return output_conv(b, x, block.channels, block.kernel, GRAPH_SETTINGS,
+                       names.stem(block.name or "face_out"), initializer=block.initializer)
 
 
 def _separable_conv(b: SubModelBuilder, x: Tensor, block: SeparableConvBlock,
                     names: BlockNames) -> Tensor:
     for filters in _values(block.filters):
-        stem = names.stem(block.name or f"separableconv2d_{filters}")
-        # faceswap spells the layer "seperableconv2d"
-        x = b.add("separable_conv2d", x, name=f"{stem}_seperableconv2d", filters=filters,
-                  kernel=block.kernel, strides=block.strides, padding=block.padding,
-                  depth_multiplier=block.depth_multiplier,
-                  kernel_initializer=block.initializer)
-        x = _activation(b, x, block, stem)
+        x = separable_conv_block(b, x, filters, block.kernel, strides=block.strides,
+                                 padding=block.padding,
+                                 depth_multiplier=block.depth_multiplier,
+                                 activation=block.activation, relu_alpha=block.slope,
+                                 initializer=block.initializer,
+                                 name=names.stem(block.name or f"separableconv2d_{filters}"))
     return x
 
 

@@ -3,13 +3,15 @@
 :data:`UPSCALERS` holds the five decoder upscalers (``decoder.upscaler``); the FC upsamplers
 (``fc.upsampler``) are the same blocks plus ``upsample2d``, which :func:`fc_upsampling` treats
 specially (one UpSampling2D for all the upsamples). Every upscaler is built with its LeakyReLU
-activation, as Phaze-A builds them in both places.
+activation, as Phaze-A builds them in both places. The graph form's ``upscale`` and
+``upscale_hybrid`` blocks are :func:`subpixel` and :func:`upscale_hybrid` too, with faceswap's
+other models' layer names and their own kernel, scale, activation and initializer.
 
 Layer sequences (f = filters):
     subpixel: conv3x3 to 4f, LeakyReLU(0.1), pixel shuffle x2 -> f channels.
     upscale_fast: [conv3x3 to f, bilinear x2] + subpixel(f), added -> f channels.
     upscale_hybrid: subpixel(h) and [conv3x3 to h, bilinear x2] concatenated, h = f - f // 2
-        -> 2h channels (f + 1 when f is odd).
+        -> 2h channels (f + 1 when f is odd), as faceswap's hybrid upscale.
     resize_images: [bilinear resize x2, conv3x3 to f] + transposed conv3x3 stride 2 to f,
         added, LeakyReLU(0.2) -> f channels.
     upscale_dny: bilinear x2, then two conv3x3 blocks to f with LeakyReLU(0.2) -> f channels.
@@ -51,18 +53,41 @@ class UpscalerInfo:
 
 
 def subpixel(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
-             name: str = "upscale") -> Tensor:
-    """Sub-pixel upscale: conv3x3 to 4*filters, LeakyReLU(0.1), pixel shuffle x2."""
-    x = conv_block(b, x, filters * 4, 3, settings, strides=1, relu_alpha=0.1, upscale=True,
-                   name=f"{name}_conv2d")
-    return b.add("pixel_shuffle", x, name=f"{name}_pixelshuffler", scale=2)
+             name: str = "upscale", *, kernel: int = 3, scale: int = 2,
+             activation: bool = True, relu_alpha: float = 0.1,
+             initializer: str = "he_uniform") -> Tensor:
+    """Sub-pixel upscale: conv to ``filters * scale**2``, LeakyReLU, pixel shuffle x ``scale``.
+
+    Layers ``{name}_conv2d_conv2d``, ``{name}_conv2d_leakyrelu`` and
+    ``{name}_pixelshuffler`` (faceswap's UpscaleBlock naming).
+
+    Args:
+        b: the builder.
+        x: the input tensor.
+        filters: output channels.
+        settings: the model-wide switches (the conv is a conv block of an upscaler).
+        name: the layers' name stem.
+        kernel: the conv's kernel size (Phaze-A: 3).
+        scale: the upscale factor (Phaze-A: 2).
+        activation: whether the LeakyReLU is there (faceswap's dfl_sae puts its own after
+            the shuffle).
+        relu_alpha: the LeakyReLU slope.
+        initializer: the conv's initializer when no global switch replaces it.
+    """
+    x = conv_block(b, x, filters * scale ** 2, kernel, settings, strides=1,
+                   activation="leaky_relu" if activation else None, relu_alpha=relu_alpha,
+                   upscale=True, initializer=initializer, name=f"{name}_conv2d")
+    return b.add("pixel_shuffle", x, name=f"{name}_pixelshuffler", scale=scale)
 
 
 def _bilinear_branch(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
-                     name: str) -> Tensor:
+                     name: str, *, kernel: int = 3, scale: int = 2,
+                     initializer: str = "he_uniform",
+                     upsample_name: str | None = None) -> Tensor:
     # ICNR only makes sense for a conv feeding a pixel shuffle: none here (see arithmetic.md)
-    x = fs_conv(b, x, filters, 3, settings, name=f"{name}_conv2d")
-    return b.add("upsampling2d", x, name=f"{name}_upsampling2d", size=2,
+    x = fs_conv(b, x, filters, kernel, settings, initializer=initializer,
+                name=f"{name}_conv2d")
+    return b.add("upsampling2d", x, name=upsample_name or f"{name}_upsampling2d", size=scale,
                  interpolation="bilinear")
 
 
@@ -75,16 +100,41 @@ def upscale_fast(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSett
 
 
 def hybrid_half(filters: int) -> int:
-    """Filters of each branch of upscale_hybrid: ``filters - filters // 2``."""
+    """Filters of each branch of upscale_hybrid: ``filters - filters // 2``.
+
+    faceswap gives both branches of its hybrid upscale this many filters, so an odd count
+    comes out one channel wider (525 -> 526).
+    """
     return filters - filters // 2
 
 
 def upscale_hybrid(b: SubModelBuilder, x: Tensor, filters: int, settings: ConvSettings,
-                   name: str = "upscale2x_hyb") -> Tensor:
-    """Sub-pixel branch and bilinear branch of half the filters each, concatenated."""
+                   name: str = "upscale2x_hyb", *, kernel: int = 3, scale: int = 2,
+                   activation: bool = True, relu_alpha: float = 0.1,
+                   initializer: str = "he_uniform", sr_name: str | None = None,
+                   upsample_name: str | None = None) -> Tensor:
+    """Sub-pixel branch and bilinear branch of :func:`hybrid_half` filters each, concatenated.
+
+    Args:
+        b: the builder.
+        x: the input tensor.
+        filters: the filters asked for (``2 * hybrid_half(filters)`` channels come out).
+        settings: the model-wide switches.
+        name: the stem of the bilinear branch and the concatenation.
+        kernel: both convs' kernel size.
+        scale: the upscale factor of both branches.
+        activation: whether the sub-pixel branch has its LeakyReLU.
+        relu_alpha: its slope.
+        initializer: both convs' initializer when no global switch replaces it.
+        sr_name: the sub-pixel branch's stem (default ``{name}_sr``).
+        upsample_name: the bilinear UpSampling2D's name (default ``{name}_upsampling2d``).
+    """
     half = hybrid_half(filters)
-    detail = subpixel(b, x, half, settings, name=f"{name}_sr")
-    smooth = _bilinear_branch(b, x, half, settings, name)
+    detail = subpixel(b, x, half, settings, name=sr_name or f"{name}_sr", kernel=kernel,
+                      scale=scale, activation=activation, relu_alpha=relu_alpha,
+                      initializer=initializer)
+    smooth = _bilinear_branch(b, x, half, settings, name, kernel=kernel, scale=scale,
+                              initializer=initializer, upsample_name=upsample_name)
     return b.add("concatenate", [detail, smooth], name=f"{name}_concatenate")
 
 
