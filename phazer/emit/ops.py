@@ -2,9 +2,11 @@
 
 ``EMITTERS[kind]`` builds the Keras layer for an :class:`~phazer.ir.graph.Op` of that kind,
 named ``op.name``. A factory reads only the attrs :data:`phazer.ir.ops.OP_ATTRS` lists for its
-kind (enforced by :func:`_attr`), and an attr that is not set falls back to the same default
-the IR's shape inference assumes (or to Keras' default where the IR has none). Adding an op
-kind is one entry here; the conformance test checks every kind against the IR's figures.
+kind (enforced by :func:`_attr`), resolved against the kind's declared defaults
+(:attr:`phazer.ir.kinds.base.OpKind.defaults`, the one place a default is written, which the
+IR's shape inference reads too); an attr without a declared default is required, or, through
+:func:`_given`, left to the Keras layer's own default. Adding an op kind is one entry here;
+the conformance test checks every kind against the IR's figures.
 The ``input`` kind has no entry: :mod:`phazer.emit.model` turns inputs into ``keras.Input``.
 """
 
@@ -28,11 +30,10 @@ from phazer.emit.layers import (
 )
 from phazer.emit.vit_layers import ClassToken, PositionEmbedding, QuickGELU, TakeToken
 from phazer.ir.graph import Op
-from phazer.ir.ops import OP_ATTRS, reflect_same_padding
+from phazer.ir.ops import OP_ATTRS, OP_KINDS, reflect_same_padding
 
 L = keras.layers
 LayerFactory = Callable[[Op], keras.layers.Layer]
-_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,30 @@ class Emitter:
     self_attention: bool = False
 
 
-def _attr(op: Op, key: str, default: Any = _UNSET) -> Any:
-    """An attr of ``op`` that its kind's contract allows; ``default`` when not set."""
+def _attr(op: Op, key: str) -> Any:
+    """An attr of ``op`` that its kind's contract allows, its kind's default when not set.
+
+    Raises:
+        EmitError: the kind does not list ``key``, or the op leaves unset an attr that has
+            no default.
+    """
+    value = _resolved(op, key)
+    if value is None:
+        raise EmitError(f"{op.name} ({op.kind}): attr {key!r} is required")
+    return value
+
+
+def _resolved(op: Op, key: str) -> Any:
+    """``op``'s attr ``key`` (or its kind's declared default), None when neither is set."""
     if key not in OP_ATTRS.get(op.kind, ()):
         raise EmitError(f"the {op.kind!r} emitter reads attr {key!r}, which OP_ATTRS does not "
                         f"list for that kind")
-    value = op.attrs.get(key)
-    if value is None:
-        if default is _UNSET:
-            raise EmitError(f"{op.name} ({op.kind}): attr {key!r} is required")
-        return default
-    return value
+    return OP_KINDS[op.kind].resolve(op.attrs).get(key)
 
 
 def _given(op: Op, **keywords: str) -> dict[str, Any]:
     """Keras keyword -> attr value, for the attrs that are set (Keras' default otherwise)."""
-    values = {kw: _attr(op, attr, None) for kw, attr in keywords.items()}
+    values = {kw: _resolved(op, attr) for kw, attr in keywords.items()}
     return {kw: value for kw, value in values.items() if value is not None}
 
 
@@ -80,23 +89,23 @@ def _base(op: Op) -> dict[str, Any]:
 
 
 def _initializer(op: Op) -> Any:
-    name = _attr(op, "kernel_initializer", None)
+    name = _attr(op, "kernel_initializer")
     try:
-        return "glorot_uniform" if name is None else get_initializer(name)
+        return get_initializer(name)
     except EmitError as exc:
         raise EmitError(f"{op.name} ({op.kind}): {exc}") from None
 
 
 def _conv(layer: type[keras.layers.Layer]) -> LayerFactory:
     def factory(op: Op) -> keras.layers.Layer:
-        return layer(_attr(op, "filters"), _attr(op, "kernel"), strides=_attr(op, "strides", 1),
-                     padding=_attr(op, "padding", "same"), use_bias=_attr(op, "use_bias", True),
+        return layer(_attr(op, "filters"), _attr(op, "kernel"), strides=_attr(op, "strides"),
+                     padding=_attr(op, "padding"), use_bias=_attr(op, "use_bias"),
                      kernel_initializer=_initializer(op), **_base(op))
     return factory
 
 
 def _dense(op: Op) -> keras.layers.Layer:
-    return L.Dense(_attr(op, "units"), use_bias=_attr(op, "use_bias", True),
+    return L.Dense(_attr(op, "units"), use_bias=_attr(op, "use_bias"),
                    kernel_initializer=_initializer(op), **_base(op))
 
 
@@ -110,7 +119,7 @@ def _spatial_dropout(op: Op) -> keras.layers.Layer:
 
 def _reflection_pad_same(op: Op) -> keras.layers.Layer:
     """Reflect-pad so that a following 'valid' conv (kernel, strides) gives 'same' sizes."""
-    kernel, stride = _attr(op, "kernel"), _attr(op, "strides", 1)
+    kernel, stride = _attr(op, "kernel"), _attr(op, "strides")
     height, width = op.input_shapes[0][:2]
     return ReflectionPadding2D((reflect_same_padding(height, kernel, stride),
                                 reflect_same_padding(width, kernel, stride)), **_base(op))
@@ -122,18 +131,17 @@ def _attention(op: Op) -> keras.layers.Layer:
 
 def _pool(layer: type[keras.layers.Layer]) -> LayerFactory:
     def factory(op: Op) -> keras.layers.Layer:
-        pool = _attr(op, "pool", 2)
-        return layer(pool, strides=_attr(op, "strides", pool),
-                     padding=_attr(op, "padding", "valid"), **_base(op))
+        return layer(_attr(op, "pool"), strides=_attr(op, "strides"),
+                     padding=_attr(op, "padding"), **_base(op))
     return factory
 
 
 def _separable_conv(op: Op) -> keras.layers.Layer:
     return L.SeparableConv2D(_attr(op, "filters"), _attr(op, "kernel"),
-                             strides=_attr(op, "strides", 1),
-                             padding=_attr(op, "padding", "same"),
-                             depth_multiplier=_attr(op, "depth_multiplier", 1),
-                             use_bias=_attr(op, "use_bias", True),
+                             strides=_attr(op, "strides"),
+                             padding=_attr(op, "padding"),
+                             depth_multiplier=_attr(op, "depth_multiplier"),
+                             use_bias=_attr(op, "use_bias"),
                              depthwise_initializer=_initializer(op),
                              pointwise_initializer=_initializer(op), **_base(op))
 
@@ -150,17 +158,17 @@ EMITTERS: dict[str, Emitter] = {
     "dropout": Emitter(lambda op: L.Dropout(_attr(op, "rate"), **_base(op))),
     "spatial_dropout": Emitter(_spatial_dropout),
     "gaussian_noise": Emitter(lambda op: L.GaussianNoise(_attr(op, "stddev"), **_base(op))),
-    "rescale": Emitter(lambda op: L.Rescaling(_attr(op, "scale"), offset=_attr(op, "offset", 0.0),
+    "rescale": Emitter(lambda op: L.Rescaling(_attr(op, "scale"), offset=_attr(op, "offset"),
                                               **_base(op))),
     "dense": Emitter(_dense),
     "conv2d": Emitter(_conv(L.Conv2D)),
     "conv2d_transpose": Emitter(_conv(L.Conv2DTranspose)),
     "separable_conv2d": Emitter(_separable_conv),
-    "pixel_shuffle": Emitter(lambda op: PixelShuffle(_attr(op, "scale", 2), **_base(op))),
+    "pixel_shuffle": Emitter(lambda op: PixelShuffle(_attr(op, "scale"), **_base(op))),
     "upsampling2d": Emitter(lambda op: L.UpSampling2D(
-        _attr(op, "size"), interpolation=_attr(op, "interpolation", "nearest"), **_base(op))),
+        _attr(op, "size"), interpolation=_attr(op, "interpolation"), **_base(op))),
     "resize_images": Emitter(lambda op: ResizeImages(
-        _attr(op, "size"), interpolation=_attr(op, "interpolation", "nearest"), **_base(op))),
+        _attr(op, "size"), interpolation=_attr(op, "interpolation"), **_base(op))),
     "reflection_pad": Emitter(lambda op: ReflectionPadding2D(_attr(op, "padding"),
                                                              **_base(op))),
     "reflection_pad_same": Emitter(_reflection_pad_same),
@@ -185,7 +193,7 @@ EMITTERS: dict[str, Emitter] = {
     "position_embedding": Emitter(lambda op: PositionEmbedding(**_base(op))),
     "multi_head_attention": Emitter(_attention, self_attention=True),
     "quick_gelu": Emitter(lambda op: QuickGELU(**_base(op))),
-    "take_token": Emitter(lambda op: TakeToken(_attr(op, "index", 0), **_base(op))),
+    "take_token": Emitter(lambda op: TakeToken(_attr(op, "index"), **_base(op))),
 }
 
 

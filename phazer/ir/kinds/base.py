@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 Shape = tuple[int, ...]
@@ -79,6 +80,13 @@ KERNEL_ATTRS = frozenset({"kernel_initializer", "dtype"})
 
 
 @dataclass(frozen=True)
+class SameAs:
+    """A default that is another attr's value (a pooling window's strides: its pool size)."""
+
+    attr: str
+
+
+@dataclass(frozen=True)
 class OpKind:
     """An op kind: its attrs, its three inference functions and what its backward needs.
 
@@ -90,6 +98,10 @@ class OpKind:
         backward: what the backward pass keeps for it (:class:`Backward`).
         attrs: the attrs its ops accept: the contract between the blocks (which set them) and
             the Keras emitter (which reads only these). Values are plain JSON types.
+        defaults: the value of an attr an op leaves unset, the one place it is declared: the
+            three functions see the attrs :meth:`resolve` d, and the Keras emitter reads them
+            the same way. An attr with no default is required, or, where the emitter allows
+            it, left to the Keras layer's own default (a norm's epsilon).
 
     Its Keras layer is in ``phazer/emit/ops.py`` (the only place that imports Keras); a test
     fails when a kind lacks it.
@@ -101,6 +113,23 @@ class OpKind:
     flops: FlopsFn
     backward: Backward
     attrs: frozenset[str]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def resolve(self, attrs: Attrs) -> dict[str, Any]:
+        """``attrs`` with every declared default filled in (an attr set to None is unset)."""
+        return resolve_attrs(attrs, self.defaults)
+
+
+def resolve_attrs(attrs: Attrs, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """``attrs`` with ``defaults`` filled in where unset or None (:class:`SameAs` last)."""
+    resolved = {key: value for key, value in attrs.items() if value is not None}
+    for key, default in defaults.items():
+        if key not in resolved and not isinstance(default, SameAs):
+            resolved[key] = default
+    for key, default in defaults.items():
+        if key not in resolved and isinstance(default, SameAs):
+            resolved[key] = resolved.get(default.attr)
+    return resolved
 
 
 def no_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
@@ -119,21 +148,38 @@ FREE = per_element(0)
 
 
 def op_kind(name: str, infer: InferFn, *, backward: Backward, attrs: Iterable[str],
-            params: ParamsFn = no_params, flops: FlopsFn = FREE) -> OpKind:
+            defaults: Mapping[str, Any] | None = None, params: ParamsFn = no_params,
+            flops: FlopsFn = FREE) -> OpKind:
     """An op kind, checked: ``backward`` and ``attrs`` must be given (``attrs=()`` for none).
 
     A kind cannot be written without saying what the memory estimate must keep for it and
-    which attrs the blocks may set on it.
+    which attrs the blocks may set on it. ``infer``, ``params`` and ``flops`` are given the
+    op's attrs with ``defaults`` filled in, so they index them directly.
 
     Raises:
-        TypeError: ``backward`` is not a :class:`Backward`, or an attr name is not a string.
+        TypeError: ``backward`` is not a :class:`Backward`, an attr name is not a string, or
+            a default (or the attr a :class:`SameAs` names) is not one of ``attrs``.
     """
     if not isinstance(backward, Backward):
         raise TypeError(f"op kind {name!r}: backward must be a Backward, got {backward!r}")
     declared = frozenset(attrs)
     if not all(isinstance(attr, str) for attr in declared):
         raise TypeError(f"op kind {name!r}: attr names must be strings, got {sorted(declared)}")
-    return OpKind(name, infer, params, flops, backward, declared)
+    defaults = dict(defaults or {})
+    named = set(defaults) | {d.attr for d in defaults.values() if isinstance(d, SameAs)}
+    if not named <= declared:
+        raise TypeError(f"op kind {name!r}: defaults for undeclared attrs "
+                        f"{sorted(named - declared)}")
+    if defaults:
+        infer, params, flops = (_resolving(fn, defaults) for fn in (infer, params, flops))
+    return OpKind(name, infer, params, flops, backward, declared, MappingProxyType(defaults))
+
+
+def _resolving(fn: Callable[..., Any], defaults: Mapping[str, Any]) -> Callable[..., Any]:
+    """``fn`` called with its attrs resolved against ``defaults``."""
+    def resolved(attrs: Attrs, *args: Any) -> Any:
+        return fn(resolve_attrs(attrs, defaults), *args)
+    return resolved
 
 
 def single(ins: tuple[Shape, ...], rank: int | None = None) -> Shape:

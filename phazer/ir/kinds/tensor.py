@@ -61,7 +61,7 @@ def _same_shapes(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
 
 def _rescale_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     """A multiply per element, and an add when there is an offset (as TF's profiler counts)."""
-    return (2 if attrs.get("offset") else 1) * math.prod(out)
+    return (2 if attrs["offset"] else 1) * math.prod(out)
 
 
 def _dense(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
@@ -70,13 +70,13 @@ def _dense(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
 
 
 def _dense_params(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> ParamCount:
-    bias = attrs.get("use_bias", True)
+    bias = attrs["use_bias"]
     return ParamCount(ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0))
 
 
 def _dense_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
     """Per row of the input: once per example, or once per token of a sequence."""
-    bias = attrs.get("use_bias", True)
+    bias = attrs["use_bias"]
     per_row = 2 * ins[0][-1] * attrs["units"] + (attrs["units"] if bias else 0)
     return per_row * math.prod(ins[0][:-1])
 
@@ -103,7 +103,8 @@ KINDS: tuple[OpKind, ...] = (
             flops=per_element(1)),
     # y = x * scale + offset
     op_kind("rescale", identity, backward=FUSED, attrs={"scale", "offset"},
-            flops=_rescale_flops),
+            defaults={"offset": 0.0}, flops=_rescale_flops),
     op_kind("dense", _dense, backward=KERNEL, attrs={"units", "use_bias"} | KERNEL_ATTRS,
+            defaults={"use_bias": True, "kernel_initializer": "glorot_uniform"},
             params=_dense_params, flops=_dense_flops),
 )

@@ -64,7 +64,7 @@ def _attention_flops(attrs: Attrs, ins: tuple[Shape, ...], out: Shape) -> int:
 
 def _take_token(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     tokens, width = _tokens(attrs, ins)
-    index = attrs.get("index", 0)
+    index = attrs["index"]
     if not 0 <= index < tokens:
         raise IRShapeError(f"token {index} does not exist in {tokens} tokens")
     return (width,)
@@ -92,5 +92,6 @@ KINDS: tuple[OpKind, ...] = (
     # x * sigmoid(1.702 x)
     op_kind("quick_gelu", identity, backward=ACTIVATION, attrs=(), flops=per_element(1)),
     # (tokens, width) -> (width,)
-    op_kind("take_token", _take_token, backward=KEEPS_NOTHING, attrs={"index"}),
+    op_kind("take_token", _take_token, backward=KEEPS_NOTHING, attrs={"index"},
+            defaults={"index": 0}),
 )
