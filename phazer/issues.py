@@ -183,6 +183,8 @@ MISSING_FIELD = register_code("PHZ106", "error", "required field is missing")
 BAD_VERSION = register_code("PHZ107", "error", "unsupported `phazer:` format version")
 UNSUPPORTED_ENCODER = register_code("PHZ108", "error", "encoder faceswap offers but phazer lacks")
 SCHEMA_OTHER = register_code("PHZ109", "error", "value rejected by the schema")
+NOT_A_BLOCK = register_code(
+    "PHZ110", "error", "graph form: a sub-model's entry is not a block (unknown block type)")
 # --- routing graph -------------------------------------------------------------------------
 GRAPH_CYCLE = register_code("PHZ201", "error", "routing graph has a cycle")
 OUTPUT_UNREACHABLE = register_code("PHZ202", "error", "a side's output is not reachable")

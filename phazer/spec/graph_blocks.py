@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag
 
+from phazer.issues import NOT_A_BLOCK
 from phazer.spec.base import StrictModel
+from phazer.spec.block_entries import tagged_block
+from phazer.spec.custom_errors import spec_error
 
 Initializer = Literal["he_uniform", "glorot_uniform", "he_normal", "random_normal"]
 """``random_normal``: faceswap's RandomNormal(mean 0, stddev 0.02) (unbalanced, villain)."""
@@ -22,6 +25,21 @@ Activation = Literal["leaky_relu", "relu", "sigmoid", "tanh", "linear"]
 Filters = Annotated[int, Field(ge=1, le=65536)]
 Units = Annotated[int, Field(ge=1, le=16_777_216)]
 """Dense units: faceswap's bottlenecks reach 524,288 (unbalanced at 512 px) within its ranges."""
+
+
+def _one_or_list(value: Any) -> str:
+    """Which form of a ``one_or_list`` value is written: so an error names that form only."""
+    return "list" if isinstance(value, list) else "one"
+
+
+FiltersOrList = Annotated[Union[Annotated[Filters, Tag("one")],  # noqa: UP007
+                                Annotated[list[Filters], Tag("list")]],
+                          Discriminator(_one_or_list)]
+"""Filters, or a list of them that repeats the block."""
+UnitsOrList = Annotated[Union[Annotated[Units, Tag("one")],  # noqa: UP007
+                              Annotated[list[Units], Tag("list")]],
+                        Discriminator(_one_or_list)]
+"""Units, or a list of them that repeats the block."""
 
 
 class _Block(StrictModel):
@@ -35,7 +53,7 @@ class ConvBlock(_Block):
     """Conv2D, an optional normalization, then its activation (faceswap's Conv2DBlock)."""
 
     block: Literal["conv"] = "conv"
-    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    filters: FiltersOrList = Field(description="Filters; a list repeats the block.")
     kernel: int = Field(5, ge=1, le=15)
     strides: int = Field(2, ge=1, le=4)
     padding: Literal["same", "valid"] = "same"
@@ -51,7 +69,7 @@ class DenseBlock(_Block):
     """A Dense layer (GlorotUniform by default)."""
 
     block: Literal["dense"] = "dense"
-    units: Units | list[Units] = Field(description="Units; a list repeats the block.")
+    units: UnitsOrList = Field(description="Units; a list repeats the block.")
     initializer: Initializer = "glorot_uniform"
 
 
@@ -83,7 +101,7 @@ class UpscaleBlock(_Block):
     """faceswap's sub-pixel upscale: Conv2D 3x3 to 4f, LeakyReLU, pixel shuffle x2."""
 
     block: Literal["upscale"] = "upscale"
-    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    filters: FiltersOrList = Field(description="Filters; a list repeats the block.")
     kernel: int = Field(3, ge=1, le=15)
     scale: int = Field(2, ge=2, le=8, description="Upscale factor (the conv makes "
                        "filters * scale^2 channels).")
@@ -101,7 +119,7 @@ class UpscaleHybridBlock(_Block):
     """
 
     block: Literal["upscale_hybrid"] = "upscale_hybrid"
-    filters: Filters | list[Filters] = Field(description="Filters out (half from each "
+    filters: FiltersOrList = Field(description="Filters out (half from each "
                                              "branch); a list repeats the block.")
     kernel: int = Field(3, ge=1, le=15)
     scale: int = Field(2, ge=2, le=8)
@@ -125,7 +143,7 @@ class ResidualBlock(_Block):
     """
 
     block: Literal["residual"] = "residual"
-    filters: Filters | list[Filters] = Field(description="Filters (the input's channels); a "
+    filters: FiltersOrList = Field(description="Filters (the input's channels); a "
                                              "list repeats the block.")
     use_bias: bool = Field(True, description="Whether the two convs have biases.")
     initializer: Initializer = Field("he_uniform", description="The first conv's initializer "
@@ -136,7 +154,7 @@ class SeparableConvBlock(_Block):
     """SeparableConv2D (depthwise then pointwise) then its activation (ReLU by default)."""
 
     block: Literal["separable_conv"] = "separable_conv"
-    filters: Filters | list[Filters] = Field(description="Filters; a list repeats the block.")
+    filters: FiltersOrList = Field(description="Filters; a list repeats the block.")
     kernel: int = Field(5, ge=1, le=15)
     strides: int = Field(2, ge=1, le=4)
     padding: Literal["same", "valid"] = "same"
@@ -185,20 +203,9 @@ class BranchBlock(_Block):
     """
 
     block: Literal["branch"] = "branch"
-    branches: list[list[Block]] = Field(min_length=2, description="The branches, each a "
-                                        "list of blocks ([] is the input itself).")
+    branches: list[list[BranchEntry]] = Field(min_length=2, description="The branches, "
+                                              "each a list of blocks ([] is the input itself).")
     join: Literal["add", "concat"] = "concat"
-
-    @field_validator("branches")
-    @classmethod
-    def _no_path_blocks(cls, branches: list[list[Block]]) -> list[list[Block]]:
-        for branch in branches:
-            for inner in branch:
-                if inner.block in PATH_BLOCKS:
-                    raise ValueError(f"a branch cannot hold a {inner.block!r} block (mark, "
-                                     "from and output steer the sub-model's own path): move "
-                                     "it out of the branch")
-        return branches
 
 
 class OutputBlock(_Block):
@@ -267,19 +274,7 @@ BLOCK_TYPES: dict[str, tuple[type[StrictModel], str | None]] = {
 
 def _as_tagged(value: Any) -> Any:
     """``- flatten``, ``- dense: 1024`` and ``- conv: {...}`` as ``{"block": name, ...}``."""
-    if isinstance(value, str) and value in BLOCK_TYPES:
-        return {"block": value}
-    if isinstance(value, dict) and len(value) == 1:
-        ((key, body),) = value.items()
-        if key in BLOCK_TYPES:
-            if isinstance(body, dict):
-                return {"block": key, **body}
-            shorthand = BLOCK_TYPES[key][1]
-            if body is None:
-                return {"block": key}
-            if shorthand is not None:
-                return {"block": key, shorthand: body}
-    return value
+    return tagged_block(value, BLOCK_TYPES)
 
 
 Block = Annotated[
@@ -290,12 +285,26 @@ Block = Annotated[
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
 """One block of a graph-form sub-model."""
 
-# BranchBlock names Block before it exists: pydantic resolves it when the model is first
-# built (spec models defer building, see phazer.spec.base), so no model_rebuild() here.
-
-
 PATH_BLOCKS: tuple[str, ...] = ("mark", "from", "output")
 """Blocks that steer a sub-model's path instead of adding to it (top level of a sub-model only)."""
+
+
+def _not_a_path_block(block: StrictModel) -> StrictModel:
+    """A block of a branch, which cannot be one of :data:`PATH_BLOCKS`."""
+    tag = getattr(block, "block", None)
+    if tag in PATH_BLOCKS:
+        raise spec_error(NOT_A_BLOCK, f"a branch cannot hold the path block {tag!r} (mark, "
+                         "from and output steer the sub-model's own path)",
+                         "move it out of the branch",
+                         at=(tag,), at_key=True)
+    return block
+
+
+BranchEntry = Annotated[Block, AfterValidator(_not_a_path_block)]
+"""One block of a branch: any block but a path block."""
+
+# BranchBlock names BranchEntry before it exists: pydantic resolves it when the model is
+# first built (spec models defer building, see phazer.spec.base), so no model_rebuild() here.
 
 
 def output_roles(blocks: list[Block]) -> tuple[str, ...]:

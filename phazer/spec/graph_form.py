@@ -33,12 +33,14 @@ schema checks the shape of the file; names and routes are checked by the rules o
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, create_model
+from pydantic import BeforeValidator, Discriminator, Field, Tag, create_model
 
+from phazer.issues import BAD_TYPE, UNKNOWN_KEY, shown
 from phazer.spec.base import StrictModel
-from phazer.spec.graph_blocks import Block, output_roles
+from phazer.spec.custom_errors import spec_error
+from phazer.spec.graph_blocks import BLOCK_TYPES, Block, output_roles
 from phazer.spec.models import TAGLINE_HELP, USE_HELP, ModelSpec, OneLine
 from phazer.spec.training import TrainingSpec
 
@@ -71,6 +73,46 @@ class PhazeABlock(StrictModel):
                                              "route) or decoder.")
 
 
+def _sub_model_form(value: Any) -> str:
+    """Which form a sub-model is written in, so an error names that form only."""
+    return "blocks" if isinstance(value, list) else "phaze_a"
+
+
+def _sub_model(value: Any) -> Any:
+    """A sub-model as written: a list of blocks, or a mapping naming a Phaze-A block.
+
+    Raises:
+        PydanticCustomError: anything else, said once (not once per form it is not).
+    """
+    if isinstance(value, list) or (isinstance(value, dict) and "phaze_a" in value):
+        return value
+    forms = ("a sub-model is a list of blocks (`- conv: ...` lines) or one of Phaze-A's "
+             "blocks (`{phaze_a: encoder}`)")
+    if isinstance(value, dict) and value:
+        keys = [str(k) for k in value]
+        if any(k in BLOCK_TYPES for k in keys):
+            raise spec_error(BAD_TYPE, f"{forms}; got a mapping of "
+                             f"{', '.join(map(shown, keys))}",
+                             "write each block on its own line starting with `- `")
+        raise spec_error(UNKNOWN_KEY, f"unknown field {shown(keys[0])} in a sub-model; "
+                         f"{forms}", "write a list of blocks, or `phaze_a: <block>`",
+                         word=keys[0], choices=("phaze_a",), at=(keys[0],), at_key=True)
+    if isinstance(value, str) and value in PHAZE_A_BLOCKS:
+        hint = f"write `{{phaze_a: {value}}}`"
+    elif isinstance(value, str) and value in BLOCK_TYPES:
+        hint = f"write it as a list: `- {value}` on the line below"
+    else:
+        hint = "list its blocks under it, one per line starting with `- `"
+    got = "nothing" if value is None else f"{shown(value)} ({type(value).__name__})"
+    raise spec_error(BAD_TYPE, f"{forms}; got {got}", hint)
+
+
+SubModel = Annotated[Union[Annotated[list[Block], Tag("blocks")],  # noqa: UP007
+                           Annotated[PhazeABlock, Tag("phaze_a")]],
+                     Discriminator(_sub_model_form), BeforeValidator(_sub_model)]
+"""A graph-form sub-model: a list of blocks, or one of Phaze-A's blocks."""
+
+
 class SideSpec(StrictModel):
     """One identity: the size of the faces it is trained on (and, if given, drawn at)."""
 
@@ -93,7 +135,7 @@ class GraphSpec(StrictModel):
     phaze_a: PhazeASettings = Field(  # type: ignore[valid-type]
         default_factory=PhazeASettings.model_construct, description="Settings of the Phaze-A "
         "blocks (`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing.")
-    models: dict[str, list[Block] | PhazeABlock] = Field(
+    models: dict[str, SubModel] = Field(
         min_length=1, description="Sub-models by name, each a list of blocks or one of "
         "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")

@@ -120,6 +120,22 @@ def _with_extends(definition: dict[str, Any]) -> None:
     definition["properties"] = {"extends": EXTENDS_PROPERTY, **definition["properties"]}
 
 
+def _plain_unions(node: Any) -> Any:
+    """A ``oneOf`` without a discriminator (a union chosen by a function) as ``anyOf``.
+
+    The graph form picks a list's or a scalar's form by what is written (so an error names
+    that form only); for an editor the forms are alternatives like any union's.
+    """
+    if isinstance(node, dict):
+        node = {key: _plain_unions(value) for key, value in node.items()}
+        if "oneOf" in node and "discriminator" not in node:
+            return {"anyOf": node.pop("oneOf"), **node}
+        return node
+    if isinstance(node, list):
+        return [_plain_unions(value) for value in node]
+    return node
+
+
 # --- the graph form ----------------------------------------------------------------------------
 def _is_block_union(node: Any) -> bool:
     return isinstance(node, dict) and isinstance(node.get("discriminator"), dict) \
@@ -212,7 +228,7 @@ def spec_json_schema() -> dict[str, Any]:
     refs, generated = models_json_schema([(model, "validation") for model in models])
     block_defs = {name: _def_name(refs[(model, "validation")]["$ref"])
                   for name, model in blocks.items()}
-    definitions = _replace_block_unions(generated["$defs"])
+    definitions = _plain_unions(_replace_block_unions(generated["$defs"]))
     _require_discriminators(definitions)
     _with_extends(definitions[SWITCH_FORM_DEF])
     _graph_form(definitions, block_defs)

@@ -28,8 +28,10 @@ from phazer.issues import (
     shown,
 )
 from phazer.spec.constraints import Bounds, bounds_of
+from phazer.spec.custom_errors import custom_error
+from phazer.spec.error_paths import ErrorPlace, locate, unwrap
 from phazer.spec.yaml_source import FieldPath, SourceMap
-from phazer.suggest import MAX_SUGGESTED, did_you_mean
+from phazer.suggest import MAX_SUGGESTED, closest, did_you_mean
 
 _TYPE_NAMES = {
     "int_type": "an integer", "int_parsing": "an integer", "int_from_float": "an integer",
@@ -44,70 +46,12 @@ _SCALAR_KINDS = {"int_type", "int_parsing", "int_from_float", "float_type", "flo
 _MAPPING_KINDS = {"model_type", "dict_type", "model_attributes_type"}
 
 
-def _unwrap(annotation: Any) -> Any:
-    while get_origin(annotation) is typing.Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
-
-
 def _union_variants(annotation: Any) -> list[type[BaseModel]]:
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)[0]
     if get_origin(annotation) in (typing.Union, types.UnionType):
         return [a for a in get_args(annotation) if isinstance(a, type)
                 and issubclass(a, BaseModel)]
     return []
-
-
-def _list_item_model(annotation: Any) -> type[BaseModel] | None:
-    """The model of a ``list[Model]`` annotation's items (None for other annotations)."""
-    if get_origin(annotation) is list:
-        (item,) = get_args(annotation) or (None,)
-        if isinstance(item, type) and issubclass(item, BaseModel):
-            return item
-    return None
-
-
-def _tags(variant: type[BaseModel]) -> tuple[str, ...]:
-    return get_args(_unwrap(variant.model_fields["type"].annotation))
-
-
-def walk(root: type[BaseModel], loc: tuple) -> tuple[FieldPath, type[BaseModel] | None,
-                                                      FieldInfo | None]:
-    """Follow a pydantic error location through the models.
-
-    Returns:
-        The location without discriminator tags, the model that owns the last element (None
-        when the location leaves the models, e.g. into a list) and that element's FieldInfo.
-    """
-    clean: list[str | int] = []
-    model: type[BaseModel] | None = root
-    info: FieldInfo | None = None
-    items = list(loc)
-    while items:
-        part = items.pop(0)
-        clean.append(part)
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
-            return tuple(clean), model if len(items) == 0 else None, None
-        info = model.model_fields[part]
-        owner = model
-        annotation = _unwrap(info.annotation)
-        variants = _union_variants(annotation)
-        item_model = _list_item_model(annotation)
-        if item_model is not None and items and isinstance(items[0], int):
-            clean.append(items.pop(0))
-            model = item_model
-            if not items:
-                return tuple(clean), None, None
-        elif variants and items and isinstance(items[0], str):
-            tag = items.pop(0)
-            model = next((v for v in variants if tag in _tags(v)), None)
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            model = None
-        if not items:
-            return tuple(clean), owner, info
-    return tuple(clean), model, info
 
 
 def _length_limits(info: FieldInfo | None) -> tuple[int, int | None]:
@@ -146,6 +90,28 @@ def _choices_from(expected: str) -> list[str]:
             for word in re.findall(r"'[^']*'|\b(?:True|False)\b", expected)]
 
 
+def _reads_unquoted(text: str) -> bool:
+    """Whether ``text`` is a number or a boolean once its quotes are gone (``"40"``)."""
+    try:
+        float(text)
+    except ValueError:
+        return text.strip().lower() in ("true", "false", "yes", "no", "on", "off")
+    return True
+
+
+def _owner_text(place: ErrorPlace) -> str:
+    """Where an unknown key was found: ``fc``, ``the top level``, ``the conv block at ...``."""
+    where = clip(_dotted(place.path[:-1]))
+    if place.tag is not None:
+        return f"the {place.tag} block at {where}"
+    return where or "the top level"
+
+
+def _discriminator(ctx: dict) -> str:
+    """The field a tagged union is discriminated on, as pydantic's error names it."""
+    return str(ctx.get("discriminator", "'type'")).strip("'")
+
+
 def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
                    suggest: bool = True) -> Issue:
     """Convert one pydantic error dict into an Issue with position and hint.
@@ -158,22 +124,25 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
     """
     hints = did_you_mean if suggest else (lambda word, choices: "")
     kind = error["type"]
-    loc = tuple(error["loc"])
     ctx = error.get("ctx") or {}
     value = error.get("input")
-    path, owner, info = walk(root, loc)
+    place = locate(root, tuple(error["loc"]))
+    path, written, info = place.path, place.written, place.info
     code, message, hint = SCHEMA_OTHER, clip(error["msg"], 600), ""
     prefer_key = False
+    custom = custom_error(error)
 
-    if kind == "extra_forbidden":
+    if custom is not None:
+        code, written, prefer_key = custom.code, (*written, *custom.at), custom.at_key
+        found = hints(custom.word, custom.choices) if custom.word is not None else ""
+        hint = found or custom.hint
+    elif kind == "extra_forbidden":
         prefer_key = True
         key = str(path[-1])
-        where = clip(_dotted(path[:-1])) or "the top level"
-        valid = sorted(owner.model_fields) if owner is not None else []
         code = UNKNOWN_KEY
-        message = (f"unknown field {shown(key)} in {where}; expected one of: "
-                   f"{', '.join(valid)}")
-        hint = hints(key, valid) or "remove it, or check `phazer schema` for the fields"
+        message = (f"unknown field {shown(key)} in {_owner_text(place)}; expected one of: "
+                   f"{', '.join(place.fields)}")
+        hint = hints(key, place.fields) or "remove it, or check `phazer schema` for the fields"
     elif kind in ("literal_error", "enum"):
         choices = _choices_from(ctx.get("expected", ""))
         if path == ("phazer",):
@@ -188,7 +157,7 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
             hint = hints(str(value), choices)
     elif kind == "union_tag_invalid":
         tag = ctx.get("tag")
-        path = (*path, "type")
+        path, written = (*path, _discriminator(ctx)), (*written, _discriminator(ctx))
         choices = _choices_from(ctx.get("expected_tags", ""))
         if tag in UNSUPPORTED_ENCODERS:
             code = UNSUPPORTED_ENCODER
@@ -199,17 +168,20 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
             message = f"unknown type {shown(tag)}; expected one of: {', '.join(choices)}"
             hint = hints(str(tag), choices)
     elif kind == "union_tag_not_found":
-        path = (*path, "type")
-        code, message = MISSING_FIELD, "`type` is required to choose the variant"
-        hint = "add a `type:` line"
+        tag_field = _discriminator(ctx)
+        path, written = (*path, tag_field), (*written, tag_field)
+        code, message = MISSING_FIELD, f"`{tag_field}` is required to choose the variant"
+        hint = f"add a `{tag_field}:` line"
     elif kind == "missing":
         code, message = MISSING_FIELD, f"required field '{path[-1]}' is missing"
         hint = "add it"
     elif kind in _TYPE_NAMES:
         code = BAD_TYPE
         message = f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
-        if isinstance(value, str) and kind in _SCALAR_KINDS:
+        if isinstance(value, str) and kind in _SCALAR_KINDS and _reads_unquoted(value):
             hint = "remove the quotes: YAML reads quoted values as strings"
+        elif kind in ("bool_type", "bool_parsing"):
+            hint = "write true or false"
         elif kind in _MAPPING_KINDS and _union_variants(info.annotation if info else None):
             hint = f"write it as a mapping, e.g. `{path[-1]}: {{type: {clip(value)}}}`" if \
                 isinstance(value, str) else "write it as a mapping with a `type:` field"
@@ -238,28 +210,50 @@ def error_to_issue(error: dict, root: type[BaseModel], source: SourceMap,
         code = NOT_MULTIPLE if ("odd" in message or "multiple of" in message) else SCHEMA_OTHER
         message = f"{_describe(value)}: {clip(str(ctx.get('error', message)))}"
 
-    pos = source.find(path, prefer_key=prefer_key)
+    pos = source.find(source.spelt(written), prefer_key=prefer_key)
     dotted = clip(_dotted(path))
     if pos is None or pos.from_override:
         return Issue(code, "error", dotted, message, hint, pos.file if pos else None)
     return Issue(code, "error", dotted, message, hint, pos.file, pos.line, pos.column)
 
 
+def _misspelt_fields(errors: list[dict], root: type[BaseModel]) -> set[FieldPath]:
+    """Required fields an unknown key stands for (``modles:`` for ``models``).
+
+    Such a field is reported missing too; the unknown key's did-you-mean says it all.
+    """
+    meant: set[FieldPath] = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            place = locate(root, tuple(error["loc"]))
+            near = closest(str(place.path[-1]), place.fields)
+            if near is not None:
+                meant.add((*place.path[:-1], near))
+    return meant
+
+
 def validation_issues(exc: ValidationError, root: type[BaseModel],
                       source: SourceMap) -> list[Issue]:
     """All issues of a pydantic ValidationError, de-duplicated by (path, code).
 
-    Past the first :data:`~phazer.issues.MAX_LISTED_ISSUES` (all a report lists), the rest
-    are only counted: each becomes a bare issue without position, hint or de-duplication, so
-    ten thousand unknown keys cost no more than the hundred listed.
+    A required field reported missing where an unknown key looks like its misspelling is left
+    out (the unknown key's issue suggests it). Past the first
+    :data:`~phazer.issues.MAX_LISTED_ISSUES` (all a report lists), the rest are only counted:
+    each becomes a bare issue without position, hint or de-duplication, so ten thousand
+    unknown keys cost no more than the hundred listed.
     """
+    errors = exc.errors(include_url=False)
+    misspelt = _misspelt_fields(errors[:MAX_SUGGESTED], root)
     seen: set[tuple[str, str]] = set()
     issues: list[Issue] = []
     listed = 0
-    for error in exc.errors(include_url=False):
+    for error in errors:
         if listed >= MAX_LISTED_ISSUES:
             issues.append(Issue(SCHEMA_OTHER, "error", clip(_dotted(tuple(error["loc"]))),
                                 clip(error["msg"])))
+            continue
+        if misspelt and error["type"] == "missing" and \
+                locate(root, tuple(error["loc"])).path in misspelt:
             continue
         issue = error_to_issue(error, root, source, suggest=listed < MAX_SUGGESTED)
         if (issue.path, issue.code) in seen:

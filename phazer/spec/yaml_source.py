@@ -59,6 +59,26 @@ class SourceMap:
                 return second[sub]
         return None
 
+    def spelt(self, path: FieldPath) -> FieldPath:
+        """``path`` as the file spells it, up to where the file stops spelling it.
+
+        One part the file does not spell is skipped when the next one is spelt there: a
+        block written as its shorthand (``- dense: [512, 1024]``) spells its values without
+        the field's name (``units``).
+        """
+        found: list[str | int] = []
+        rest = list(path)
+        while rest:
+            part = rest.pop(0)
+            if self._known((*found, part)):
+                found.append(part)
+            elif not (rest and self._known((*found, rest[0]))):
+                break
+        return tuple(found)
+
+    def _known(self, path: FieldPath) -> bool:
+        return path in self.values or path in self.keys
+
     def update(self, other: SourceMap) -> None:
         """Overlay another map's positions onto this one."""
         self.values.update(other.values)
