@@ -24,7 +24,6 @@ from phazer.ir.model import ModelIR
 from phazer.issues import TOO_MANY_LAYERS, Issue
 from phazer.spec.graph_blocks import BranchBlock
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
-from phazer.spec.models import ModelSpec
 
 MAX_LAYERS = 1_000
 """The most layer blocks a spec may ask for (a block with a list of N filters counts N).
@@ -87,10 +86,8 @@ def block_count(blocks: list) -> int:
     return total
 
 
-def model_size(spec: ModelSpec | GraphSpec) -> ModelSize:
+def model_size(spec: GraphSpec) -> ModelSize:
     """The layers and calls ``spec`` asks for (a route that does not parse counts none)."""
-    if not isinstance(spec, GraphSpec):
-        return ModelSize(0, 0)
     counts = {name: 1 if isinstance(model, PhazeABlock) else block_count(model)
               for name, model in spec.models.items()}
     calls = 0
@@ -103,7 +100,7 @@ def model_size(spec: ModelSpec | GraphSpec) -> ModelSize:
     return ModelSize(sum(counts.values()), calls, largest, counts.get(largest, 0))
 
 
-def limit_issues(spec: ModelSpec | GraphSpec) -> list[Issue]:
+def limit_issues(spec: GraphSpec) -> list[Issue]:
     """PHZ315 for each limit ``spec`` exceeds (empty when it is within them)."""
     size = model_size(spec)
     issues = []

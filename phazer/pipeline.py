@@ -2,13 +2,14 @@
 
 Every command that looks at a spec (validate, render, summary, diagram, presets, train) asks
 one :class:`Pipeline` for what it needs; each stage is computed the first time it is asked for
-and reused after, so a command compiles the IR at most once. The CLI modules only parse
-arguments and print what the pipeline gives them.
+and reused after, so a command lowers, draws the routing graph and compiles the IR at most
+once. The CLI modules only parse arguments and print what the pipeline gives them.
 
-    spec (validated by pydantic)
-      └─ graph      the routing graph (phazer.graph)
-          └─ compiled   the layer IR, the builders' issues and sizes (phazer.compiler)
-              └─ figures   parameters, shapes and FLOPs (phazer.plan.figures)
+    spec (validated by pydantic, as written: Phaze-A's switches or the graph form)
+      └─ lowered    the graph form (phazer.lowering): what every later stage reads
+          └─ graph      the routing graph (phazer.graph)
+              └─ compiled   the layer IR, the builders' issues and sizes (phazer.compiler)
+                  └─ figures   parameters, shapes and FLOPs (phazer.plan.figures)
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from phazer import compiler
+from phazer.graph import routing_graph
+from phazer.lowering import lower
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
@@ -33,8 +36,8 @@ class Pipeline:
     """The stages of one spec, computed on first use and cached.
 
     Attributes:
-        spec: the schema-valid spec: Phaze-A's switches (``phazer: 1``) or the graph form
-            (``phazer: 2``); every stage after the graph is the same for both.
+        spec: the schema-valid spec as written: Phaze-A's switches (``phazer: 1``) or the
+            graph form (``phazer: 2``); every stage after :attr:`lowered` reads the graph form.
         name: the model's name (defaults to the spec's name, or "phazer").
     """
 
@@ -42,24 +45,19 @@ class Pipeline:
     name: str | None = None
 
     @cached_property
+    def lowered(self) -> GraphSpec:
+        """The spec in the graph form (a ``phazer: 1`` spec's switches written out as routes)."""
+        return lower(self.spec)
+
+    @cached_property
     def graph(self) -> DiGraph:
         """The routing graph (before the build: no ``has_weights`` on its nodes)."""
-        if isinstance(self.spec, GraphSpec):
-            from phazer.graph.graph_form import graph_form_routing
-
-            return graph_form_routing(self.spec)
-        from phazer.graph import build_routing_graph
-
-        return build_routing_graph(self.spec)
+        return routing_graph(self.lowered)
 
     @cached_property
     def compiled(self) -> Compiled:
         """The compiled spec: the model IR (None when it cannot be built) and the issues."""
-        if isinstance(self.spec, GraphSpec):
-            from phazer.compile_graph import compile_graph_spec
-
-            return compile_graph_spec(self.spec, self.name)
-        return compiler.compile_model(self.spec, self.graph, self.name)
+        return compiler.compile_model(self.lowered, self.graph, self.name)
 
     @property
     def model(self) -> ModelIR | None:

@@ -15,15 +15,19 @@ import re
 from collections.abc import Iterable, Sequence
 
 DEFAULT_SIDES: tuple[str, ...] = ("a", "b")
+RESERVED_SIDES: frozenset[str] = frozenset({"both", "shared", "gblock"})
+"""Names a side cannot take: the suffixes of shared sub-models (``fc_both``, ``fc_shared``)."""
+SIDE_NAME = r"[a-z0-9]+"
+"""The pattern of a side name (the one definition: the schema and the rules read it)."""
 
 FACE_IN = "face_in"
 FACE_OUT = "face_out"
 MASK_OUT = "mask_out"
 KINDS: tuple[str, ...] = (FACE_IN, FACE_OUT, MASK_OUT)
 
-_SIDE = re.compile(r"[a-z0-9]+")
-_NAME = re.compile(rf"({'|'.join(KINDS)})_([a-z0-9]+)")
-_SCALED = re.compile(rf"{FACE_OUT}_([a-z0-9]+)_([0-9]+)")
+_SIDE = re.compile(SIDE_NAME)
+_NAME = re.compile(rf"({'|'.join(KINDS)})_({SIDE_NAME})")
+_SCALED = re.compile(rf"{FACE_OUT}_({SIDE_NAME})_([0-9]+)")
 
 
 def _name(kind: str, side: str) -> str:
@@ -136,3 +140,22 @@ def other_side(side: str, sides: Sequence[str]) -> str:
     if side not in order:
         raise ValueError(f"side {side!r} is not one of {tuple(order)}")
     return order[(order.index(side) + 1) % len(order)]
+
+
+def check_sides(sides: Iterable[str]) -> tuple[str, ...]:
+    """Validate side names: lowercase letters/digits, unique, not a reserved suffix.
+
+    Raises:
+        ValueError: no side, a duplicate, a malformed or a reserved name.
+    """
+    result = tuple(sides)
+    if not result:
+        raise ValueError("at least one side is needed")
+    for side in result:
+        if not isinstance(side, str) or not _SIDE.fullmatch(side):
+            raise ValueError(f"side name {side!r} must be lowercase letters and digits")
+        if side in RESERVED_SIDES:
+            raise ValueError(f"side name {side!r} is reserved for shared sub-models")
+    if len(set(result)) != len(result):
+        raise ValueError(f"side names must be unique, got {result}")
+    return result

@@ -82,7 +82,7 @@ def test_render_graph_from_the_command_line(capsys) -> None:
     out = capsys.readouterr().out
     document = yaml.safe_load(out)
     assert document["phazer"] == 2 and document["models"]["fc_both"] == {"phaze_a": "fc"}
-    assert "not carried over: weights" in out   # tiny freezes its encoder
+    assert document["weights"] == {"freeze": ["encoder"], "load": ["encoder"]}  # carried over
 
 
 def test_with_conditions_a_later_step_only() -> None:

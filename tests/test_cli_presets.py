@@ -9,8 +9,10 @@ import pytest
 
 from phazer.cli.main import main
 from phazer.cli.presets import preset_columns
-from phazer.spec.describe import first_sentence, lead_clause, routing_summary
-from phazer.spec.models import RoutingSpec
+from phazer.graph import routing_words
+from phazer.lowering import build_routing_graph
+from phazer.spec.describe import first_sentence, lead_clause
+from phazer.spec.models import ModelSpec
 from phazer.spec.presets import preset_names
 from tests.helpers import PRESETS_DIR
 
@@ -195,8 +197,9 @@ def test_builtin_presets_all_load(capsys):
     ({"split_fc": False, "shared_fc": "half", "gblock": False},
      "shared FC + FC reused (half), shared decoder"),
 ])
-def test_routing_summary(routing, expected):
-    assert routing_summary(RoutingSpec.model_validate(routing)) == expected
+def test_routing_words(routing, expected):
+    spec = ModelSpec.model_validate({"routing": routing})
+    assert routing_words(build_routing_graph(spec)) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -21,7 +21,7 @@ from phazer.diagram import (
     to_mermaid,
 )
 from phazer.diagram.mermaid import mermaid_id
-from phazer.graph import build_routing_graph
+from phazer.lowering import build_routing_graph
 from phazer.plan.figures import model_figures
 from phazer.spec import load_spec
 from phazer.spec.models import ModelSpec

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from phazer.cli.main import main
 from phazer.diagram import routing_lines, routing_text, side_flow
-from phazer.graph import build_routing_graph
+from phazer.lowering import build_routing_graph
 from phazer.spec import load_spec
 from phazer.spec.models import ModelSpec
 
@@ -76,7 +76,7 @@ def test_missing_side_gives_an_empty_flow():
 
 def test_rich_text_keeps_brackets_literal():
     console = Console(width=200, record=True, color_system=None)
-    console.print(routing_text(load_spec("iae").spec))
+    console.print(routing_text(build_routing_graph(load_spec("iae").spec)))
     out = console.export_text()
     assert "(fc_a) + [fc_shared] → [decoder_both]" in out
 

@@ -10,8 +10,6 @@ import pytest
 
 from phazer.compiler import compile_model
 from phazer.graph import (
-    build_routing_graph,
-    check_sides,
     exclusive_submodels,
     output_nodes,
     side_path,
@@ -20,6 +18,8 @@ from phazer.graph import (
     weight_roles,
 )
 from phazer.graph.digraph import to_networkx
+from phazer.lowering import build_routing_graph
+from phazer.sides import check_sides
 from phazer.spec.models import ModelSpec
 from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, ORIGINAL
 from tests.helpers import PHAZE_A_REFERENCE as REFERENCE

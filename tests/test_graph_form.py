@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from phazer.compile_graph import compile_graph_spec
+from phazer.compiler import compile_model
 from phazer.graph.routes import RouteError, Step, parse_route
 from phazer.plan.figures import model_figures
 from phazer.spec.graph_form import GraphSpec
@@ -51,11 +51,11 @@ def _layers(sub: dict[str, Any]) -> list[tuple[str, int, tuple[int, ...]]]:
 def test_graph_spec_equals_faceswaps_model(graph: str, case: str) -> None:
     """Total and per-sub-model params, input/output shapes and every layer's name, params and
     output shape, with faceswap's sub-model names."""
-    assert_equals_faceswap(compile_graph_spec(load(graph)), _reference()[case]["result"])
+    assert_equals_faceswap(compile_model(load(graph)), _reference()[case]["result"])
 
 
 def test_shared_submodel_is_called_by_every_side() -> None:
-    model = compile_graph_spec(load("fs-iae")).model
+    model = compile_model(load("fs-iae")).model
     calls = [(n.submodel, n.side) for n in model.nodes if n.kind == "call"]
     assert calls.count(("inter_both", "a")) == calls.count(("inter_both", "b")) == 1
     joins = [n for n in model.nodes if n.kind == "concatenate"]
@@ -129,7 +129,7 @@ def test_an_unused_submodel_is_a_warning(tmp_path) -> None:
 def test_a_shared_submodel_takes_one_shape() -> None:
     """Unequal sides may share an encoder only if it gets one shape: PHZ210 otherwise."""
     spec = GraphSpec.model_validate(_spec(sides={"a": {"input": 64}, "b": {"input": 128}}))
-    compiled = compile_graph_spec(spec)
+    compiled = compile_model(spec)
     assert compiled.model is None
     (issue,) = compiled.errors
     assert (issue.code, issue.path) == ("PHZ210", "routes.b")
@@ -139,7 +139,7 @@ def test_a_shared_submodel_takes_one_shape() -> None:
 def test_blocks_that_do_not_fit_are_reported() -> None:
     models = _spec()["models"]
     models["decoder_a"] = [{"reshape": [3, 3, 3]}]
-    compiled = compile_graph_spec(GraphSpec.model_validate(_spec(models=models)))
+    compiled = compile_model(GraphSpec.model_validate(_spec(models=models)))
     (issue,) = compiled.errors
     assert (issue.code, issue.path) == ("PHZ210", "models.decoder_a")
 
@@ -152,7 +152,7 @@ def test_the_keras_model_has_faceswaps_parameter_count(graph: str) -> None:
     from phazer.emit import emit_model
 
     expected = _reference()[CASES[graph]]["result"]
-    model = emit_model(compile_graph_spec(load(graph)).model)
+    model = emit_model(compile_model(load(graph)).model)
     assert model.count_params() == expected["total_params"]
     assert list(model.output_names) == ["face_out_a", "face_out_b"]
     subs = {layer.name: layer.count_params() for layer in model.layers if hasattr(layer, "layers")}
@@ -165,7 +165,7 @@ def _one_model(blocks: list[Any], size: int = 16) -> Any:
     spec = GraphSpec.model_validate({"sides": {"a": {"input": size}},
                                      "models": {"net": [*blocks, "output"]},
                                      "routes": {"a": "net"}})
-    compiled = compile_graph_spec(spec)
+    compiled = compile_model(spec)
     assert compiled.errors == []
     sub = compiled.model.submodels["net"]
     assert [op.kind for op in sub.ops[-2:]] == ["conv2d", "activation"]
@@ -268,7 +268,7 @@ def test_every_layer_has_faceswaps_keras_settings(graph: str, case: str) -> None
     """Each layer phazer emits has faceswap's class and the Keras settings faceswap's build
     recorded (filters, kernel, strides, padding, activation, slope, use_bias, initializers,
     rates, sizes): the layers are made, not built, so no weights are allocated."""
-    assert_keras_settings(compile_graph_spec(load(graph)).model, _reference()[case]["result"])
+    assert_keras_settings(compile_model(load(graph)).model, _reference()[case]["result"])
 
 
 # --- several outputs: masks ------------------------------------------------------------------
@@ -280,7 +280,7 @@ def test_a_mask_path_equals_faceswaps_learn_mask_build() -> None:
         document["models"][f"decoder_{side}"] += [
             {"from": "input"}, {"upscale": [256, 128, 64]},
             {"output": {"channels": 1, "kernel": 5, "name": f"mask_out_{side}"}}]
-    compiled = compile_graph_spec(GraphSpec.model_validate(document))
+    compiled = compile_model(GraphSpec.model_validate(document))
     assert compiled.errors == []
     expected = _reference()["original_default_learn_mask"]["result"]
     figures = model_figures(compiled.model)
@@ -299,7 +299,7 @@ def test_a_mask_path_equals_faceswaps_learn_mask_build() -> None:
 
 
 def test_multiscale_outputs_are_named_by_size() -> None:
-    model = compile_graph_spec(load("fs-dfl-sae-df-multiscale")).model
+    model = compile_model(load("fs-dfl-sae-df-multiscale")).model
     assert list(model.outputs) == ["face_out_a_32", "face_out_a_64", "face_out_a",
                                    "face_out_b_32", "face_out_b_64", "face_out_b"]
 
@@ -344,7 +344,7 @@ def test_a_route_that_reuses_a_submodel_is_allowed_and_said(tmp_path) -> None:
 def test_a_route_that_does_not_reach_a_face_is_refused() -> None:
     spec = GraphSpec.model_validate({"sides": {"a": {"input": 16}},
                                      "models": {"enc": [{"conv": 8}]}, "routes": {"a": "enc"}})
-    compiled = compile_graph_spec(spec)
+    compiled = compile_model(spec)
     assert [(i.code, i.path) for i in compiled.errors] == [("PHZ202", "routes.a")]
     assert "8x8x8" in compiled.errors[0].message
 
@@ -352,8 +352,8 @@ def test_a_route_that_does_not_reach_a_face_is_refused() -> None:
 def test_a_sides_output_size_is_checked_against_its_route() -> None:
     document = yaml.safe_load((GRAPHS / "fs-unbalanced.yaml").read_text())
     document["sides"]["b"]["output"] = 128
-    assert compile_graph_spec(GraphSpec.model_validate(document)).errors == []
+    assert compile_model(GraphSpec.model_validate(document)).errors == []
     document["sides"]["b"]["output"] = 256
-    errors = compile_graph_spec(GraphSpec.model_validate(document)).errors
+    errors = compile_model(GraphSpec.model_validate(document)).errors
     assert [(i.code, i.path) for i in errors] == [("PHZ210", "sides.b.output")]
     assert "128x128x3" in errors[0].message and "256x256" in errors[0].message

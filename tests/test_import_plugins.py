@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from phazer.cli.main import main
-from phazer.compile_graph import compile_graph_spec
+from phazer.compiler import compile_model
 from phazer.faceswap_models import PLUGINS, import_plugin, plugin_options
 from phazer.faceswap_models.blocks import largest_dense
 from phazer.ir.model import ModelIR
@@ -81,7 +81,7 @@ def imported(folder: Path, plugin: str, config: dict[str, Any],
                      f"form's dense block takes at most {DENSE_LIMIT:,} "
                      "(phazer/spec/graph_blocks.py Units)")
     assert result.spec is not None, [i.message for i in result.issues if i.severity == "error"]
-    compiled = compile_graph_spec(result.spec)
+    compiled = compile_model(result.spec)
     assert compiled.errors == []
     return compiled.model
 
@@ -100,7 +100,7 @@ def test_import_equals_faceswaps_build(tmp_path, case: str, capsys) -> None:
     assert text.startswith(f"# Imported by `phazer import-faceswap --model {reference['plugin']}`")
     spec = load_spec(str(out)).spec
     assert isinstance(spec, GraphSpec)
-    assert_equals_faceswap(compile_graph_spec(spec), reference["result"])
+    assert_equals_faceswap(compile_model(spec), reference["result"])
 
 
 @pytest.mark.keras
@@ -109,7 +109,7 @@ def test_import_has_faceswaps_keras_settings(tmp_path, case: str) -> None:
     """Each layer's Keras class and settings (initializers included) are faceswap's."""
     reference = CASES[case]
     result = import_plugin(case_ini(tmp_path, reference), reference["plugin"])
-    assert_keras_settings(compile_graph_spec(result.spec).model, reference["result"])
+    assert_keras_settings(compile_model(result.spec).model, reference["result"])
 
 
 def _figures(model: ModelIR) -> tuple[Any, ...]:
@@ -123,10 +123,10 @@ def _figures(model: ModelIR) -> tuple[Any, ...]:
 @pytest.mark.parametrize(("preset", "case"), PRESETS.items())
 def test_preset_and_import_agree(tmp_path, preset: str, case: str) -> None:
     document = yaml.safe_load((presets_dir() / f"{preset}.yaml").read_text())
-    ours = compile_graph_spec(GraphSpec.model_validate(document)).model
+    ours = compile_model(GraphSpec.model_validate(document)).model
     reference = CASES[case]
     result = import_plugin(case_ini(tmp_path, reference), reference["plugin"])
-    assert _figures(compile_graph_spec(result.spec).model) == _figures(ours)
+    assert _figures(compile_model(result.spec).model) == _figures(ours)
 
 
 def test_every_case_is_covered() -> None:

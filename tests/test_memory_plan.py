@@ -83,8 +83,8 @@ def test_memory_grows_with_the_batch(tiny):
 def test_both_sides_are_in_flight(tiny):
     """Two sides: every call's kept tensors count, the shared encoder's twice."""
     calls = call_steps(tiny)
-    assert [c.node for c in calls] == ["encoder@a", "encoder@b", "fc_both@a", "fc_both@b",
-                                      "decoder_a@a", "decoder_b@b"]
+    assert [c.node for c in calls] == ["encoder@a", "fc_both@a", "decoder_a@a",
+                                      "encoder@b", "fc_both@b", "decoder_b@b"]
     by_node = {c.node: c.saved for c in calls}
     assert by_node["encoder@a"] == by_node["encoder@b"] > 0
     assert by_node["decoder_a@a"] == by_node["decoder_b@b"] > 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from phazer import compile_graph as compile_graph_module
-from phazer import compiler
+from phazer import compile_routes, compiler, lowering
+from phazer import pipeline as pipeline_module
 from phazer.cli.main import main
-from phazer.graph import routing
+from phazer.graph import graph_form
 from phazer.pipeline import Pipeline
 from phazer.spec.models import ModelSpec
 from phazer.spec.presets import preset_names
@@ -15,28 +15,23 @@ from phazer.spec.presets import preset_names
 
 @pytest.fixture
 def counts(monkeypatch) -> dict[str, int]:
-    """How often the process compiles the IR and lowers a routing graph."""
-    found = {"compile": 0, "graph": 0}
-    compile_model, build_graph = compiler.compile_model, routing.build_routing_graph
+    """How often the process lowers a Phaze-A spec, draws its routing graph and compiles it."""
+    found = {"compile": 0, "graph": 0, "lower": 0}
 
-    def counted_compile(*args, **kwargs):
-        found["compile"] += 1
-        return compile_model(*args, **kwargs)
+    def counted(key: str, function, only=lambda *args: True):
+        def wrapper(*args, **kwargs):
+            found[key] += bool(only(*args))
+            return function(*args, **kwargs)
+        return wrapper
 
-    def counted_graph(*args, **kwargs):
-        found["graph"] += 1
-        return build_graph(*args, **kwargs)
-
-    monkeypatch.setattr(compiler, "compile_model", counted_compile)
-    compile_graph = compile_graph_module.compile_graph_spec
-
-    def counted_compile_graph(*args, **kwargs):
-        found["compile"] += 1
-        return compile_graph(*args, **kwargs)
-
-    monkeypatch.setattr(compile_graph_module, "compile_graph_spec", counted_compile_graph)
-    monkeypatch.setattr(compiler, "build_routing_graph", counted_graph)
-    monkeypatch.setattr("phazer.graph.build_routing_graph", counted_graph)
+    lower = counted("lower", lowering.lower, lambda spec, *rest: spec.phazer == 1)
+    graph = counted("graph", graph_form.routing_graph)
+    for module in (pipeline_module, compiler, lowering):
+        if hasattr(module, "lower"):
+            monkeypatch.setattr(module, "lower", lower)
+        if hasattr(module, "routing_graph"):
+            monkeypatch.setattr(module, "routing_graph", graph)
+    monkeypatch.setattr(compiler, "build_routes", counted("compile", compile_routes.build_routes))
     return found
 
 
@@ -46,7 +41,16 @@ def counts(monkeypatch) -> dict[str, int]:
 def test_a_command_compiles_once(command: list[str], counts, capsys) -> None:
     assert main(command) == 0
     capsys.readouterr()
-    assert counts == {"compile": 1, "graph": 1}
+    assert counts == {"compile": 1, "graph": 1, "lower": 1}
+
+
+@pytest.mark.parametrize("command", [["summary", "fs-iae", "--json"], ["validate", "fs-iae"],
+                                     ["render", "fs-iae"],
+                                     ["diagram", "fs-iae", "--format", "mmd", "-o", "-"]])
+def test_a_graph_form_command_compiles_once(command: list[str], counts, capsys) -> None:
+    assert main(command) == 0
+    capsys.readouterr()
+    assert counts == {"compile": 1, "graph": 1, "lower": 0}
 
 
 def test_presets_compiles_each_preset_once(counts, capsys) -> None:

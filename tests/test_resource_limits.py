@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from phazer.cli.render import render_text
-from phazer.compile_graph import compile_graph_spec
+from phazer.compiler import compile_model
 from phazer.diagram import build_diagram, to_dot, to_mermaid
 from phazer.diagram.condense import MAX_DIAGRAM_LAYERS
 from phazer.issues import CODES
@@ -52,7 +52,7 @@ def test_too_many_layer_blocks_is_refused_before_building(tmp_path):
     (issue,) = _codes(reference)["PHZ315"]
     assert issue.severity == "error" and issue.path == "models.encoder"
     assert f"at most {MAX_LAYERS:,} (MAX_LAYERS" in issue.message and issue.line == 8
-    compiled = compile_graph_spec(load_spec(reference).spec)
+    compiled = compile_model(load_spec(reference).spec)
     assert compiled.model is None and [i.code for i in compiled.issues] == ["PHZ315"]
 
 

@@ -81,9 +81,9 @@ def compared_specs(a: ModelSpec | GraphSpec, b: ModelSpec | GraphSpec
     """The specs as compared: when one is in the graph form, both are (as ``render --graph``)."""
     if isinstance(a, GraphSpec) == isinstance(b, GraphSpec):
         return a, b
-    from phazer.as_graph import graph_form_of
+    from phazer.lowering import lower
 
-    return graph_form_of(a), graph_form_of(b)
+    return lower(a), lower(b)
 
 
 def diff_json(a: Side, b: Side, fields: list[FieldChange]) -> dict[str, Any]:

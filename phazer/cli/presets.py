@@ -13,19 +13,19 @@ from rich.table import Table
 
 from phazer.cli.common import print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
+from phazer.graph import routing_words
 from phazer.issues import Issue, SpecError
 from phazer.pipeline import Pipeline
 from phazer.plan.budget import format_bytes, gpu_overhead_bytes
 from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_report import approximate_ops, not_counted_ops
 from phazer.plan.memory_settings import MemorySettings
-from phazer.spec import ModelSpec, load_spec
+from phazer.spec import load_spec
 from phazer.spec.describe import (
-    encoder_input_size,
     first_sentence,
     lead_clause,
-    routing_summary,
 )
+from phazer.spec.graph_form import PhazeABlock
 from phazer.spec.presets import preset_names, presets_dir
 
 _MIN_FLEX_WIDTH = 12
@@ -113,34 +113,30 @@ def description_cell(pipeline: Pipeline) -> str:
 
 
 def output_px(pipeline: Pipeline) -> int | None:
-    """The face size the model draws: the spec's, or the built model's for the graph form."""
-    if isinstance(pipeline.spec, ModelSpec):
-        return pipeline.spec.output_size
+    """The face size the model draws for its first side (as built, or as the spec asks)."""
     figures = pipeline.figures
-    return figures.output_shape[0] if figures is not None else None
+    if figures is not None:
+        return figures.output_shape[0]
+    return next(iter(pipeline.lowered.sides.values())).output
 
 
 def input_px(pipeline: Pipeline) -> int | None:
-    """The encoder's input size (the first side's input for the graph form)."""
-    if isinstance(pipeline.spec, ModelSpec):
-        return encoder_input_size(pipeline.spec)
-    return next(iter(pipeline.spec.sides.values())).input
+    """The first side's input size."""
+    return next(iter(pipeline.lowered.sides.values())).input
 
 
 def encoder_name(pipeline: Pipeline) -> str:
-    """The encoder type, or the graph form's first sub-model on the first route."""
-    if isinstance(pipeline.spec, ModelSpec):
-        return pipeline.spec.encoder.type
-    first_route = next(iter(pipeline.spec.routes.values()))
-    return first_route.split("->")[0].strip()
+    """The encoder: a Phaze-A encoder's type, or the name of the sub-model the faces enter."""
+    spec, graph = pipeline.lowered, pipeline.graph
+    first = next(n for n in graph.nodes if graph.nodes[n]["kind"] == "encoder")
+    if isinstance(spec.models[first], PhazeABlock):
+        return spec.phaze_a.encoder.type
+    return first
 
 
 def routing_text(pipeline: Pipeline) -> str:
-    """The routing switches in a few words, or the graph form's sides and sub-models."""
-    spec = pipeline.spec
-    if isinstance(spec, ModelSpec):
-        return routing_summary(spec.routing)
-    return f"graph: {len(spec.sides)} sides, {len(spec.models)} sub-models"
+    """What is shared and what is split, in a few words (read off the routing graph)."""
+    return routing_words(pipeline.graph)
 
 
 def plan_vram(pipeline: Pipeline, batch_size: int = 16) -> int | None:

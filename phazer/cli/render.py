@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from phazer.as_graph import graph_form_of
 from phazer.cli.common import add_set_option, print_issues, stderr_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import SpecError, has_errors
+from phazer.lowering import lower
 from phazer.pipeline import Pipeline
 from phazer.plan.derived import plan_notes
 from phazer.rules import run_rules
@@ -39,7 +39,7 @@ def render_text(reference: str, overrides: list[str] | None = None, graph: bool 
     Args:
         reference: a spec file or preset name.
         overrides: ``--set`` texts.
-        graph: write the spec in the graph form (:func:`phazer.as_graph.graph_form_of`).
+        graph: write the spec in the graph form (:func:`phazer.lowering.lower`).
 
     Raises:
         SpecError: the spec cannot be read or breaks the schema (a spec that breaks a rule
@@ -58,12 +58,7 @@ def render_spec(spec: ModelSpec | GraphSpec, reference: str,
     header = f"{reference}, resolved by `phazer render`: every field, defaults filled in"
     if graph:
         header += "\nin the graph form (phazer render --graph): it builds the same model"
-        weights = getattr(spec, "weights", None)
-        if weights is not None and weights != type(weights)():
-            header += ("\nnot carried over: weights (freeze/load lists), which the graph form "
-                       "has no section for yet")
-        spec = graph_form_of(spec)
-        pipeline = None
+        spec = pipeline.lowered if pipeline is not None else lower(spec)
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
     lines = derived_values(spec)

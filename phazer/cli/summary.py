@@ -91,9 +91,9 @@ def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
     table = rich_table(title=f"model {figures.name}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("input", " / ".join(f"{face_in(s)} {_shape(figures.input_shape)}"
+    table.add_row("input", " / ".join(f"{face_in(s)} {_shape(figures.side_inputs[s])}"
                                       for s in figures.sides))
-    table.add_row("output", " / ".join(f"{face_out(s)} {_shape(figures.output_shape)}"
+    table.add_row("output", " / ".join(f"{face_out(s)} {_shape(figures.face_output(s))}"
                                        for s in figures.sides))
     table.add_row("parameters", f"{figures.total_params:,} ({figures.trainable_params:,} "
                   f"trainable, {figures.non_trainable_params:,} non-trainable)")
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = summary.pipeline
     from phazer.diagram.text import routing_text  # the diagram package: text output only
 
-    console.print(routing_text(pipeline.spec, pipeline.graph))
+    console.print(routing_text(pipeline.graph))
     if pipeline.spec.phazer == 1:  # the graph form writes every filter count itself
         console.print(filters_table(pipeline, figures))
     console.print(memory_table(memory))

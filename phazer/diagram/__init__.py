@@ -1,7 +1,7 @@
 """Diagrams of a model, drawn from the routing graph the compiler validates.
 
 - :mod:`.model` — what a diagram shows (nodes, edges, layer clusters), format-free;
-- :mod:`.build` — builds it from :func:`phazer.graph.build_routing_graph` and the plan;
+- :mod:`.build` — builds it from :func:`phazer.graph.routing_graph` and the plan;
 - :mod:`.dot`, :mod:`.mermaid` — deterministic DOT and Mermaid text;
 - :mod:`.render` — writes files, running Graphviz's ``dot`` for SVG/PNG/PDF;
 - :mod:`.text` — the compact routing view ``phazer summary`` prints.

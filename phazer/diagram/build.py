@@ -1,6 +1,6 @@
 """Build a :class:`~phazer.diagram.model.Diagram` from the routing graph and the plan.
 
-The nodes and edges are exactly those of :func:`phazer.graph.build_routing_graph`, the graph
+The nodes and edges are exactly those of :func:`phazer.graph.routing_graph`, the graph
 the routing rules check and the compiler walks; the plan (:mod:`phazer.plan.figures`) adds
 parameter counts and shapes.
 """
@@ -89,12 +89,21 @@ def build_diagram(graph: DiGraph, model: ModelIR, figures: ModelFigures,
         boxed = [node for node in nodes if node.mark != IO]
         budget = cluster_budget(len(boxed))
         clusters = tuple(_cluster(node, model, budget) for node in boxed)
-    in_px, out_px = figures.input_shape[0], figures.output_shape[0]
-    subtitle = (f"{in_px} px in, {out_px} px out · {figures.total_params:,} parameters · "
+    subtitle = (f"{_sizes_text(figures)} · {figures.total_params:,} parameters · "
                 f"sides {sides_label(sides)}")
     title = figures.name if level == LEVEL_ROUTING else f"{figures.name}: layers"
     return Diagram(name=figures.name, level=level, sides=sides, title=title,
                    subtitle=subtitle, nodes=nodes, edges=edges, clusters=clusters)
+
+
+def _sizes_text(figures: ModelFigures) -> str:
+    """``64 px in, 64 px out``; per side when the sides differ (``A 64 px in, 64 px out; B …``)."""
+    sizes = {side: (figures.side_inputs[side][0], figures.face_output(side)[0])
+             for side in figures.sides}
+    if len(set(sizes.values())) == 1:
+        return f"{figures.input_shape[0]} px in, {figures.output_shape[0]} px out"
+    return "; ".join(f"{side_label(side)} {size_in} px in, {size_out} px out"
+                     for side, (size_in, size_out) in sizes.items())
 
 
 def _forward_edges(graph: DiGraph) -> DiGraph:

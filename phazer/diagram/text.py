@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from phazer.diagram.style import SHARED_PALETTE, side_label, side_palette, sides_label
-from phazer.graph import build_routing_graph, graph_sides, output_nodes
+from phazer.graph import graph_sides, output_nodes
 from phazer.graph.digraph import DiGraph
 from phazer.sides import face_out
-from phazer.spec.models import ModelSpec
 
 # The roles that continue a side's main line; the others join it from the side.
 _MAIN_ROLES = ("image", "encoding", "features")
@@ -122,12 +121,8 @@ def routing_lines(graph: DiGraph) -> list[str]:
     return [heading, *(f"  {routing_line(graph, side).plain}" for side in graph_sides(graph))]
 
 
-def routing_text(spec: ModelSpec, graph: DiGraph | None = None) -> Text:
-    """The routing of a spec as styled text for a rich console (``phazer summary``).
-
-    ``graph`` is the spec's routing graph when the caller has built it already.
-    """
-    graph = build_routing_graph(spec) if graph is None else graph
+def routing_text(graph: DiGraph) -> Text:
+    """The routing of a spec's routing graph as styled text for a rich console."""
     text = Text()
     text.append("routing", style="italic")
     text.append(f"  {routing_legend(graph)}", style="dim")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from phazer.compile_graph import compile_graph_spec
+from phazer.compiler import compile_model
 from phazer.faceswap_import.convert import ConvertedOptions, nest
 from phazer.faceswap_import.options import TRAINING_OPTION_FACTS
 from phazer.faceswap_import.readers import FaceswapFile, _ini_lines, read_ini_options, read_text
@@ -288,7 +288,7 @@ def _checked(document: Document, source: Path, issues: list[Issue]) -> GraphSpec
                             f"validate: {exc.errors()[0]['msg']}", "please report it",
                             str(source)))
         return None
-    compiled = compile_graph_spec(spec)
+    compiled = compile_model(spec)
     for issue in compiled.errors:
         issues.append(Issue(BUILD_FAILED, "error", issue.path, f"the imported graph does not "
                             f"build: {issue.message}", "please report it", str(source)))

@@ -1,4 +1,4 @@
-"""Lower a spec's routing switches to a graph of sub-model instances.
+"""The routing graph: sub-model instances and the tensors between them, and its queries.
 
 The graph is a :class:`phazer.graph.digraph.DiGraph`, which reads like a
 :class:`networkx.DiGraph` without importing networkx (:func:`~phazer.graph.digraph.to_networkx`
@@ -39,27 +39,21 @@ G-Blocks, decoders, outputs), within a stage in order of first use over the side
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-
 from phazer.graph.digraph import (
     CycleError,
     DiGraph,
     descendants,
     lexicographical_topological_sort,
 )
-from phazer.sides import DEFAULT_SIDES, face_in, face_out, mask_out
-from phazer.sides import KINDS as SIDE_NAME_KINDS
-from phazer.spec.models import ModelSpec
-
-SHARED_SUFFIX = "both"
+from phazer.sides import DEFAULT_SIDES, face_in
 
 # Node kinds, in pipeline-stage order.
 NODE_KINDS: tuple[str, ...] = (
     "input", "encoder", "fc", "fc_shared", "fc_gblock", "g_block", "decoder", "output")
 SUBMODEL_KINDS: frozenset[str] = frozenset(NODE_KINDS) - {"input", "output"}
-_STAGE: dict[str, int] = {"input": 0, "encoder": 1, "fc": 2, "fc_shared": 2, "fc_gblock": 2,
-                          "g_block": 3, "decoder": 4, "output": 5}
+STAGE: dict[str, int] = {"input": 0, "encoder": 1, "fc": 2, "fc_shared": 2, "fc_gblock": 2,
+                         "g_block": 3, "decoder": 4, "output": 5}
+"""Where each kind of node sits along a route: the graph lists its nodes in this order."""
 
 # Edge roles.
 ROLE_IMAGE = "image"                      # a face: model input -> encoder, decoder -> face_out
@@ -70,143 +64,6 @@ ROLE_SHARED_FEATURES = "shared_features"  # the shared FC output, concatenated o
 ROLE_STYLE = "style"                      # fc_gblock output -> G-Block
 ROLES: tuple[str, ...] = (ROLE_IMAGE, ROLE_MASK, ROLE_ENCODING, ROLE_FEATURES,
                           ROLE_SHARED_FEATURES, ROLE_STYLE)
-
-_RESERVED_SIDES = frozenset({SHARED_SUFFIX, "shared", "gblock"})
-_SIDE_NAME = re.compile(r"^[a-z0-9]+$")
-
-Call = tuple[str, str, str]  # (source node, target node, role) for one side
-
-
-def check_sides(sides: Iterable[str]) -> tuple[str, ...]:
-    """Validate side names: lowercase letters/digits, unique, not a reserved suffix.
-
-    Raises:
-        ValueError: no side, a duplicate, a malformed or a reserved name.
-    """
-    result = tuple(sides)
-    if not result:
-        raise ValueError("at least one side is needed")
-    for side in result:
-        if not isinstance(side, str) or not _SIDE_NAME.match(side):
-            raise ValueError(f"side name {side!r} must be lowercase letters and digits")
-        if side in _RESERVED_SIDES:
-            raise ValueError(f"side name {side!r} is reserved for shared sub-models")
-    if len(set(result)) != len(result):
-        raise ValueError(f"side names must be unique, got {result}")
-    return result
-
-
-def _side_calls(spec: ModelSpec, side: str, first_side: str) -> list[Call]:
-    """The tensors one side's data produces, in data-flow order."""
-    routing = spec.routing
-    own_fc = f"fc_{side}" if routing.split_fc else f"fc_{SHARED_SUFFIX}"
-    g_block = f"g_block_{side}" if routing.split_gblock else f"g_block_{SHARED_SUFFIX}"
-    decoder = f"decoder_{side}" if routing.split_decoders else f"decoder_{SHARED_SUFFIX}"
-    after_fc = g_block if routing.gblock else decoder
-
-    calls: list[Call] = [(face_in(side), "encoder", ROLE_IMAGE),
-                         ("encoder", own_fc, ROLE_ENCODING),
-                         (own_fc, after_fc, ROLE_FEATURES)]
-    if routing.shared_fc != "none":
-        if routing.shared_fc == "full":
-            shared_fc = "fc_shared"
-        else:  # "half" re-uses the first side's FC model (fc_both when FC is not split)
-            shared_fc = f"fc_{first_side}" if routing.split_fc else own_fc
-        calls += [("encoder", shared_fc, ROLE_ENCODING),
-                  (shared_fc, after_fc, ROLE_SHARED_FEATURES)]
-    if routing.gblock:
-        calls += [("encoder", "fc_gblock", ROLE_ENCODING),
-                  ("fc_gblock", g_block, ROLE_STYLE),
-                  (g_block, decoder, ROLE_FEATURES)]
-    calls.append((decoder, face_out(side), ROLE_IMAGE))
-    if spec.decoder.learn_mask:
-        calls.append((decoder, mask_out(side), ROLE_MASK))
-    return calls
-
-
-def _node_attributes(spec: ModelSpec, name: str, sides: Sequence[str]) -> dict[str, object]:
-    """Every attribute of a node but ``sides`` and ``shared``, derived from its name."""
-    in_fc = not spec.bottleneck.in_encoder
-    stem, _, suffix = name.rpartition("_")
-    owner = suffix if suffix in sides else None
-    attrs: dict[str, object] = {"kind": "", "group": None, "owner": owner,
-                                "bottleneck": None, "upscales_in_fc": 0}
-    if stem in SIDE_NAME_KINDS:
-        attrs.update(kind="input" if stem == "face_in" else "output")
-    elif name == "encoder":
-        attrs.update(kind="encoder", group="encoder",
-                     bottleneck=None if in_fc else spec.bottleneck.type)
-    elif name == "fc_gblock":
-        attrs.update(kind="fc_gblock", group="gblock_fc", owner=None,
-                     bottleneck=spec.bottleneck.type if in_fc else None)
-    elif stem == "fc" or name == "fc_shared":
-        attrs.update(kind="fc_shared" if name == "fc_shared" else "fc", group="fc",
-                     owner=None if name == "fc_shared" else owner,
-                     bottleneck=spec.bottleneck.type if in_fc else None,
-                     upscales_in_fc=spec.decoder.upscales_in_fc)
-    elif stem == "g_block":
-        attrs.update(kind="g_block")
-    elif stem == "decoder":
-        attrs.update(kind="decoder", group="decoder")
-    else:  # pragma: no cover - _side_calls only produces the names above
-        raise ValueError(f"unknown routing node {name!r}")
-    return attrs
-
-
-def _node_order(spec: ModelSpec, kind: str) -> tuple[int, int]:
-    """Where a node goes in the graph's node order (ties keep the order of first use).
-
-    faceswap's model lists its sub-models by depth from the outputs, deepest first: with a
-    shared FC, the FC models feed the concatenation that joins them, so they come before the
-    G-Block's fc_gblock, which feeds the G-Block directly.
-    """
-    after_concat = kind == "fc_gblock" and spec.routing.shared_fc != "none"
-    return _STAGE[kind], int(after_concat)
-
-
-def build_routing_graph(spec: ModelSpec, sides: Iterable[str] = DEFAULT_SIDES) -> DiGraph:
-    """Lower the routing switches of ``spec`` to a graph of sub-model instances.
-
-    Args:
-        spec: the model spec; only its routing, bottleneck placement, FC settings (for
-            ``has_weights``), ``decoder.upscales_in_fc`` and ``decoder.learn_mask`` matter.
-        sides: the side names; Phaze-A has two ("a", "b") but any number lowers the same way
-            (``shared_fc: half`` re-uses the first side's FC model).
-
-    Returns:
-        The routing graph; see the module docstring for the attribute contract. Graph
-        attributes: ``name`` (the spec's name), ``sides`` (tuple) and ``learn_mask``.
-
-    Raises:
-        ValueError: the side names are not valid (see :func:`check_sides`).
-    """
-    side_names = check_sides(sides)
-    calls = {side: _side_calls(spec, side, side_names[0]) for side in side_names}
-
-    users: dict[str, list[str]] = {}  # node -> sides, in order of first use
-    for side in side_names:
-        for source, target, _ in calls[side]:
-            for node in (source, target):
-                node_users = users.setdefault(node, [])
-                if side not in node_users:
-                    node_users.append(side)
-
-    graph = DiGraph(name=spec.name, sides=side_names, learn_mask=spec.decoder.learn_mask)
-    attributes = {node: _node_attributes(spec, node, side_names) for node in users}
-    for node in sorted(users, key=lambda n: _node_order(spec, str(attributes[n]["kind"]))):
-        node_sides = frozenset(users[node])
-        graph.add_node(node, **attributes[node], sides=node_sides, shared=len(node_sides) > 1)
-
-    tensors: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for side in side_names:
-        for source, target, role in calls[side]:
-            tensors.setdefault((source, target), []).append((side, role))
-    for (source, target), carried in tensors.items():
-        roles = list(dict.fromkeys(role for _, role in carried))
-        graph.add_edge(source, target, tensors=tuple(carried),
-                       sides=frozenset(side for side, _ in carried), role="+".join(roles))
-    return graph
-
 
 # --- queries used by the rules, the diagrams and the summary ---------------------------------
 
@@ -283,3 +140,31 @@ def output_nodes(graph: DiGraph, side: str) -> list[str]:
     """The output nodes of ``side`` (face, then mask when learned) present in the graph."""
     return [node for node, data in graph.nodes(data=True)
             if data.get("kind") == "output" and side in data.get("sides", ())]
+
+
+def routing_words(graph: DiGraph) -> str:
+    """What the routes share and split, in a few words: "split FC + G-Block, shared decoder".
+
+    Read off the graph's kinds and sharing, so both forms of a spec read alike: the FC stage
+    (split per side or shared, an extra shared FC, a side's FC re-used as the shared one:
+    "half"), the G-Block, then the decoders.
+    """
+    def nodes(*kinds: str) -> list[dict]:
+        return [data for _, data in graph.nodes(data=True) if data["kind"] in kinds]
+
+    parts = []
+    fcs = nodes("fc")
+    split_fc = any(not data["shared"] for data in fcs)
+    if fcs:
+        parts.append("split FC" if split_fc else "shared FC")
+    if nodes("fc_shared"):
+        parts.append("shared FC" if split_fc else "extra shared FC")
+    elif any(ROLE_SHARED_FEATURES in data["role"] for source, _, data in graph.edges(data=True)
+             if graph.nodes[source]["kind"] == "fc"):
+        parts.append("shared FC (half)" if split_fc else "FC reused (half)")
+    g_blocks = nodes("g_block")
+    if g_blocks:
+        parts.append("G-Block" if all(data["shared"] for data in g_blocks) else "split G-Block")
+    decoders = nodes("decoder")
+    words = "shared decoder" if all(data["shared"] for data in decoders) else "split decoders"
+    return f"{' + '.join(parts)}, {words}" if parts else words

@@ -8,7 +8,7 @@ side's FC output with the shared FC's. Values are referred to as ``node`` (first
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from phazer.ir.graph import SubModelIR
@@ -59,6 +59,8 @@ class ModelIR:
         submodels: every sub-model once, in faceswap's summary order.
         nodes: the top-level graph in topological order.
         outputs: output name (``face_out_a``, ``mask_out_a``) -> value reference.
+        kinds: sub-model name -> its kind (``encoder``, ``fc``, ``decoder``, ...), read off
+            the routing graph: where the sub-model sits on the routes.
     """
 
     name: str
@@ -66,6 +68,7 @@ class ModelIR:
     submodels: dict[str, SubModelIR]
     nodes: tuple[TopNode, ...]
     outputs: dict[str, str]
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def node(self, name: str) -> TopNode:
         """A top-level node by name."""

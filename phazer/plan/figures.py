@@ -10,11 +10,11 @@ twice the forward), the usual estimate.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from phazer.ir.model import ModelIR
 from phazer.ir.ops import Shape
-from phazer.sides import face_in, face_out
+from phazer.sides import face_in, face_out, side_of
 
 TRAIN_STEP_FACTOR = 3
 
@@ -52,7 +52,12 @@ class SubModelFigures:
 
 @dataclass(frozen=True)
 class ModelFigures:
-    """The whole model's figures."""
+    """The whole model's figures.
+
+    ``input_shape`` and ``output_shape`` are the first side's (its input and its face output);
+    ``side_inputs`` gives every side's input shape and ``side_outputs`` every side's outputs
+    (output name -> shape, in the model's output order), for sides of different sizes.
+    """
 
     name: str
     sides: tuple[str, ...]
@@ -64,6 +69,12 @@ class ModelFigures:
     forward_flops: int
     train_step_flops: int
     submodels: tuple[SubModelFigures, ...]
+    side_inputs: dict[str, Shape] = field(default_factory=dict)
+    side_outputs: dict[str, dict[str, Shape]] = field(default_factory=dict)
+
+    def face_output(self, side: str) -> Shape:
+        """The shape of a side's face output (``face_out_<side>``)."""
+        return self.side_outputs[side][face_out(side)]
 
     def submodel(self, name: str) -> SubModelFigures:
         """A sub-model's figures by name."""
@@ -77,16 +88,6 @@ class ModelFigures:
         return asdict(self)
 
 
-def submodel_kind(name: str) -> str:
-    """The kind of a sub-model from its faceswap-style name."""
-    for prefix, kind in (("fc_gblock", "fc_gblock"), ("fc_shared", "fc_shared"),
-                         ("fc_", "fc"), ("g_block", "g_block"), ("decoder", "decoder"),
-                         ("encoder", "encoder")):
-        if name.startswith(prefix):
-            return kind
-    return "other"
-
-
 def model_figures(model: ModelIR) -> ModelFigures:
     """Compute the plan figures of a model IR."""
     subs = []
@@ -98,7 +99,7 @@ def model_figures(model: ModelIR) -> ModelFigures:
             for op in sub.ops)
         params = sub.params
         subs.append(SubModelFigures(
-            name=name, kind=submodel_kind(name),
+            name=name, kind=model.kinds.get(name, "other"),
             sides=tuple(sorted({c.side for c in calls})), calls=len(calls),
             params=params.total, trainable_params=params.trainable,
             non_trainable_params=params.non_trainable,
@@ -110,9 +111,14 @@ def model_figures(model: ModelIR) -> ModelFigures:
     input_shape = model.node(face_in(first_side)).output_shapes[0]
     output_shape = model.value_shape(model.outputs[face_out(first_side)])
     forward = model.forward_flops
+    side_outputs: dict[str, dict[str, Shape]] = {side: {} for side in model.sides}
+    for name, ref in model.outputs.items():
+        side_outputs[side_of(name)][name] = model.value_shape(ref)
     return ModelFigures(
         name=model.name, sides=model.sides, input_shape=input_shape,
         output_shape=output_shape, total_params=params.total,
         trainable_params=params.trainable, non_trainable_params=params.non_trainable,
         forward_flops=forward, train_step_flops=TRAIN_STEP_FACTOR * forward,
-        submodels=tuple(subs))
+        submodels=tuple(subs),
+        side_inputs={side: model.node(face_in(side)).output_shapes[0] for side in model.sides},
+        side_outputs=side_outputs)

@@ -45,6 +45,11 @@ def summarize(reference: str, overrides: list[str] | None = None) -> Summary:
     return Summary(report, pipeline.model, pipeline.figures)
 
 
+def _shapes_json(shapes: list[tuple[int, ...]]) -> list:
+    """One shape as a list, several as a list of lists (a side with a mask or scales)."""
+    return list(shapes[0]) if len(shapes) == 1 else [list(shape) for shape in shapes]
+
+
 def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float32",
                  optimizer: str = "adam", keras_total_params: int | None = None,
                  memory: MemoryReport | None = None) -> dict:
@@ -64,6 +69,9 @@ def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float
         "sides": list(figures.sides),
         "input_shape": list(figures.input_shape),
         "output_shape": list(figures.output_shape),
+        "side_inputs": {side: list(shape) for side, shape in figures.side_inputs.items()},
+        "side_outputs": {side: _shapes_json(list(outputs.values()))
+                         for side, outputs in figures.side_outputs.items()},
         "total_params": figures.total_params,
         "trainable_params": figures.trainable_params,
         "non_trainable_params": figures.non_trainable_params,

@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from phazer.issues import Issue
+from phazer.lowering import source_path
 
 if TYPE_CHECKING:
     from phazer.graph.digraph import DiGraph
@@ -148,4 +149,4 @@ def run_rules(spec: ModelSpec | GraphSpec, stages: Iterable[str] = STAGES,
         for registered in rules:
             if registered.stage == stage and spec.phazer in registered.forms:
                 issues.extend(registered.check(context))
-    return issues
+    return [replace(i, path=source_path(i.path, spec)) for i in issues]

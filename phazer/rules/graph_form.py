@@ -24,8 +24,9 @@ from phazer.issues import (
     Issue,
 )
 from phazer.rules import RuleContext, rule
+from phazer.sides import SIDE_NAME
 from phazer.spec.graph_blocks import output_roles
-from phazer.spec.graph_form import SIDE_NAME, SUBMODEL_NAME
+from phazer.spec.graph_form import SUBMODEL_NAME
 from phazer.suggest import did_you_mean
 
 

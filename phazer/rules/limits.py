@@ -21,7 +21,7 @@ from phazer.rules import RuleContext, rule
 @rule("routing", TOO_MANY_LAYERS, forms=(1, 2))
 def within_size_limits(context: RuleContext) -> Iterator[Issue]:
     """PHZ315: more layer blocks or route calls than phazer plans (nothing is built)."""
-    yield from limit_issues(context.spec)
+    yield from limit_issues(context.pipeline.lowered)
 
 
 def _gpu_text() -> str:

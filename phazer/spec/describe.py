@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from phazer.catalog.encoders import ENCODERS
 from phazer.spec.graph_form import GraphSpec
-from phazer.spec.models import ModelSpec, RoutingSpec
+from phazer.spec.models import ModelSpec
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`(\"'])")
 
@@ -34,19 +34,6 @@ def lead_clause(sentence: str) -> str:
 def encoder_input_size(spec: ModelSpec) -> int:
     """The encoder's input size in px for the spec's encoder and scaling."""
     return ENCODERS[spec.encoder.type].input_size(spec.encoder.scaling)
-
-
-def routing_summary(routing: RoutingSpec) -> str:
-    """The routing switches in a few words, e.g. "split FC + G-Block, shared decoder"."""
-    parts = ["split FC" if routing.split_fc else "shared FC"]
-    if routing.shared_fc == "full":
-        parts.append("shared FC" if routing.split_fc else "extra shared FC")
-    elif routing.shared_fc == "half":
-        parts.append("shared FC (half)" if routing.split_fc else "FC reused (half)")
-    if routing.gblock:
-        parts.append("split G-Block" if routing.split_gblock else "G-Block")
-    decoders = "split decoders" if routing.split_decoders else "shared decoder"
-    return f"{' + '.join(parts)}, {decoders}"
 
 
 def encoder_input_note(spec: ModelSpec) -> list[str]:

@@ -45,9 +45,8 @@ from phazer.spec.models import TAGLINE_HELP, USE_HELP, ModelSpec, OneLine
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
-GRAPH_GROUPS: tuple[str, ...] = ("sides", "phaze_a", "models", "routes", "training")
+GRAPH_GROUPS: tuple[str, ...] = ("sides", "phaze_a", "models", "routes", "weights", "training")
 """The top-level groups of the graph form in file order (the dumper's)."""
-SIDE_NAME = r"[a-z0-9]+"
 SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
 
 
@@ -55,6 +54,7 @@ PHAZE_A_BLOCKS: tuple[str, ...] = ("encoder", "fc", "fc_gblock", "g_block", "dec
 """Phaze-A's blocks a graph-form sub-model can be (``fc`` serves as a shared FC too)."""
 _NOT_PHAZE_A_SETTINGS = ("phazer", "name", "description", "tagline", "use", "routing", "weights",
                          "training")
+"""The fields of a Phaze-A spec that are not its blocks' settings (the graph has its own)."""
 
 PhazeASettings = create_model(
     "PhazeASettings", __base__=StrictModel,
@@ -122,6 +122,18 @@ class SideSpec(StrictModel):
                                "it builds).")
 
 
+class GraphWeights(StrictModel):
+    """Sub-models to freeze while training, and to load from another model dir."""
+
+    freeze: list[str] = Field(
+        default_factory=list, description="Sub-models whose weights do not train; "
+        "`keras_encoder` is only the Keras Applications part (or CLIP transformer) of a "
+        "Phaze-A encoder (faceswap: freeze_layers).")
+    load: list[str] = Field(
+        default_factory=list, description="Sub-models `phazer train --load-weights DIR` "
+        "loads from another model dir (faceswap: load_layers).")
+
+
 class GraphSpec(StrictModel):
     """A whole model as a graph: named sub-models and, per side, the route through them."""
 
@@ -139,6 +151,7 @@ class GraphSpec(StrictModel):
         min_length=1, description="Sub-models by name, each a list of blocks or one of "
         "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
+    weights: GraphWeights = Field(default_factory=GraphWeights.model_construct)
     training: TrainingSpec = Field(default_factory=TrainingSpec.model_construct)
 
     @property
@@ -148,7 +161,8 @@ class GraphSpec(StrictModel):
 
     def model_spec(self) -> ModelSpec:
         """The Phaze-A spec the ``phaze_a`` settings make (what its blocks are built from)."""
-        settings: dict[str, Any] = self.phaze_a.model_dump()
+        settings: dict[str, Any] = {name: getattr(self.phaze_a, name)
+                                    for name in type(self.phaze_a).model_fields}
         return ModelSpec.model_validate({**settings, "name": self.name})
 
     def output_roles(self, name: str) -> tuple[str, ...]:

@@ -26,8 +26,9 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from phazer.graph import routes as _routes
+from phazer.sides import SIDE_NAME
 from phazer.spec.graph_blocks import BLOCK_TYPES
-from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, SIDE_NAME, SUBMODEL_NAME, GraphSpec
+from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, SUBMODEL_NAME, GraphSpec
 from phazer.spec.models import FORMAT_VERSION, ModelSpec
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -1,4 +1,4 @@
-"""Compile a graph-form spec (``phazer: 2``) to the whole-model IR.
+"""Lay out a spec's routes as the whole-model IR: each sub-model built once, called per side.
 
 Each sub-model is built once, on the shape of the first tensor a route gives it
 (:func:`phazer.blocks.sequence.build_sequence`); every later call must give it the same shape.
@@ -10,19 +10,22 @@ face outputs (a multiscale decoder's) ``face_out_<side>_<size>`` and a mask outp
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
 from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
 from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
-from phazer.compiler import Compiled, with_weights
-from phazer.graph.graph_form import graph_form_routing
 from phazer.graph.routes import Step, parse_route
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
-from phazer.issues import GRAPH_OUTPUTS, GRAPH_SHAPE_MISMATCH, OUTPUT_UNREACHABLE, Issue
-from phazer.limits import layer_call_issue, limit_issues
+from phazer.issues import (
+    BUILD_FAILED,
+    GRAPH_OUTPUTS,
+    GRAPH_SHAPE_MISMATCH,
+    OUTPUT_UNREACHABLE,
+    Issue,
+)
 from phazer.sides import face_in, face_out, mask_out, scaled_face_out
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
 
@@ -37,13 +40,18 @@ class _Build:
     issues: list[Issue] = field(default_factory=list)
     context: BuildContext | None = None   # the Phaze-A blocks', made on first use
     said: int = 0                         # how many of its issues are in ``issues``
+    failed: set[str] = field(default_factory=set)   # sub-models that could not be built
 
     def submodel(self, name: str, shape: Shape, side: str,
                  style: Shape | None = None) -> SubModelIR | None:
         sub = self.submodels.get(name)
+        if name in self.failed:   # said once, at its first use
+            return None
         if sub is None:
             sub = self._build(name, shape, side, style)
-            if sub is not None:
+            if sub is None:
+                self.failed.add(name)
+            else:
                 self.submodels[name] = sub
         elif sub.input_shapes[0] != tuple(shape):
             self.issues.append(Issue(
@@ -61,11 +69,16 @@ class _Build:
             if isinstance(model, PhazeABlock):
                 return self._phaze_a(model.phaze_a, name, shape, style)
             return build_sequence(name, model, shape, self.names)
-        except (IRShapeError, PhazeABlockMisfit) as exc:
-            self.issues.append(Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
-                                     f"{name} cannot take the {_text(shape)} tensor the "
-                                     f"route of side {side} gives it: {exc}",
-                                     "change the blocks or the route"))
+        except IRShapeError as exc:
+            if isinstance(model, PhazeABlock):   # its checks should have caught it: a bug
+                self.issues.append(Issue(
+                    BUILD_FAILED, "error", f"models.{name}", f"shape error in {name}: {exc}",
+                    "this spec passed validation but cannot be built; please report it with "
+                    "the spec attached"))
+            else:
+                self.issues.append(_misfit(name, shape, side, exc))
+        except PhazeABlockMisfit as exc:
+            self.issues.append(_misfit(name, shape, side, exc))
         except SequenceError as exc:
             self.issues.append(Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
                                      f"{name}: {exc}", "see docs/graphs.md (outputs)"))
@@ -73,7 +86,8 @@ class _Build:
             pass
         finally:
             if self.context is not None:   # what the Phaze-A builders said, once
-                self.issues.extend(self.context.issues[self.said:])
+                self.issues.extend(replace(i, path=f"phaze_a.{i.path}".rstrip("."))
+                                   for i in self.context.issues[self.said:])
                 self.said = len(self.context.issues)
         return None
 
@@ -83,11 +97,18 @@ class _Build:
         return build_phaze_a_block(kind, name, self.context, shape, style)
 
     def call(self, sub: SubModelIR, side: str, *sources: str) -> str:
-        count = self.calls.get(sub.name, 0)
-        self.calls[sub.name] = count + 1
-        name = f"{sub.name}@{side}" + (f":{count}" if count else "")
+        name = f"{sub.name}@{side}"
+        count = self.calls.get(name, 0)   # a side calling it again: name@side:1, ...
+        self.calls[name] = count + 1
+        name += f":{count}" if count else ""
         self.nodes.append(TopNode(name, "call", side, sources, sub.output_shapes, sub.name))
         return name
+
+
+def _misfit(name: str, shape: Shape, side: str, why: Exception) -> Issue:
+    return Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
+                 f"{name} cannot take the {_text(shape)} tensor the route of side {side} "
+                 f"gives it: {why}", "change the blocks or the route")
 
 
 def _text(shape: Shape) -> str:
@@ -191,17 +212,13 @@ def _keras_order(build: _Build, outputs: dict[str, str]) -> dict[str, SubModelIR
     return {n: build.submodels[n] for n in order}
 
 
-def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
-    """Compile a graph-form spec; never raises for what cannot be built.
+def build_routes(spec: GraphSpec, name: str) -> tuple[ModelIR | None, list[Issue], ResolvedSizes]:
+    """Build every sub-model once and lay out each side's route; never raises.
 
-    The result is the same :class:`~phazer.compiler.Compiled` as a Phaze-A spec's: its graph
-    is the routes' routing graph (:func:`phazer.graph.graph_form.graph_form_routing`), with
-    ``has_weights`` read off the IR once it is built.
+    Returns:
+        The model IR (None when something cannot be built), what the builders said (errors
+        and infos) and the sizes the Phaze-A blocks recorded.
     """
-    graph = graph_form_routing(spec)
-    over = limit_issues(spec)
-    if over:   # nothing is built past phazer's resource limits (PHZ315)
-        return Compiled(spec, graph, None, tuple(over), ResolvedSizes())
     build = _Build(spec)
     for side, side_spec in spec.sides.items():
         size = side_spec.input
@@ -213,10 +230,7 @@ def compile_graph_spec(spec: GraphSpec, name: str | None = None) -> Compiled:
             outputs.update(_side_outputs(build, side, last))
     sizes = build.context.sizes if build.context is not None else ResolvedSizes()
     if any(issue.severity == "error" for issue in build.issues):
-        return Compiled(spec, graph, None, tuple(build.issues), sizes)
-    model = ModelIR(name or spec.name or "phazer", tuple(spec.sides),
-                    _keras_order(build, outputs), tuple(build.nodes), outputs)
-    too_large = layer_call_issue(model, "routes")
-    if too_large is not None:
-        return Compiled(spec, graph, None, (*build.issues, too_large), sizes)
-    return Compiled(spec, with_weights(graph, model), model, tuple(build.issues), sizes)
+        return None, build.issues, sizes
+    model = ModelIR(name, tuple(spec.sides), _keras_order(build, outputs), tuple(build.nodes),
+                    outputs)
+    return model, build.issues, sizes
