@@ -102,7 +102,7 @@ def main() -> None:
                 ["diagram", args.preset, "--format", "mmd", "-o", "-"], ["--help"]]
     if args.summary_keras:
         commands.append(["summary", args.preset, "--json", "--keras"])
-    imports_tf = _run([sys.executable, "-c", "import sys, phazer.plan.summary as s; "
+    imports_tf = _run([sys.executable, "-c", "import sys, phazer.pipeline.summary as s; "
                        f"s.summarize({args.preset!r}); "
                        "print(int('tensorflow' in sys.modules))"])[2].strip()
     floor_medians = (statistics.median(t[0] for t in floor), statistics.median(t[1] for t in floor))

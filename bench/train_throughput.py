@@ -77,7 +77,7 @@ def worker_fit(preset: str, steps: int) -> dict:
     import numpy as np
 
     from phazer.emit import emit_model
-    from phazer.plan.summary import summarize
+    from phazer.pipeline.summary import summarize
 
     summary = summarize(preset)
     model = emit_model(summary.model)
@@ -200,7 +200,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from phazer.plan.summary import summarize
+    from phazer.pipeline.summary import summarize
 
     report: dict = {"batch_size_per_side": BATCH,
                     "example": "one face per side (an A and a B face), as phazer summary "

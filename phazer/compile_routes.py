@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
 from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
 from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
-from phazer.graph.routes import Step, parse_route
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
@@ -28,6 +27,7 @@ from phazer.issues import (
 )
 from phazer.sides import face_in, face_out, mask_out, scaled_face_out
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
+from phazer.spec.routes import Step, parse_route
 
 
 @dataclass

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from phazer.graph.routes import RouteError, parse_route, route_models
 from phazer.ir.model import ModelIR
 from phazer.issues import TOO_MANY_LAYERS, Issue
 from phazer.spec.graph_blocks import BranchBlock
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
+from phazer.spec.routes import RouteError, parse_route, route_models
 
 MAX_LAYERS = 1_000
 """The most layer blocks a spec may ask for (a block with a list of N filters counts N).

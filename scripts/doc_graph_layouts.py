@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from phazer.graph.routes import parse_route
-from phazer.plan.summary import summarize, summary_json
+from phazer.spec.routes import parse_route
+from phazer.pipeline.summary import summarize, summary_json
 from phazer.spec.graph_form import GRAPH_FORMAT_VERSION
 from phazer.spec.presets import presets_dir
 

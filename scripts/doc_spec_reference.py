@@ -2,7 +2,7 @@
 
 Used by ``scripts/gen_docs.py``: for the switch form, one table of fields per group (and per
 variant of the encoder and bottleneck) and the input sizes of every encoder; for the graph
-form, its top-level fields, sides, the route grammar (from :mod:`phazer.graph.routes`, with
+form, its top-level fields, sides, the route grammar (from :mod:`phazer.spec.routes`, with
 the routes of the fs-* presets as examples) and one subsection per block of
 :data:`~phazer.spec.graph_blocks.BLOCK_TYPES`; then where each of faceswap's options lives
 in a phazer spec.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from phazer.graph import routes as route_grammar
+from phazer.spec import routes as route_grammar
 from phazer.spec.faceswap_names import GLOBAL_OPTIONS, MODEL_OPTIONS, TRAINING_OPTIONS
 from phazer.spec.graph_blocks import BLOCK_TYPES
 from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GRAPH_GROUPS
@@ -236,7 +236,7 @@ def _block_anchor(name: str) -> str:
 
 
 def _grammar() -> list[str]:
-    """The grammar block of :mod:`phazer.graph.routes`'s docstring."""
+    """The grammar block of :mod:`phazer.spec.routes`'s docstring."""
     lines = (route_grammar.__doc__ or "").splitlines()
     start = next(i for i, line in enumerate(lines) if line.rstrip().endswith("::"))
     grammar: list[str] = []

@@ -68,7 +68,7 @@ PRESETS_MD = DOCS / "presets.md"
 SCHEMA_JSON = REPO / DEFAULT_SCHEMA_PATH
 
 # Modules that may register issue codes besides phazer.issues and the rule modules.
-CODE_MODULES = ("phazer.validation", "phazer.faceswap_import")
+CODE_MODULES = ("phazer.pipeline.validation", "phazer.faceswap_import")
 CODE_RANGES = {
     "PHZ0": "Reading files",
     "PHZ1": "The schema",

@@ -30,8 +30,8 @@ from phazer.cli.main import build_parser
 from phazer.cli.render import render_text
 from phazer.issues import CODES, SEVERITY_ORDER, Issue, SpecError
 from phazer.pipeline import Pipeline
+from phazer.pipeline.validation import validate_reference
 from phazer.spec import load_spec
-from phazer.validation import validate_reference
 
 COMMANDS: tuple[tuple[str, ...], ...] = (
     ("render",),

@@ -13,11 +13,11 @@ import yaml
 from phazer.cli.main import main
 from phazer.cli.render import render_text
 from phazer.compiler import compile_model
-from phazer.graph.routes import RouteError, parse_route
 from phazer.plan.figures import model_figures
 from phazer.spec import load_spec
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.presets import preset_names
+from phazer.spec.routes import RouteError, parse_route
 from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, TINY_SPEC
 
 PHAZE_A_PRESETS = [n for n in preset_names() if load_spec(n).spec.phazer == 1]

@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from phazer.cli.main import main
+from phazer.pipeline.validation import validate_reference
 from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_settings import MemorySettings
 from phazer.spec.diff import FieldChange, data_changes
 from phazer.spec.presets import preset_path
-from phazer.validation import validate_reference
 from tests.helpers import write
 
 

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from phazer.cli.main import main
 from phazer.compiler import compile_model_ir
 from phazer.issues import has_errors
+from phazer.pipeline.validation import check_spec
 from phazer.plan.figures import model_figures
-from phazer.rules import run_rules
 from phazer.spec import load_spec
 from phazer.spec.models import ModelSpec
 from tests.helpers import TINY_SPEC as TINY
@@ -86,6 +86,6 @@ def test_any_valid_spec_builds_in_keras_exactly_as_planned(data):
         spec = ModelSpec.model_validate(data)
     except ValidationError:
         return
-    if has_errors(run_rules(spec)):
+    if has_errors(check_spec(spec)):
         return
     _assert_keras_equals_plan(spec)

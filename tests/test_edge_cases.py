@@ -18,8 +18,8 @@ import pytest
 
 from phazer.blocks import ResolvedSizes
 from phazer.compiler import compile_model, compile_model_ir
+from phazer.pipeline.validation import check_spec
 from phazer.plan.figures import model_figures
-from phazer.rules import run_rules
 from phazer.spec.models import ModelSpec
 from tests.test_blocks_parity import build, is_keras, our_layers, ref_layers, shapes, to_spec
 from tests.test_golden_reference import _keras_table_available, assert_matches_faceswap
@@ -101,7 +101,7 @@ def test_fc_rescaling_with_two_upsamples_and_min_above_max() -> None:
         (retile,) = _layers(case, decoder, "Reshape")
         assert dv.retile is not None
         assert dv.retile[1] == tuple(retile["output_shapes"][0][0][1:]) == (10, 10, 2560)
-    infos = [i for i in run_rules(spec) if i.code == "PHZ320"]
+    infos = [i for i in check_spec(spec) if i.code == "PHZ320"]
     assert [i.path for i in infos] == ["fc.max_filters", "fc.min_filters", "fc.upsample_filters"]
     assert all("fc.dimensions x (fc.upsamples + 1) = 12px" in i.message for i in infos)
 
@@ -120,7 +120,7 @@ def test_group_norm_on_channels_not_multiples_of_32() -> None:
     ours = [(op.shape[-1], op.params.total, op.attr("groups")) for op in ir.ops
             if op.kind == "group_norm"]
     assert ours == [(c, p, g) for (c, p), g in zip(expected, (32, 19, 30, 32), strict=True)]
-    found = [i for i in run_rules(spec) if i.code == "PHZ308"]
+    found = [i for i in check_spec(spec) if i.code == "PHZ308"]
     assert [(i.severity, i.path) for i in found] == [("warning", "decoder.norm")]
     assert "240 channels in 30 groups of 8" in found[0].message
     assert "304 channels in 19 groups of 16" in found[0].message
@@ -133,7 +133,7 @@ def test_no_arithmetic_errors(name: str) -> None:
     error is checked)."""
     case = CASES[name]
     _skip_without_table(case)
-    errors = [i for i in run_rules(to_spec(case), ["arithmetic"])
+    errors = [i for i in check_spec(to_spec(case), ["arithmetic"])
               if i.severity == "error" and i.code != "PHZ203"]
     assert errors == []
 

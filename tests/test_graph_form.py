@@ -13,10 +13,10 @@ import yaml
 from pydantic import ValidationError
 
 from phazer.compiler import compile_model
-from phazer.graph.routes import RouteError, Step, parse_route
 from phazer.plan.figures import model_figures
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.presets import presets_dir
+from phazer.spec.routes import RouteError, Step, parse_route
 from tests.faceswap_reference import assert_equals_faceswap, assert_keras_settings
 
 GRAPHS = presets_dir()  # the fs-* presets are faceswap's models in the graph form
@@ -104,7 +104,7 @@ def _spec(**changes: Any) -> dict[str, Any]:
 def test_rules_refuse_bad_graphs(tmp_path, changes: dict[str, Any], code: str, path: str,
                                  words: str) -> None:
     """Each is an issue at the field's line (the schema alone accepts them)."""
-    from phazer.validation import validate_reference
+    from phazer.pipeline.validation import validate_reference
 
     file = tmp_path / "g.yaml"
     file.write_text(yaml.safe_dump(_spec(**changes), sort_keys=False))
@@ -115,7 +115,7 @@ def test_rules_refuse_bad_graphs(tmp_path, changes: dict[str, Any], code: str, p
 
 
 def test_an_unused_submodel_is_a_warning(tmp_path) -> None:
-    from phazer.validation import validate_reference
+    from phazer.pipeline.validation import validate_reference
 
     data = _spec()
     data["models"]["spare"] = data["models"]["decoder_a"]
@@ -314,7 +314,7 @@ def test_multiscale_outputs_are_named_by_size() -> None:
      "sub-model that ends a route", "routes.a"),
 ])
 def test_output_rules(tmp_path, blocks: list[Any], route: str, words: str, path: str) -> None:
-    from phazer.validation import validate_reference
+    from phazer.pipeline.validation import validate_reference
 
     document = {"phazer": 2, "sides": {"a": {"input": 16}}, "models": {"net": blocks},
                 "routes": {"a": route}}
@@ -326,7 +326,7 @@ def test_output_rules(tmp_path, blocks: list[Any], route: str, words: str, path:
 
 
 def test_a_route_that_reuses_a_submodel_is_allowed_and_said(tmp_path) -> None:
-    from phazer.validation import validate_reference
+    from phazer.pipeline.validation import validate_reference
 
     document = {"phazer": 2, "sides": {"a": {"input": 16}},
                 "models": {"same": [{"conv": {"filters": 3, "strides": 1}}],

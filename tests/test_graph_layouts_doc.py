@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from phazer.plan.summary import summarize, summary_json  # noqa: E402
+from phazer.pipeline.summary import summarize, summary_json  # noqa: E402
 from scripts.doc_graph_layouts import (  # noqa: E402
     BEGIN,
     END,

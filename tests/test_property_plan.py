@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 from phazer.compiler import compile_model_ir
 from phazer.issues import has_errors
+from phazer.pipeline.validation import check_spec
 from phazer.plan.figures import model_figures
-from phazer.rules import run_rules
 from phazer.spec.models import ModelSpec
 from tests.strategies import spec_data
 
@@ -20,7 +20,7 @@ def test_valid_specs_always_build(data):
         spec = ModelSpec.model_validate(data)
     except ValidationError:
         return
-    issues = run_rules(spec)
+    issues = check_spec(spec)
     if has_errors(issues):
         assert any(i.severity == "error" and i.message for i in issues)
         return

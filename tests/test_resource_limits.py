@@ -21,9 +21,9 @@ from phazer.diagram.condense import MAX_DIAGRAM_LAYERS
 from phazer.issues import CODES
 from phazer.limits import LARGEST_GPU_BYTES, MAX_CALLS, MAX_LAYER_CALLS, MAX_LAYERS
 from phazer.pipeline import Pipeline
+from phazer.pipeline.validation import validate_reference
 from phazer.spec import load_spec
 from phazer.spec.presets import preset_names
-from phazer.validation import validate_reference
 from tests.diagram_parse import parse_dot
 from tests.pathological_specs import CASES, Pathological, graph_spec
 from tests.resource_measure import measure

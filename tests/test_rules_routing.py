@@ -9,17 +9,17 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from phazer.lowering import build_routing_graph, lower
 from phazer.issues import Issue
+from phazer.lowering import build_routing_graph, lower
 from phazer.pipeline import Pipeline
-from phazer.rules import RuleContext, run_rules
+from phazer.pipeline.validation import check_spec, validate_reference
+from phazer.rules import RuleContext
 from phazer.rules.routing import (
     graph_is_acyclic,
     outputs_reachable,
     sides_have_own_weights,
 )
 from phazer.spec.models import ModelSpec
-from phazer.validation import validate_reference
 from tests.helpers import GBLOCK_EXAMPLE, IAE, LIAE, ORIGINAL
 from tests.helpers import PHAZE_A_REFERENCE as REFERENCE
 
@@ -32,14 +32,14 @@ def make(routing: dict[str, Any] | None = None, **groups: Any) -> ModelSpec:
 
 
 def issues(spec: ModelSpec, code: str) -> list[Issue]:
-    return [i for i in run_rules(spec) if i.code == code]
+    return [i for i in check_spec(spec) if i.code == code]
 
 
 def context_with(graph: nx.DiGraph, spec: ModelSpec | None = None) -> RuleContext:
     """A rule context whose pipeline starts from ``graph`` (instead of the spec's own)."""
     pipeline = Pipeline(spec or make(ORIGINAL))
     pipeline.graph = graph  # replaces the cached graph
-    return RuleContext(pipeline.spec, given_pipeline=pipeline)
+    return RuleContext(pipeline)
 
 
 # --- PHZ201 / PHZ202: graph sanity ------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_phz203_checks_every_pair_of_sides() -> None:
     def three_sides(spec: ModelSpec) -> RuleContext:
         pipeline = Pipeline(spec)
         pipeline.lowered = lower(spec, sides=("a", "b", "c"))  # replaces the cached graph form
-        return RuleContext(spec, given_pipeline=pipeline)
+        return RuleContext(pipeline)
 
     context = three_sides(make(ALL_SHARED))
     pairs = [i.message.split(" pass")[0] for i in sides_have_own_weights(context)]
@@ -283,7 +283,7 @@ def test_faceswap_presets_have_no_routing_error(case: dict[str, Any]) -> None:
     spec = make({"split_fc": cfg["split_fc"], "shared_fc": cfg["shared_fc"],
                  "gblock": cfg["enable_gblock"], "split_gblock": cfg["split_gblock"],
                  "split_decoders": cfg["split_decoders"]})
-    found = [i for i in run_rules(spec, ["routing"]) if i.severity != "info"]
+    found = [i for i in check_spec(spec, ["routing"]) if i.severity != "info"]
     expected = [("PHZ204", "warning")] if cfg["shared_fc"] == "half" else []
     assert [(i.code, i.severity) for i in found] == expected
 

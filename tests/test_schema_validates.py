@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from phazer.graph.routes import RouteError, parse_route
 from phazer.spec.graph_blocks import BLOCK_TYPES
-from phazer.spec.json_schema import BLOCK_DEF, route_pattern
+from phazer.spec.json_schema import BLOCK_DEF
 from phazer.spec.presets import presets_dir
+from phazer.spec.routes import RouteError, parse_route, route_pattern
 
 jsonschema = pytest.importorskip("jsonschema")
 

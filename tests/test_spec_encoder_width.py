@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from phazer.catalog.keras_apps import keras_app_figures
+from phazer.pipeline.validation import validate_reference
 from phazer.spec.encoders import MobileNetV2Encoder
-from phazer.validation import validate_reference
 
 
 @pytest.mark.parametrize("width", [0.1, 0.35, 1.0, 1.4, 2.0])

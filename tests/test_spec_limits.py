@@ -18,6 +18,7 @@ import pytest
 
 from phazer.cli.main import main
 from phazer.issues import MAX_ECHO, MAX_LISTED_ISSUES, SpecError
+from phazer.pipeline.validation import validate_reference
 from phazer.spec import load_spec
 from phazer.spec.loader import MAX_EXTENDS_DEPTH
 from phazer.spec.yaml_limits import (
@@ -28,7 +29,6 @@ from phazer.spec.yaml_limits import (
     MAX_SPEC_BYTES,
     compose_bounded,
 )
-from phazer.validation import validate_reference
 from tests.helpers import issues_of
 
 SECONDS = 2.0          # the issue's bound for validate / render / summary of any input

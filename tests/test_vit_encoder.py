@@ -17,7 +17,7 @@ from phazer.blocks.vit import vision_transformer
 from phazer.catalog.encoders import ENCODERS, ViTFacts
 from phazer.faceswap_import import import_faceswap
 from phazer.ir.graph import PretrainedWeights, SubModelBuilder, SubModelIR
-from phazer.rules import run_rules
+from phazer.pipeline.validation import check_spec
 from phazer.spec.models import ModelSpec
 
 DATA = Path(__file__).parent / "data"
@@ -75,7 +75,7 @@ def test_encoder_layers_equal_faceswaps_visual_model(name: str) -> None:
 def test_import_keeps_the_pretrained_switch_and_reports_the_resampling() -> None:
     spec = _spec("clipfaker128")
     assert spec.encoder.type == "clipv_farl-b-16-64" and spec.encoder.pretrained is True
-    codes = {issue.code: issue for issue in run_rules(spec)}
+    codes = {issue.code: issue for issue in check_spec(spec)}
     assert "4x4" in codes["PHZ327"].message and "14x14" in codes["PHZ327"].message
     assert "PHZ208" not in codes  # keras_encoder is the transformer, as in faceswap
 
@@ -114,7 +114,7 @@ def test_attention_flops_and_memory_grow_with_the_square_of_the_tokens() -> None
 def test_pooling_bottleneck_on_the_flat_embedding_is_rejected(pooling: str) -> None:
     spec = ModelSpec.model_validate({"encoder": {"type": "clipv_vit-b-32", "scaling": 50},
                                      "bottleneck": {"type": pooling}})
-    issues = [i for i in run_rules(spec) if i.code == "PHZ314"]
+    issues = [i for i in check_spec(spec) if i.code == "PHZ314"]
     assert issues and issues[0].severity == "error" and issues[0].path == "bottleneck.type"
     assert "flatten" in issues[0].hint
 
@@ -122,7 +122,7 @@ def test_pooling_bottleneck_on_the_flat_embedding_is_rejected(pooling: str) -> N
 def test_enc_scaling_zero_gives_the_minimum_input() -> None:
     spec = ModelSpec.model_validate({"encoder": {"type": "fs_original", "scaling": 0}})
     assert build_encoder(spec).input_shapes == ((32, 32, 3),)
-    notes = [i for i in run_rules(spec) if i.code == "PHZ326"]
+    notes = [i for i in check_spec(spec) if i.code == "PHZ326"]
     assert notes and "32px" in notes[0].message
 
 

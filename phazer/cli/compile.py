@@ -8,7 +8,7 @@ from pathlib import Path
 from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.tensorflow_import import quiet_tensorflow
-from phazer.plan.summary import summarize
+from phazer.pipeline.summary import summarize
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -20,7 +20,7 @@ from phazer.diagram import (
     format_of,
     write_diagram,
 )
-from phazer.plan.summary import summarize
+from phazer.pipeline.summary import summarize
 
 STDOUT = "-"
 

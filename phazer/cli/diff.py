@@ -21,11 +21,11 @@ from phazer.cli.common import (
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import clip, plural
+from phazer.pipeline.summary import Summary, summarize
 from phazer.plan.budget import format_bytes
 from phazer.plan.compare import CompareRow, Pair, PlanFigures, compare_submodels, compare_totals
 from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_settings import MemorySettings, training_settings
-from phazer.plan.summary import Summary, summarize
 from phazer.spec.diff import FieldChange, spec_changes
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec

@@ -9,12 +9,12 @@ from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import SpecError, has_errors
 from phazer.lowering import lower
 from phazer.pipeline import Pipeline
-from phazer.plan.derived import plan_notes
+from phazer.pipeline.derived import plan_notes
+from phazer.pipeline.validation import validate_reference
 from phazer.rules import run_rules
 from phazer.spec import GraphSpec, ModelSpec, load_spec
 from phazer.spec.describe import derived_values
 from phazer.spec.dump import dump_spec
-from phazer.validation import validate_reference
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +63,7 @@ def render_spec(spec: ModelSpec | GraphSpec, reference: str,
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
     lines = derived_values(spec)
     pipeline = pipeline or Pipeline(spec)
-    if not has_errors(run_rules(spec, stages=("routing",), pipeline=pipeline)):
+    if not has_errors(run_rules(pipeline, stages=("routing",))):
         lines += plan_notes(pipeline)
     derived = "".join(f"# derived: {line}\n" for line in lines)
     return f"{dump_spec(spec, header=header)}\n{derived}"

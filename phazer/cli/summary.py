@@ -30,8 +30,8 @@ from phazer.cli.summary_memory import (
 from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.compiler import compile_model_ir
 from phazer.pipeline import Pipeline
+from phazer.pipeline.summary import Summary, summarize, summary_json
 from phazer.plan.figures import ModelFigures
-from phazer.plan.summary import Summary, summarize, summary_json
 from phazer.sides import face_in, face_out
 from phazer.spec.models import without_pretrained
 

@@ -15,7 +15,7 @@ from phazer.cli.common import (
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.issues import TOO_MANY_ISSUES, Issue, plural
-from phazer.validation import ValidationReport, validate_reference
+from phazer.pipeline.validation import ValidationReport, validate_reference
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """How a synthetic face is drawn: the head's frame, hair, face, features, light (numpy).
 
-:func:`draw_face` paints an :class:`~phazer.data.synthetic.Identity` in a
-:class:`~phazer.data.synthetic.Pose` with the shapes of :mod:`phazer.data.shapes`. Features sit
+:func:`draw_face` paints an :class:`~phazer.data.face_traits.Identity` in a
+:class:`~phazer.data.face_traits.Pose` with the shapes of :mod:`phazer.data.shapes`. Features sit
 on the face as on an ellipsoid: turning the head (yaw) slides them sideways by their depth, the
 nose tip furthest, and narrows them; lighting is Lambert shading of that ellipsoid.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from phazer.data import shapes
 
 if TYPE_CHECKING:
-    from phazer.data.synthetic import Identity, Pose
+    from phazer.data.face_traits import Identity, Pose
 
 _FACE_CENTRE_Y = 0.06
 _DEPTH = 0.85   # how far the face surface stands out, as a fraction of its half-width

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from phazer.data.face_drawing import draw_face
-
-Colour = tuple[float, float, float]
+from phazer.data.face_traits import Colour, Identity, Pose
 
 SKIN_TONES: tuple[Colour, ...] = (
     (0.98, 0.85, 0.76), (0.92, 0.74, 0.60), (0.84, 0.62, 0.46), (0.70, 0.50, 0.35),
@@ -35,65 +33,6 @@ HAIR_COLOURS: tuple[Colour, ...] = (
 EYE_COLOURS: tuple[Colour, ...] = (
     (0.36, 0.22, 0.12), (0.18, 0.11, 0.06), (0.28, 0.50, 0.78), (0.32, 0.56, 0.34),
     (0.52, 0.45, 0.22), (0.50, 0.56, 0.62))
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The stable look of one synthetic person (lengths in half-image units)."""
-
-    face_width: float
-    face_height: float
-    jaw_taper: float
-    skin: Colour
-    hair: Colour
-    hair_line: float
-    hair_volume: float
-    hair_length: float
-    fringe_wave: float
-    hair_part: float
-    bald: bool
-    eye_spacing: float
-    eye_height: float
-    eye_width: float
-    eye_size: float
-    iris: Colour
-    brow_thickness: float
-    brow_gap: float
-    brow_tilt: float
-    brow_arch: float
-    nose_length: float
-    nose_width: float
-    mouth_height: float
-    mouth_width: float
-    lip_thickness: float
-    lip: Colour
-    ear_size: float
-    beard: float
-    glasses: bool
-    glasses_colour: Colour
-    blush: float
-
-
-@dataclass(frozen=True)
-class Pose:
-    """What varies from one image to the next (angles in radians, lengths in half-images)."""
-
-    yaw: float
-    roll: float
-    shift_x: float
-    shift_y: float
-    scale: float
-    mouth_open: float
-    smile: float
-    eye_open: float
-    brow_raise: float
-    light_azimuth: float
-    light_elevation: float
-    light_strength: float
-    brightness: float
-    background_a: Colour
-    background_b: Colour
-    background_angle: float
 
 
 def _jitter(rng: np.random.Generator, colour: Colour, amount: float) -> Colour:

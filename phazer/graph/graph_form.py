@@ -13,7 +13,6 @@ side's ``features``, the others its ``shared_features``.
 from __future__ import annotations
 
 from phazer.graph.digraph import DiGraph
-from phazer.graph.routes import Step, parse_route
 from phazer.graph.routing import (
     ROLE_ENCODING,
     ROLE_FEATURES,
@@ -26,6 +25,7 @@ from phazer.graph.routing import (
 from phazer.sides import KINDS as SIDE_NAME_KINDS
 from phazer.sides import face_in, face_out, mask_out
 from phazer.spec.graph_form import GraphSpec, PhazeABlock
+from phazer.spec.routes import Step, parse_route
 
 Tensor = tuple[str, str, str]  # (source, target, role) for one side
 

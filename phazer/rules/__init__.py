@@ -14,38 +14,62 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from phazer.issues import Issue
 from phazer.lowering import source_path
 
 if TYPE_CHECKING:
+    from phazer.compiler import Compiled
     from phazer.graph.digraph import DiGraph
-    from phazer.pipeline import Pipeline
+    from phazer.ir.model import ModelIR
     from phazer.spec.graph_form import GraphSpec
     from phazer.spec.models import ModelSpec
 
 STAGES: tuple[str, ...] = ("routing", "arithmetic")
 
 
-@dataclass
-class RuleContext:
-    """What a rule may look at: the spec and its pipeline (graph, compiled IR), on demand."""
+class Stages(Protocol):
+    """What a rule reads of a spec's way through the core (:class:`phazer.pipeline.Pipeline`).
+
+    The rules take it as given: whoever runs them made it, so they never import the pipeline.
+    """
 
     spec: ModelSpec | GraphSpec
+
+    @property
+    def lowered(self) -> GraphSpec:
+        """The spec in the graph form."""
+
+    @property
+    def graph(self) -> DiGraph:
+        """The routing graph (no ``has_weights`` yet)."""
+
+    @property
+    def compiled(self) -> Compiled:
+        """The compiled spec: the IR (or None) and the builders' issues."""
+
+    @property
+    def model(self) -> ModelIR | None:
+        """The whole-model IR, or None when the spec cannot be built."""
+
+    @property
+    def weighted_graph(self) -> DiGraph:
+        """The routing graph with ``has_weights`` read off the IR."""
+
+
+@dataclass
+class RuleContext:
+    """What a rule may look at: the spec as written and its pipeline (graph, compiled IR)."""
+
+    pipeline: Stages
     extra: dict[str, object] = field(default_factory=dict)
-    given_pipeline: Pipeline | None = None
 
-    @cached_property
-    def pipeline(self) -> Pipeline:
-        """The spec's pipeline: the routing graph and the compiled IR, each built once."""
-        if self.given_pipeline is not None:
-            return self.given_pipeline
-        from phazer.pipeline import Pipeline
-
-        return Pipeline(self.spec)
+    @property
+    def spec(self) -> ModelSpec | GraphSpec:
+        """The spec as written (Phaze-A's switches or the graph form)."""
+        return self.pipeline.spec
 
     @property
     def graph(self) -> DiGraph:
@@ -130,16 +154,15 @@ def load_rule_modules() -> tuple[Rule, ...]:
     return registered_rules()
 
 
-def run_rules(spec: ModelSpec | GraphSpec, stages: Iterable[str] = STAGES,
-              pipeline: Pipeline | None = None) -> list[Issue]:
-    """Run the rules of the given stages, in stage order, and collect their issues.
+def run_rules(pipeline: Stages, stages: Iterable[str] = STAGES) -> list[Issue]:
+    """Run the rules of the given stages on a spec's pipeline, in stage order.
 
     The arithmetic stage only runs when the routing stage found no error: its rules may
-    assume a well-formed routing graph. ``pipeline`` is the spec's pipeline when the caller
-    has one (its graph and IR are then built once for the rules and the caller).
+    assume a well-formed routing graph. Every issue names a field of the spec as written.
     """
     rules = registered_rules()
-    context = RuleContext(spec, given_pipeline=pipeline)
+    context = RuleContext(pipeline)
+    spec = pipeline.spec
     issues: list[Issue] = []
     for stage in STAGES:
         if stage not in stages:

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from phazer.graph.routes import RouteError, parse_route, route_models
 from phazer.issues import (
     GRAPH_BAD_NAME,
     GRAPH_OUTPUTS,
@@ -26,7 +25,7 @@ from phazer.issues import (
 from phazer.rules import RuleContext, rule
 from phazer.sides import SIDE_NAME
 from phazer.spec.graph_blocks import output_roles
-from phazer.spec.graph_form import SUBMODEL_NAME
+from phazer.spec.routes import SUBMODEL_NAME, RouteError, parse_route, route_models
 from phazer.suggest import did_you_mean
 
 

@@ -26,7 +26,7 @@ from the settings under ``phaze_a:`` (a ``phazer: 1`` spec's sections, without i
 which the routes replace); ``phazer render --graph`` writes any Phaze-A spec this way.
 
 Sides may differ in input size; a sub-model shared by sides must get the same shape from each
-(checked when the model is built). The route grammar is in :mod:`phazer.graph.routes`. The
+(checked when the model is built). The route grammar is in :mod:`phazer.spec.routes`. The
 schema checks the shape of the file; names and routes are checked by the rules of
 :mod:`phazer.rules.graph_form`, which point at the line.
 """
@@ -47,7 +47,6 @@ from phazer.spec.training import TrainingSpec
 GRAPH_FORMAT_VERSION = 2
 GRAPH_GROUPS: tuple[str, ...] = ("sides", "phaze_a", "models", "routes", "weights", "training")
 """The top-level groups of the graph form in file order (the dumper's)."""
-SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
 
 
 PHAZE_A_BLOCKS: tuple[str, ...] = ("encoder", "fc", "fc_gblock", "g_block", "decoder")

@@ -25,11 +25,11 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from phazer.graph import routes as _routes
 from phazer.sides import SIDE_NAME
 from phazer.spec.graph_blocks import BLOCK_TYPES
-from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, SUBMODEL_NAME, GraphSpec
+from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GraphSpec
 from phazer.spec.models import FORMAT_VERSION, ModelSpec
+from phazer.spec.routes import SUBMODEL_NAME, route_description, route_pattern
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:phazer:spec"
@@ -61,34 +61,6 @@ def _ref(name: str) -> dict[str, str]:
 
 def _def_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
-
-
-JOINS: tuple[str, ...] = _routes.JOINS
-CONDITION: str | None = getattr(_routes, "CONDITION", None)
-"""The word of a conditioned step (``g_block with fc_gblock``), where the grammar has one."""
-
-
-def route_pattern() -> str:
-    """An ECMA-262 regular expression for a route (:mod:`phazer.graph.routes`'s grammar).
-
-    ``route := step ("->" step)*``, ``step := NAME ["with" NAME] | JOIN "(" NAME ("," NAME)+
-    ")"``; the first step is not conditioned, and a join word (or ``with``) is not a name.
-    Editors use it to flag a route that does not parse; phazer itself parses the route
-    (PHZ211, with the column). tests/test_schema_validates.py checks it against the parser.
-    """
-    reserved = "|".join((*JOINS, *((CONDITION,) if CONDITION else ())))
-    name = rf"(?!(?:{reserved})(?![a-z0-9_]))[a-z][a-z0-9_]*"
-    join = rf"(?:{'|'.join(JOINS)})\s*\(\s*{name}(?:\s*,\s*{name})+\s*\)"
-    first = rf"(?:{name}|{join})"
-    later = rf"(?:{name}(?:\s+{CONDITION}\s+{name})?|{join})" if CONDITION else first
-    return rf"^\s*{first}(?:\s*->\s*{later})*\s*$"
-
-
-def _route_description() -> str:
-    steps = ["a sub-model's name", *(f"`{join}(x, y, ...)`" for join in JOINS)]
-    if CONDITION:
-        steps.append(f"`x {CONDITION} style` (not the first step)")
-    return "`step -> step -> ...`; a step is " + ", ".join(steps[:-1]) + " or " + steps[-1] + "."
 
 
 # --- the switch form ---------------------------------------------------------------------------
@@ -212,7 +184,7 @@ def _graph_form(definitions: dict[str, Any], block_defs: dict[str, str]) -> None
     properties["models"]["propertyNames"] = {"pattern": f"^{SUBMODEL_NAME}$"}
     properties["routes"]["propertyNames"] = {"pattern": f"^{SIDE_NAME}$"}
     properties["routes"]["additionalProperties"] = {
-        "type": "string", "pattern": route_pattern(), "description": _route_description()}
+        "type": "string", "pattern": route_pattern(), "description": route_description()}
     # A file that extends another may leave the required groups to its parent.
     required = graph.pop("required", [])
     if required:

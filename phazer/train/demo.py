@@ -29,9 +29,10 @@ import numpy as np
 from PIL import Image
 from rich.console import Console
 
+from phazer.data.face_traits import Identity
 from phazer.data.pipeline import load_faces
 from phazer.data.quality import distribution, score, ssim_per_image, swap_quality
-from phazer.data.synthetic import Identity, make_identities, sample_poses, write_identity
+from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
 from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
 from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from phazer.issues import Issue
-from phazer.plan.summary import summarize
+from phazer.pipeline.summary import summarize
 from phazer.spec import ModelSpec
 from phazer.spec.resume import format_diff, model_defining_diff
 from phazer.train.distribution import DistributionError, Placement, check_batch, resolve

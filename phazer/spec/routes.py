@@ -21,8 +21,32 @@ from dataclasses import dataclass
 
 JOINS: tuple[str, ...] = ("concat",)
 CONDITION = "with"
+SUBMODEL_NAME = r"[a-z][a-z0-9_]*"
+"""The pattern of a sub-model's name (the one definition: the schema and the rules read it)."""
 _RESERVED = (*JOINS, CONDITION)
-_TOKEN = re.compile(r"\s*(->|\(|\)|,|[a-z][a-z0-9_]*|\S)")
+_TOKEN = re.compile(rf"\s*(->|\(|\)|,|{SUBMODEL_NAME}|\S)")
+
+
+def route_pattern() -> str:
+    """This grammar as one ECMA-262 regular expression (the JSON schema's, for editors).
+
+    The first step is not conditioned, and a join word (or ``with``) is not a name. phazer
+    itself parses the route (PHZ211, with the column); tests/test_schema_validates.py checks
+    the expression against :func:`parse_route`.
+    """
+    reserved = "|".join(_RESERVED)
+    name = rf"(?!(?:{reserved})(?![a-z0-9_])){SUBMODEL_NAME}"
+    join = rf"(?:{'|'.join(JOINS)})\s*\(\s*{name}(?:\s*,\s*{name})+\s*\)"
+    first = rf"(?:{name}|{join})"
+    later = rf"(?:{name}(?:\s+{CONDITION}\s+{name})?|{join})"
+    return rf"^\s*{first}(?:\s*->\s*{later})*\s*$"
+
+
+def route_description() -> str:
+    """The grammar in a sentence (the schema's description of a route)."""
+    steps = ["a sub-model's name", *(f"`{join}(x, y, ...)`" for join in JOINS),
+             f"`x {CONDITION} style` (not the first step)"]
+    return "`step -> step -> ...`; a step is " + ", ".join(steps[:-1]) + " or " + steps[-1] + "."
 
 
 @dataclass(frozen=True)

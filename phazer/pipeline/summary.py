@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from phazer.ir.model import ModelIR
 from phazer.issues import Issue
 from phazer.pipeline import Pipeline
+from phazer.pipeline.validation import ValidationReport, validate_reference
 from phazer.plan.figures import ModelFigures
 from phazer.plan.memory_report import MemoryReport
-from phazer.validation import ValidationReport, validate_reference
 
 
 @dataclass

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from phazer.issues import Issue, SpecError, cap_issues, has_errors, sort_issues
 from phazer.pipeline import Pipeline
-from phazer.rules import run_rules
+from phazer.rules import STAGES, run_rules
 from phazer.spec import LoadedSpec, load_spec
+from phazer.spec.graph_form import GraphSpec
+from phazer.spec.models import ModelSpec
 from phazer.spec.yaml_source import SourceMap
 
 
@@ -49,6 +52,10 @@ def validate_reference(reference: str, overrides: list[str] | None = None) -> Va
     except SpecError as exc:
         return ValidationReport(reference, exc.issues, None)
     pipeline = Pipeline(loaded.spec)
-    issues = [locate(i, loaded.source, loaded.origin)
-              for i in run_rules(loaded.spec, pipeline=pipeline)]
+    issues = [locate(i, loaded.source, loaded.origin) for i in run_rules(pipeline)]
     return ValidationReport(reference, cap_issues(sort_issues(issues)), loaded, pipeline)
+
+
+def check_spec(spec: ModelSpec | GraphSpec, stages: Iterable[str] = STAGES) -> list[Issue]:
+    """The rules' issues for a schema-valid spec (no file: issues carry no line)."""
+    return run_rules(Pipeline(spec), stages)
