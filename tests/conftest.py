@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers import PRESETS_DIR, write_face_folders
 
+if TYPE_CHECKING:
+    from phazer.data.folders import FaceFolder
+
+DEFAULT_FACES = (8, 21)   # faces per side, seed: see the ``faces`` fixture
 
 @pytest.fixture(scope="session")
 def face_folders(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
@@ -30,6 +36,33 @@ def face_folders(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path
         return made[key]
 
     return make
+
+
+@pytest.fixture(scope="module")
+def faces(request: pytest.FixtureRequest, face_folders: Callable[..., Path]) -> Path:
+    """The folder of face folders (``a``, ``b``) a test module trains on or reads.
+
+    A module picks them with a top-level ``FACES = (count, seed)``, or ``(count, seed, sides)``
+    for other sides (:data:`DEFAULT_FACES` if it sets none); modules asking for the same share
+    one folder, so tests must not write into it (see ``faces_copy``).
+    """
+    return face_folders(*getattr(request.module, "FACES", DEFAULT_FACES))
+
+
+@pytest.fixture
+def faces_copy(faces: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's ``faces`` (``tmp_path / "faces"``), for tests that edit it."""
+    root = tmp_path / "faces"
+    shutil.copytree(faces, root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def face_scans(faces: Path) -> dict[str, FaceFolder]:
+    """The module's ``faces``, scanned: side name -> :class:`~phazer.data.folders.FaceFolder`."""
+    from phazer.data.folders import scan_faces
+
+    return {side.name: scan_faces(side) for side in sorted(faces.iterdir()) if side.is_dir()}
 
 
 @pytest.fixture

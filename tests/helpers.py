@@ -6,9 +6,12 @@ Nothing here imports TensorFlow: the spec, import and routing tests use it too.
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -103,3 +106,56 @@ def write_face_folders(root: Path, count: int, seed: int, sides: Sequence[str] =
                                                  strict=True)):
         write_identity(root / side, identity, sample_poses(count, seed=seed + 1 + index), 64)
     return root
+
+
+# --- fresh interpreters: what a piece of code imports ----------------------------------------
+HEAVY = ("tensorflow", "keras")   # seconds to import; the plan, the specs and dry runs avoid them
+_REPORT = "\n@@fresh-modules "
+# Registered first, so it runs last at exit (sys.exit included): the modules then imported.
+_PRELUDE = ("import atexit as _fresh_atexit, json as _fresh_json, sys as _fresh_sys; "
+            "_fresh_atexit.register(lambda: _fresh_sys.stderr.write("
+            f"{_REPORT!r} + _fresh_json.dumps(sorted(_fresh_sys.modules)) + '\\n'))\n")
+_CLI = ("import sys\nfrom phazer.cli.main import main\nsys.exit(main(sys.argv[1:]))\n")
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """What a fresh interpreter did: its exit code, output, and the modules imported at exit."""
+
+    returncode: int
+    stdout: str
+    stderr: str   # without the module report
+    reported: tuple[str, ...] | None   # None: it died before reporting (os._exit, a signal)
+
+    @property
+    def modules(self) -> set[str]:
+        """Every module in ``sys.modules`` at exit (fails the test if it never got there)."""
+        assert self.reported is not None, f"no module report; stderr:\n{self.stderr[-2000:]}"
+        return set(self.reported)
+
+    def loaded(self, *roots: str) -> list[str]:
+        """The imported modules that are one of ``roots`` (default :data:`HEAVY`) or under one."""
+        roots = roots or HEAVY
+        return sorted(m for m in self.modules
+                      if any(m == root or m.startswith(root + ".") for root in roots))
+
+
+def run_fresh(code: str, *args: str, cwd: Path = REPO, env: Mapping[str, str] | None = None,
+              timeout: float = 120) -> Fresh:
+    """Run Python ``code`` with ``args`` in a fresh interpreter; see :class:`Fresh`.
+
+    The check for "this never imports TensorFlow" is ``run_fresh(code).loaded() == []`` (a test
+    process has TensorFlow loaded already, so only a new interpreter can tell).
+    """
+    done = subprocess.run([sys.executable, "-c", _PRELUDE + code, *args], cwd=cwd,
+                          env=None if env is None else dict(env), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    err, found, report = done.stderr.rpartition(_REPORT)
+    if not found:
+        return Fresh(done.returncode, done.stdout, done.stderr, None)
+    return Fresh(done.returncode, done.stdout, err, tuple(json.loads(report)))
+
+
+def run_cli_fresh(*argv: str, cwd: Path = REPO, timeout: float = 120) -> Fresh:
+    """Run ``phazer ARGV`` in a fresh interpreter (exit code: what ``main`` returned)."""
+    return run_fresh(_CLI, *argv, cwd=cwd, timeout=timeout)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import shutil
 import stat
-import subprocess
-import sys
 
 import pytest
 
@@ -20,6 +18,7 @@ from phazer.diagram import (
 )
 from phazer.spec import load_spec
 from tests.diagram_parse import parse_dot, svg_node_classes
+from tests.helpers import run_cli_fresh
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz `dot` is not installed")
@@ -184,9 +183,6 @@ def test_layer_level_renders(capsys, tmp_path):
 
 
 def test_diagram_imports_no_tensorflow(tmp_path):
-    code = ("import sys; from phazer.cli.main import main; "
-            f"rc = main(['diagram', 'stojo', '-o', {str(tmp_path / 's.mmd')!r}]); "
-            "print(rc, sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    result = run_cli_fresh("diagram", "stojo", "-o", str(tmp_path / "s.mmd"))
+    assert result.returncode == 0, result.stderr
+    assert result.loaded() == []

@@ -10,27 +10,11 @@ See docs/summary.md, "Latency".
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from phazer.cli.main import COMMAND_HELP, COMMANDS, build_parser
-
-REPO = Path(__file__).resolve().parent.parent
-
-_WRAPPER = """
-import json, sys
-from phazer.cli.main import main
-try:
-    main(sys.argv[1:])
-except SystemExit:
-    pass
-sys.stdout.flush()
-sys.stderr.write("\\n@@modules " + json.dumps(sorted(sys.modules)) + "\\n")
-"""
+from tests.helpers import run_cli_fresh
 
 # Heavy, or belonging to another command; imported by none of the dry runs below.
 FORBIDDEN = ("tensorflow", "keras", "networkx", "numpy", "PIL", "phazer.faceswap_models",
@@ -45,25 +29,14 @@ DRY_RUNS = (["summary", "stojo", "--json"], ["validate", "stojo"], ["validate", 
             ["diff", "original", "fs-original", "--json"])
 
 
-def _modules(argv: list[str]) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", _WRAPPER, *argv], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, check=False)
-    assert "@@modules " in result.stderr, result.stderr
-    return set(json.loads(result.stderr.rsplit("@@modules ", 1)[1]))
-
-
-def _present(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
-    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden))
-
-
 @pytest.mark.parametrize("argv", DRY_RUNS, ids=" ".join)
 def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
-    modules = _modules(argv)
-    assert _present(modules, FORBIDDEN) == []
-    assert f"phazer.cli.{COMMANDS[argv[0]]}" in modules
+    run = run_cli_fresh(*argv)
+    assert run.loaded(*FORBIDDEN) == []
+    assert f"phazer.cli.{COMMANDS[argv[0]]}" in run.modules
     others = [f"phazer.cli.{m}" for name, m in COMMANDS.items()
               if name != argv[0]]
-    assert _present(modules, tuple(others)) == []
+    assert run.loaded(*others) == []
 
 
 @pytest.mark.parametrize("argv", [["summary", "stojo", "--json"], ["validate", "stojo", "--json"],
@@ -71,18 +44,18 @@ def test_dry_runs_import_nothing_heavy(argv: list[str]) -> None:
                                   ["validate", "stojo", "--set", "fc.depth=-1"]],
                          ids=" ".join)
 def test_json_and_piped_validate_output_need_no_rich(argv: list[str]) -> None:
-    assert _present(_modules(argv), ("rich",)) == []
+    assert run_cli_fresh(*argv).loaded("rich") == []
 
 
 def test_summary_text_draws_the_routing_without_networkx() -> None:
-    modules = _modules(["summary", "stojo"])
-    assert "phazer.diagram.text" in modules
-    assert _present(modules, tuple(f for f in FORBIDDEN if f != "phazer.diagram")) == []
+    run = run_cli_fresh("summary", "stojo")
+    assert "phazer.diagram.text" in run.modules
+    assert run.loaded(*(f for f in FORBIDDEN if f != "phazer.diagram")) == []
 
 
 @pytest.mark.parametrize("argv", [["--help"], [], ["--version"], ["no-such-command"]], ids=str)
 def test_the_bare_parser_imports_no_command(argv: list[str]) -> None:
-    assert _present(_modules(argv), FORBIDDEN_FOR_HELP) == []
+    assert run_cli_fresh(*argv).loaded(*FORBIDDEN_FOR_HELP) == []
 
 
 def test_the_stub_help_is_each_commands_own() -> None:

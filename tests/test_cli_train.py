@@ -20,9 +20,7 @@ from tests.helpers import TINY_SPEC as TINY  # noqa: E402
 FAST = ["--set", "training.xla=off", "--set", "training.preview_images=2", "--batch-size", "4"]
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(10, seed=8)
+FACES = (10, 8)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def train_args(faces: Path, model_dir: Path, *extra: str, input_a: Path | None = None

@@ -28,12 +28,7 @@ from tests.helpers import TINY_SPEC  # noqa: E402
 FAST = ["--set", "training.xla=off", "--batch-size", "4", "--no-preview"]
 
 
-@pytest.fixture
-def faces(face_folders, tmp_path: Path) -> Path:
-    """A private copy of 10 faces per side: the tests delete some."""
-    root = tmp_path / "faces"
-    shutil.copytree(face_folders(10, seed=8), root)
-    return root
+FACES = (10, 8)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def train_args(faces: Path, model_dir: Path, *extra: str) -> list[str]:
@@ -52,15 +47,15 @@ def break_files(faces: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("cache", [True, False], ids=["cached", "decoded-each-epoch"])
-def test_files_broken_after_the_scan_are_replaced_and_named_once(faces, cache):
+def test_files_broken_after_the_scan_are_replaced_and_named_once(faces_copy, cache):
     from phazer.data.pipeline import make_dataset
 
-    folders = {side: scan_faces(faces / side) for side in ("a", "b")}
+    folders = {side: scan_faces(faces_copy / side) for side in ("a", "b")}
     told: list[str] = []
     log = SkipLog(told.append)
     dataset = make_dataset(folders, TrainingSpec(), 32, 32, 4, False, seed=1,
                            cache_bytes=2**30 if cache else 0, skip_log=log)
-    touched = break_files(faces)
+    touched = break_files(faces_copy)
     batches = iter(dataset)
     for _ in range(8):                       # 3+ epochs of 10 faces
         inputs, targets = next(batches)
@@ -72,18 +67,18 @@ def test_files_broken_after_the_scan_are_replaced_and_named_once(faces, cache):
         assert sum(str(path) in line for line in told) == 1
 
 
-def test_training_goes_on_and_saves_when_faces_vanish(faces, tmp_path, monkeypatch, capsys):
+def test_training_goes_on_and_saves_when_faces_vanish(faces_copy, tmp_path, monkeypatch, capsys):
     import phazer.train.session as session
 
     def then_break(*args, **kwargs):        # decoded on the fly, files gone once it exists
         dataset = real(*args, **{**kwargs, "cache_bytes": 0})
-        break_files(faces)
+        break_files(faces_copy)
         return dataset
 
     real = session.make_dataset
     monkeypatch.setattr(session, "make_dataset", then_break)
     model_dir = tmp_path / "m"
-    code = main(train_args(faces, model_dir, "--iterations", "6"))
+    code = main(train_args(faces_copy, model_dir, "--iterations", "6"))
     captured = capsys.readouterr()
     assert code == 0, captured.err
     out = captured.out
@@ -95,7 +90,7 @@ def test_training_goes_on_and_saves_when_faces_vanish(faces, tmp_path, monkeypat
     assert json.loads((model_dir / "state.json").read_text())["iterations"] == 6
 
 
-def test_a_side_whose_faces_all_vanish_saves_and_stops(faces, tmp_path, monkeypatch, capsys):
+def test_a_side_whose_faces_all_vanish_saves_and_stops(faces_copy, tmp_path, monkeypatch, capsys):
     import phazer.train.loop as loop
     import phazer.train.session as session
 
@@ -107,13 +102,13 @@ def test_a_side_whose_faces_all_vanish_saves_and_stops(faces, tmp_path, monkeypa
     def step_then_delete(self, inputs, targets):
         terms = real_step(self, inputs, targets)
         if self.state.iterations == 2:
-            shutil.rmtree(faces / "a")
+            shutil.rmtree(faces_copy / "a")
         return terms
 
     monkeypatch.setattr(session, "make_dataset", uncached)
     monkeypatch.setattr(loop.Trainer, "train_step", step_then_delete)
     model_dir = tmp_path / "m"
-    code = main(train_args(faces, model_dir, "--iterations", "200"))
+    code = main(train_args(faces_copy, model_dir, "--iterations", "200"))
     captured = capsys.readouterr()
     assert code == 1
     err = captured.err
@@ -124,9 +119,9 @@ def test_a_side_whose_faces_all_vanish_saves_and_stops(faces, tmp_path, monkeypa
     assert "run the same command to resume" in err
 
 
-def test_too_few_faces_for_the_batch_exits_1_before_a_model_is_built(faces, tmp_path, capsys):
+def test_too_few_faces_for_the_batch_exits_1_before_a_model_is_built(faces_copy, tmp_path, capsys):
     model_dir = tmp_path / "m"
-    code = main(train_args(faces, model_dir, "--batch-size", "12"))
+    code = main(train_args(faces_copy, model_dir, "--batch-size", "12"))
     err = capsys.readouterr().err
     assert code == 1
     assert "side A: face folder" in err
@@ -135,25 +130,25 @@ def test_too_few_faces_for_the_batch_exits_1_before_a_model_is_built(faces, tmp_
     assert not model_dir.exists()
 
 
-def test_scan_warnings_name_each_file_in_the_log(faces, tmp_path, capsys):
-    (faces / "a" / "empty.png").write_bytes(b"")
-    (faces / "a" / "notes.png").write_text("not a face")
-    (faces / "a" / "sub.png").mkdir()
-    code = main(train_args(faces, tmp_path / "m", "--iterations", "1"))
+def test_scan_warnings_name_each_file_in_the_log(faces_copy, tmp_path, capsys):
+    (faces_copy / "a" / "empty.png").write_bytes(b"")
+    (faces_copy / "a" / "notes.png").write_text("not a face")
+    (faces_copy / "a" / "sub.png").mkdir()
+    code = main(train_args(faces_copy, tmp_path / "m", "--iterations", "1"))
     out = capsys.readouterr().out
     assert code == 0
-    assert f"warning: {faces / 'a' / 'empty.png'}: an empty file (0 bytes)" in out
-    assert f"warning: {faces / 'a' / 'notes.png'}: not an image" in out
-    assert f"warning: {faces / 'a' / 'sub.png'}: a folder named like an image" in out
-    assert (f"warning: {faces / 'a'}: skipped 3 of 13 images (1 empty, 1 not an image, "
+    assert f"warning: {faces_copy / 'a' / 'empty.png'}: an empty file (0 bytes)" in out
+    assert f"warning: {faces_copy / 'a' / 'notes.png'}: not an image" in out
+    assert f"warning: {faces_copy / 'a' / 'sub.png'}: a folder named like an image" in out
+    assert (f"warning: {faces_copy / 'a'}: skipped 3 of 13 images (1 empty, 1 not an image, "
             "1 folder)") in out
 
 
 
-def test_a_preview_face_gone_before_training_gives_way_to_another(faces):
+def test_a_preview_face_gone_before_training_gives_way_to_another(faces_copy):
     from phazer.train.previews import load_preview_faces, pick_files
 
-    files = sorted((faces / "a").iterdir())
+    files = sorted((faces_copy / "a").iterdir())
     picked = pick_files(files, 2)
     picked[1].unlink()
     loaded = load_preview_faces({"a": files}, 2, 32, 48, 100.0)

@@ -21,10 +21,7 @@ def training(coverage: float = 100.0, **augmentation) -> TrainingSpec:
     return TrainingSpec.model_validate({"coverage": coverage, "augmentation": augmentation})
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> dict[str, FaceFolder]:
-    root = face_folders(12, seed=0)
-    return {"a": scan_faces(root / "a"), "b": scan_faces(root / "b")}
+FACES = (12, 0)   # per side, seed: the ``face_scans`` fixture (tests/conftest.py)
 
 
 def one_face(folder: FaceFolder) -> FaceFolder:
@@ -36,10 +33,10 @@ def first_batch(dataset):
     return ({k: v.numpy() for k, v in inputs.items()}, {k: v.numpy() for k, v in targets.items()})
 
 
-def test_shapes_dtypes_keys_and_range(faces):
+def test_shapes_dtypes_keys_and_range(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    dataset = make_dataset(faces, TrainingSpec(), input_size=48, output_size=64, batch_size=5,
+    dataset = make_dataset(face_scans, TrainingSpec(), input_size=48, output_size=64, batch_size=5,
                            learn_mask=True, seed=1)
     inputs, targets = first_batch(dataset)
     assert set(inputs) == {"face_in_a", "face_in_b"}
@@ -53,11 +50,11 @@ def test_shapes_dtypes_keys_and_range(faces):
     assert spec[0]["face_in_a"].shape.as_list() == [5, 48, 48, 3]   # whole batches only
 
 
-def test_every_side_of_the_mapping_gets_its_own_keys(faces):
+def test_every_side_of_the_mapping_gets_its_own_keys(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    third = one_face(faces["b"])
-    sides = {"x": faces["a"], "y": faces["b"], "z": third}
+    third = one_face(face_scans["b"])
+    sides = {"x": face_scans["a"], "y": face_scans["b"], "z": third}
     dataset = make_dataset(sides, TrainingSpec(), input_size=32, output_size=40, batch_size=3,
                            learn_mask=True, seed=2, augment=False)
     inputs, targets = first_batch(dataset)
@@ -73,82 +70,85 @@ def test_every_side_of_the_mapping_gets_its_own_keys(faces):
     assert not np.allclose(targets["face_out_x"][0], targets["face_out_y"][0])
 
 
-def test_one_side_and_bad_sides(faces):
+def test_one_side_and_bad_sides(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    inputs, targets = first_batch(make_dataset({"a": faces["a"]}, TrainingSpec(), 32, 32, 2,
+    inputs, targets = first_batch(make_dataset({"a": face_scans["a"]}, TrainingSpec(), 32, 32, 2,
                                                False, seed=0))
     assert set(inputs) == {"face_in_a"} and set(targets) == {"face_out_a"}
     assert inputs["face_in_a"].shape == (2, 32, 32, 3)
     with pytest.raises(ValueError, match="at least one side"):
         make_dataset({}, TrainingSpec(), 32, 32, 2, False)
     with pytest.raises(ValueError, match="side name"):
-        make_dataset({"A": faces["a"]}, TrainingSpec(), 32, 32, 2, False)
+        make_dataset({"A": face_scans["a"]}, TrainingSpec(), 32, 32, 2, False)
 
 
-def test_masks_only_when_asked(faces):
+def test_masks_only_when_asked(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    _, targets = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 2, False, seed=0))
+    _, targets = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 2, False, seed=0))
     assert set(targets) == {"face_out_a", "face_out_b"}
-    _, targets = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 2, False, seed=0,
+    _, targets = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 2, False, seed=0,
                                           include_masks=True))
     assert "mask_out_a" in targets
 
 
-def test_warp_changes_the_input_but_not_the_target(faces):
+def test_warp_changes_the_input_but_not_the_target(face_scans):
     from phazer.data.pipeline import load_faces, make_dataset
 
     plain = training(**NO_AUGMENTATION, warp=False)
     warped = training(**NO_AUGMENTATION, warp=True)
-    a = one_face(faces["a"])
+    a = one_face(face_scans["a"])
     source = load_faces(a.files, 64, with_alpha=True)
-    inputs, targets = first_batch(make_dataset({**faces, "a": a}, plain, 64, 64, 2, True, seed=3))
+    inputs, targets = first_batch(make_dataset({**face_scans, "a": a}, plain,
+                                               64, 64, 2, True, seed=3))
     np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
     np.testing.assert_allclose(targets["mask_out_a"][0], source[0, ..., 3:], atol=1e-5)
     np.testing.assert_allclose(inputs["face_in_a"][0], source[0, ..., :3], atol=1e-5)
-    inputs, targets = first_batch(make_dataset({**faces, "a": a}, warped, 64, 64, 2, True, seed=3))
+    inputs, targets = first_batch(make_dataset({**face_scans, "a": a}, warped,
+                                               64, 64, 2, True, seed=3))
     np.testing.assert_allclose(targets["face_out_a"][0], source[0, ..., :3], atol=1e-5)
     change = np.abs(inputs["face_in_a"][0] - source[0, ..., :3])
     assert change.mean() > 0.01          # the input moved ...
     assert change.mean() < 0.2           # ... but it is still the same face
 
 
-def test_augmentation_is_shared_by_input_and_target(faces):
+def test_augmentation_is_shared_by_input_and_target(face_scans):
     from phazer.data.pipeline import make_dataset
 
     spec = training(warp=False, color_clahe_chance=0)   # colour + affine + flip, no warp
-    inputs, targets = first_batch(make_dataset(faces, spec, 64, 64, 4, False, seed=5))
+    inputs, targets = first_batch(make_dataset(face_scans, spec, 64, 64, 4, False, seed=5))
     np.testing.assert_allclose(inputs["face_in_a"], targets["face_out_a"], atol=1e-5)
 
 
-def test_seed_repeats_and_batches_differ(faces):
+def test_seed_repeats_and_batches_differ(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    batches = iter(make_dataset(faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    batches = iter(make_dataset(face_scans, TrainingSpec(), 32, 32, 4, False, seed=9))
     first, second = next(batches), next(batches)
-    again = first_batch(make_dataset(faces, TrainingSpec(), 32, 32, 4, False, seed=9))
+    again = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 4, False, seed=9))
     np.testing.assert_array_equal(first[0]["face_in_a"].numpy(), again[0]["face_in_a"])
     np.testing.assert_array_equal(first[1]["face_out_b"].numpy(), again[1]["face_out_b"])
     assert not np.allclose(first[0]["face_in_a"], second[0]["face_in_a"])
 
 
-def test_coverage_crop_matches_load_faces(faces):
+def test_coverage_crop_matches_load_faces(face_scans):
     from phazer.data.pipeline import load_faces, make_dataset
 
-    a = one_face(faces["a"])
+    a = one_face(face_scans["a"])
     spec = training(coverage=62.5, **NO_AUGMENTATION, warp=False)
-    inputs, targets = first_batch(make_dataset({**faces, "a": a}, spec, 40, 40, 1, False, seed=0))
+    inputs, targets = first_batch(make_dataset({**face_scans, "a": a}, spec,
+                                               40, 40, 1, False, seed=0))
     expected = load_faces(a.files, 40, coverage=62.5)[0]
     assert np.abs(targets["face_out_a"][0] - expected).mean() < 0.02
     assert np.abs(inputs["face_in_a"][0] - expected).mean() < 0.02
 
 
-def test_augment_false_gives_plain_crops(faces):
+def test_augment_false_gives_plain_crops(face_scans):
     from phazer.data.pipeline import load_faces, make_dataset
 
-    a = one_face(faces["a"])
-    inputs, targets = first_batch(make_dataset({**faces, "a": a}, TrainingSpec(), 64, 64, 1,
+    a = one_face(face_scans["a"])
+    inputs, targets = first_batch(make_dataset({**face_scans, "a": a}, TrainingSpec(), 64, 64, 1,
                                                False, seed=0, augment=False))
     expected = load_faces(a.files, 64)[0]
     np.testing.assert_allclose(inputs["face_in_a"][0], expected, atol=1e-5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from phazer.data.synthetic import (
     sample_poses,
     write_identity,
 )
+from tests.helpers import run_fresh
 
 
 def test_same_seed_same_pixels():
@@ -168,11 +168,9 @@ def test_per_face_ssim_matches_the_batch_score_and_its_distribution():
 
 
 def test_no_tensorflow_needed():
-    import subprocess
-
-    code = ("import sys; import phazer.data.synthetic, phazer.data.quality, "
-            "phazer.data.folders; assert 'tensorflow' not in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    result = run_fresh("import phazer.data.synthetic, phazer.data.quality, phazer.data.folders")
+    assert result.returncode == 0, result.stderr
+    assert result.loaded("tensorflow") == []
 
 
 def test_the_demo_pairs_a_with_the_identity_of_the_nearest_skin_tone():

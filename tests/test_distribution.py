@@ -7,8 +7,6 @@ The TensorFlow side (mirrored equals one device, two local workers) is
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -23,8 +21,8 @@ from phazer.train.distribution import (
     parse_tf_config,
     resolve,
 )
-from tests.helpers import REPO, issues_of
 from tests.helpers import TINY_SPEC as TINY
+from tests.helpers import issues_of, run_cli_fresh
 
 TWO_WORKERS = {"cluster": {"worker": ["host1:2222", "host2:2222"]},
                "task": {"type": "worker", "index": 1}}
@@ -98,23 +96,17 @@ def test_a_batch_that_does_not_divide_names_the_nearest_sizes():
     assert caught.value.hint.startswith("use 2 (a multiple of 2) for training.batch_size")
 
 
-CLI = ("import sys\nfrom phazer.cli.main import main\ncode = main(sys.argv[1:])\n"
-       "print('tensorflow' if 'tensorflow' in sys.modules else 'no tensorflow', "
-       "file=sys.stderr)\nsys.exit(code)")
-
-
 def test_train_refuses_an_odd_batch_before_tensorflow(tmp_path, capsys):
     faces = tmp_path / "faces"        # never read: the batch is refused first
-    result = subprocess.run([sys.executable, "-c", CLI, "train", TINY, "--input-a", str(faces),
-                             "--input-b", str(faces), "--model-dir", str(tmp_path / "m"),
-                             "--strategy", "mirrored", "--devices", "4", "--batch-size", "6"],
-                            capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = run_cli_fresh("train", TINY, "--input-a", str(faces), "--input-b", str(faces),
+                           "--model-dir", str(tmp_path / "m"), "--strategy", "mirrored",
+                           "--devices", "4", "--batch-size", "6")
     err = result.stderr
     assert result.returncode == 1, err
     assert "phazer train: error: --batch-size is 6, which does not divide by the 4 replicas" \
         in err
     assert "hint: use 4 or 8 (a multiple of 4)" in err and "Traceback" not in err
-    assert err.rstrip().endswith("no tensorflow") and not (tmp_path / "m").exists()
+    assert result.loaded("tensorflow") == [] and not (tmp_path / "m").exists()
     code = main(["train", TINY, "--input-a", str(faces), "--input-b", str(faces),
                  "--model-dir", str(tmp_path / "m"), "--distribute", "mirrored", "--devices",
                  "3", "--set", "training.batch_size=16"])

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.keras
 pytest.importorskip("tensorflow")
 
 from phazer.cli.main import main  # noqa: E402
-from tests.helpers import TINY_SPEC  # noqa: E402
+from tests.helpers import TINY_SPEC, run_fresh  # noqa: E402
 from tests.model_dirs import make_model_dir  # noqa: E402
 
 HAS_ONNX = all(importlib.util.find_spec(name) for name in ("tf2onnx", "onnxruntime"))
@@ -34,9 +34,7 @@ def model_dir(tmp_path_factory) -> Path:
     return make_model_dir(tmp_path_factory.mktemp("export") / "m", TINY_SPEC, seed=5)
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(10, seed=8) / "a"
+FACES = (10, 8)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def export(capsys, *args: str) -> tuple[int, str, str]:
@@ -84,18 +82,18 @@ def run_exported(fmt: str, path: Path, faces: np.ndarray) -> dict[str, np.ndarra
 def test_each_side_s_export_reproduces_phazer_swap(fmt, model_dir, faces, tmp_path, capsys):
     out = tmp_path / "out"
     code, text, _ = export(capsys, "--model-dir", str(model_dir), "-o", str(out), "--format",
-                           fmt, "--faces", str(faces), "--json")
+                           fmt, "--faces", str(faces / "a"), "--json")
     assert code == 0
     report = json.loads(text)
     suffix = {"keras": ".keras", "saved_model": "", "onnx": ".onnx"}[fmt]
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["export.json", f"swap_to_a{suffix}", f"swap_to_b{suffix}"])
     assert json.loads((out / "export.json").read_text())["sides"] == report["sides"]
-    assert report["check"]["faces"] == 8 and report["check"]["from"] == str(faces)
+    assert report["check"]["faces"] == 8 and report["check"]["from"] == str(faces / "a")
     assert 0 <= report["max_abs_diff"] < 1e-5
     from phazer.data.pipeline import load_faces
 
-    batch = np.asarray(load_faces(sorted(faces.iterdir())[:4], 64), np.float32)
+    batch = np.asarray(load_faces(sorted((faces / "a").iterdir())[:4], 64), np.float32)
     expected = phazer_swap(model_dir, batch)
     for side in "ab":
         got = run_exported(fmt, out / f"swap_to_{side}{suffix}", batch)
@@ -119,18 +117,14 @@ def test_each_side_s_export_reproduces_phazer_swap(fmt, model_dir, faces, tmp_pa
 
 def assert_plain_keras_reproduces(path: Path, folder: Path) -> None:
     """Load a .keras export in a fresh interpreter that never imports phazer, and run it."""
-    import subprocess
-    import sys
-
-    code = ("import sys, numpy as np, keras; "
+    code = ("import numpy as np, keras; "
             f"m = keras.saving.load_model({str(path)!r}, safe_mode=True); "
             f"got = np.asarray(m(np.load({str(folder / 'faces.npy')!r}))); "
             f"want = np.load({str(folder / 'expected.npy')!r}); "
-            "assert not any(n.startswith('phazer') for n in sys.modules), 'phazer imported'; "
             "print(float(np.abs(got - want).max()))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=folder)
+    done = run_fresh(code, cwd=folder)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert [m for m in done.modules if m.startswith("phazer")] == [], "phazer imported"
     assert float(done.stdout.split()[-1]) < 1e-5
 
 
@@ -211,20 +205,16 @@ def test_onnx_without_its_tools_says_how_to_install_them(model_dir, tmp_path, ca
 
 
 def test_errors_come_before_tensorflow_is_imported(model_dir, tmp_path):
-    import subprocess
-    import sys
-
-    code = ("import sys; from phazer.cli.main import main; "
+    code = ("from phazer.cli.main import main; "
             f"assert main(['export', '--model-dir', {str(tmp_path / 'none')!r}, '-o', "
             f"{str(tmp_path / 'out')!r}]) == 1; "
             f"assert main(['transfer', {str(model_dir)!r}, {TINY_SPEC!r}, '-o', "
             f"{str(model_dir)!r}]) == 1; "
             f"assert main(['transfer', {str(model_dir)!r}, {TINY_SPEC!r}, '-o', "
-            f"{str(tmp_path / 'new')!r}, '--set', 'bottleneck.size=96']) == 1; "
-            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+            f"{str(tmp_path / 'new')!r}, '--set', 'bottleneck.size=96']) == 1")
+    done = run_fresh(code)
     assert done.returncode == 0, done.stderr
+    assert done.loaded("tensorflow") == [], "tensorflow imported"
     assert "does not exist" in done.stderr and "is not empty" in done.stderr
     assert "error[PHZ104]" in done.stderr
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +23,7 @@ from phazer.catalog.keras_apps import (
     refused_input_sizes,
 )
 from phazer.ir import IRShapeError, ParamCount, SubModelBuilder
+from tests.helpers import run_fresh
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "data" / "phaze-a" / "reference.json").read_text())
@@ -219,18 +218,14 @@ def test_keras_app_op_errors_name_the_layer() -> None:
 
 # --- no TensorFlow ------------------------------------------------------------------------------
 def test_lookups_do_not_import_tensorflow_or_keras() -> None:
-    check = textwrap.dedent("""
-        import sys
+    result = run_fresh(textwrap.dedent("""
         import phazer.catalog.keras_apps as apps
         import phazer.ir
         assert "keras_app" in phazer.ir.OP_KINDS
         apps.keras_app_figures("efficientnet_b4", 224)
-        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
-        sys.exit(f"loaded {loaded[:5]}" if loaded else 0)
-    """)
-    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
-                            timeout=60, check=False)
+    """), timeout=60)
     assert result.returncode == 0, result.stderr or result.stdout
+    assert result.loaded()[:5] == []
 
 
 def _thawed(value: object) -> object:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_settings import MemorySettings
 from phazer.probe import XlaReportError, train_step_plan
 from phazer.spec import load_spec
+from tests.helpers import run_fresh
 
 MODULE = "module_0042.a_inference_one_step_on_data_123__XlaMustCompile_true.35"
 
@@ -48,13 +48,9 @@ def test_no_report_is_an_error(tmp_path):
 
 
 def test_importing_the_probe_imports_no_tensorflow():
-    import subprocess
-
-    code = ("import sys, phazer.probe, phazer.cli.summary_memory; "
-            "print([m for m in ('tensorflow', 'keras') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"
+    result = run_fresh("import phazer.probe, phazer.cli.summary_memory")
+    assert result.returncode == 0, result.stderr
+    assert result.loaded() == []
 
 
 @pytest.mark.keras

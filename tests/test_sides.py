@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from phazer.sides import (
@@ -19,7 +16,7 @@ from phazer.sides import (
     parse,
     side_of,
 )
-from tests.helpers import REPO
+from tests.helpers import run_fresh
 
 
 def test_names_of_a_side():
@@ -69,9 +66,6 @@ def test_other_side_is_the_next_one_cyclically():
 
 
 def test_importing_it_loads_no_heavy_dependency():
-    code = ("import sys, phazer.sides; "
-            "print([m for m in ('networkx', 'tensorflow', 'keras', 'pydantic') "
-            "if m in sys.modules])")
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                            text=True, timeout=120, check=True)
-    assert result.stdout.strip() == "[]"
+    result = run_fresh("import phazer.sides")
+    assert result.returncode == 0, result.stderr
+    assert result.loaded("networkx", "tensorflow", "keras", "pydantic") == []

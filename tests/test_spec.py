@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +22,7 @@ from phazer.spec.models import (
     RoutingSpec,
     WeightsSpec,
 )
-from tests.helpers import REPO, issues_of, write
+from tests.helpers import REPO, issues_of, run_fresh, write
 
 
 def only_issue(path: Path | str, overrides: list[str] | None = None):
@@ -595,14 +593,10 @@ def test_not_utf8(tmp_path):
 
 # --- no TensorFlow -------------------------------------------------------------------------
 def test_spec_validation_and_cli_do_not_import_tensorflow():
-    code = ("import sys\n"
-            "import phazer.spec, phazer.validation, phazer.cli.main\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('tensorflow', 'keras', 'tf_keras'))\n"
-            "print(heavy)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": ""}, check=True)
-    assert result.stdout.strip() == "[]"
+    result = run_fresh("import phazer.spec, phazer.pipeline.validation, phazer.cli.main",
+                       env={"PYTHONPATH": str(REPO), "PATH": ""})
+    assert result.returncode == 0, result.stderr
+    assert result.loaded("tensorflow", "keras", "tf_keras") == []
 
 
 def _section_defaults():

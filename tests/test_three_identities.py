@@ -122,9 +122,7 @@ FAST = ["--set", "training.xla=off", "--set", "training.save_interval=2", "--set
         "training.preview_images=2", "--batch-size", "4", "--seed", "1"]
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=21, sides=SIDES)
+FACES = (8, 21, SIDES)   # per side, seed, sides: the ``faces`` fixture (tests/conftest.py)
 
 
 def _inputs(faces: Path, sides=SIDES) -> list[str]:

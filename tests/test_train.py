@@ -27,9 +27,7 @@ from tests.helpers import TINY_SPEC as TINY  # noqa: E402
 FAST = ["training.xla=off", "training.preview_images=2"]
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(12, seed=3)
+FACES = (12, 3)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def options(faces: Path, model_dir: Path, *overrides: str, **kwargs) -> TrainOptions:

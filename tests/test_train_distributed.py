@@ -87,11 +87,6 @@ EQUALITY_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=21)
-
-
 def _equality(faces: Path, tmp_path: Path, names: list[str]) -> dict:
     configs = {name: CONFIGS[name] for name in names}
     result = subprocess.run([sys.executable, "-c", EQUALITY_SCRIPT, str(faces), str(tmp_path),

@@ -23,11 +23,6 @@ from tests.test_train import quiet  # noqa: E402
 FAST = ["--set", "training.xla=off", "--no-preview", "--batch-size", "2", "--seed", "0"]
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=21)
-
-
 def _cli(faces: Path, model_dir: Path, *args: str) -> list[str]:
     return ["train", TINY, "--input-a", str(faces / "a"), "--input-b", str(faces / "b"),
             "--model-dir", str(model_dir), *FAST, *args]

@@ -1,7 +1,7 @@
 """One ``phazer train`` per model dir, and the checks done before TensorFlow (no TensorFlow).
 
 A helper process holds a model dir's lock the way ``phazer train`` does; the real CLI runs in
-a subprocess (its own ``sys.modules``, so it shows whether TensorFlow was imported).
+a fresh interpreter (its own ``sys.modules``, so it shows whether TensorFlow was imported).
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from phazer.spec import load_spec
 from phazer.train.lock import LOCK_FILE, ModelDirLock, read_holder
 from phazer.train.modeldir import ModelDir, TrainState, spec_text
 from phazer.train.precheck import TrainInputError, claim
-from tests.helpers import REPO, TINY_SPEC
+from tests.helpers import REPO, TINY_SPEC, Fresh, run_cli_fresh
 
 HOLD = ("import sys, time\nfrom phazer.train.lock import ModelDirLock\n"
         "ModelDirLock(sys.argv[1]).acquire()\nprint('locked', flush=True)\ntime.sleep(120)\n")
-CLI = ("import sys\nfrom phazer.cli.main import main\ncode = main(sys.argv[1:])\n"
-       "print('tensorflow imported' if 'tensorflow' in sys.modules else 'no tensorflow',"
-       " file=sys.stderr)\nsys.exit(code)\n")
 
 
 @pytest.fixture
@@ -63,12 +60,11 @@ def fake_model_dir(folder: Path, iterations: int = 5) -> Path:
     return folder
 
 
-def _train(model_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
+def _train(model_dir: Path, *args: str) -> tuple[Fresh, float]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", CLI, "train", TINY_SPEC, "--input-a",
-                             str(model_dir.parent / "a"), "--input-b",
-                             str(model_dir.parent / "b"), "--model-dir", str(model_dir),
-                             *args], capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = run_cli_fresh("train", TINY_SPEC, "--input-a", str(model_dir.parent / "a"),
+                           "--input-b", str(model_dir.parent / "b"), "--model-dir",
+                           str(model_dir), *args)
     return result, time.perf_counter() - started
 
 
@@ -79,7 +75,7 @@ def test_a_second_trainer_is_refused_at_once_naming_the_other(tmp_path, holder):
     assert result.returncode == 1, result.stderr
     assert f"is in use by another phazer train (pid {other.pid} on host" in result.stderr
     assert f"kill {other.pid}" in result.stderr and "Traceback" not in result.stderr
-    assert "no tensorflow" in result.stderr and seconds < 30
+    assert result.loaded("tensorflow") == [] and seconds < 30
     assert read_holder(model_dir / LOCK_FILE).pid == other.pid     # left alone
 
 
@@ -91,7 +87,7 @@ def test_a_refused_resume_needs_no_tensorflow_and_a_stale_lock_is_taken_over(tmp
     result, seconds = _train(model_dir, "--set", "bottleneck.size=256")
     assert result.returncode == 1, result.stderr
     assert "bottleneck.size: 128 -> 256" in result.stderr
-    assert "no tensorflow" in result.stderr and "Traceback" not in result.stderr
+    assert result.loaded("tensorflow") == [] and "Traceback" not in result.stderr
     assert seconds < 30              # it took 12-18 s when TensorFlow came first
     assert (f"names phazer train pid {killed.pid} on host" in result.stdout
             and "is no longer running (killed?); taking the model dir over" in result.stdout)

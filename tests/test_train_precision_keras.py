@@ -22,9 +22,7 @@ from tests.helpers import TINY_SPEC  # noqa: E402
 SETTINGS = ["training.xla=off", "training.preview_images=2"]
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=3)
+FACES = (8, 3)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def _prepare(faces: Path, model_dir: Path, precision_value: str, console: Console | None = None):

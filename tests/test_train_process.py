@@ -68,11 +68,6 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=21)
-
-
 def _checksum_of_saved_model(model_dir: Path) -> tuple[int, float]:
     import numpy as np
 

@@ -32,9 +32,7 @@ def expected(iteration: int) -> float:
     return BASE * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * done)))
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> Path:
-    return face_folders(8, seed=5)
+FACES = (8, 5)   # per side, seed: the ``faces`` fixture (tests/conftest.py)
 
 
 def _prepare(faces: Path, model_dir: Path):

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from phazer.data.folders import FaceFolder, scan_faces
 from phazer.spec.training import AugmentationSpec, TrainingSpec
 
 pytestmark = pytest.mark.keras
@@ -18,10 +17,7 @@ ONLY_WARP = {"rotation_range": 0, "zoom_amount": 0, "shift_range": 0, "flip_chan
              "color_lightness": 0, "color_ab": 0, "color_clahe_chance": 0}
 
 
-@pytest.fixture(scope="module")
-def faces(face_folders) -> dict[str, FaceFolder]:
-    root = face_folders(8, seed=2)
-    return {"a": scan_faces(root / "a"), "b": scan_faces(root / "b")}
+FACES = (8, 2)   # per side, seed: the ``face_scans`` fixture (tests/conftest.py)
 
 
 def warped_flags(dataset, batches: int) -> list[bool]:
@@ -37,36 +33,36 @@ def _training(**augmentation) -> TrainingSpec:
     return TrainingSpec.model_validate({"augmentation": {**ONLY_WARP, **augmentation}})
 
 
-def test_the_warp_stops_at_the_model_iteration_written(faces):
+def test_the_warp_stops_at_the_model_iteration_written(face_scans):
     from phazer.data.pipeline import make_dataset
 
     spec = _training(no_warp_from=4)
     # iterations 1-3 warped, 4 on not
-    assert warped_flags(make_dataset(faces, spec, 32, 32, 2, False, seed=1), 6) == \
+    assert warped_flags(make_dataset(face_scans, spec, 32, 32, 2, False, seed=1), 6) == \
         [True, True, True, False, False, False]
     # a model resumed at iteration 2 trains iterations 3, 4, ... in this session
-    resumed = make_dataset(faces, spec, 32, 32, 2, False, seed=1, first_iteration=2)
+    resumed = make_dataset(face_scans, spec, 32, 32, 2, False, seed=1, first_iteration=2)
     assert warped_flags(resumed, 4) == [True, False, False, False]
     # a model already past the mark is never warped again
-    past = make_dataset(faces, spec, 32, 32, 2, False, seed=1, first_iteration=10)
+    past = make_dataset(face_scans, spec, 32, 32, 2, False, seed=1, first_iteration=10)
     assert warped_flags(past, 3) == [False, False, False]
 
 
-def test_without_a_mark_the_warp_runs_throughout(faces):
+def test_without_a_mark_the_warp_runs_throughout(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    assert warped_flags(make_dataset(faces, _training(), 32, 32, 2, False, seed=1), 5) == \
+    assert warped_flags(make_dataset(face_scans, _training(), 32, 32, 2, False, seed=1), 5) == \
         [True] * 5
 
 
-def test_a_movable_mark_is_read_per_batch(faces):
+def test_a_movable_mark_is_read_per_batch(face_scans):
     from phazer.data.pipeline import make_dataset
     from phazer.data.warp_stop import WarpStop
 
     stop = WarpStop(None)
     assert stop.iteration is None
     options = {"seed": 1, "warp_stop": stop}
-    dataset = make_dataset(faces, _training(no_warp_from=100), 32, 32, 2, False, **options)
+    dataset = make_dataset(face_scans, _training(no_warp_from=100), 32, 32, 2, False, **options)
     assert warped_flags(dataset, 2) == [True, True]       # the variable, not the spec's 100
     assert stop.stop_at(3) and stop.iteration == 3
     assert not stop.stop_at(7)                             # never moved later
