@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
+import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +20,57 @@ if TYPE_CHECKING:
     from phazer.data.folders import FaceFolder
 
 DEFAULT_FACES = (8, 21)   # faces per side, seed: see the ``faces`` fixture
+
+# --- memory ------------------------------------------------------------------------------------
+# The memory guard. A Keras model is a web of reference cycles (layers <-> model, tf.function
+# caches), so the test that built it returns without freeing it: only the cyclic collector's
+# full pass does, and with TensorFlow's millions of objects loaded that pass comes rarely (and
+# takes about a second). The models of the emit and profiler tests then piled up past 14 GiB.
+# So after a test, once Keras is loaded (never importing it), a full collection runs whenever
+# this process's memory has grown by GC_AFTER_GROWTH_KIB since the last one: the few tests that
+# build big models pay for it, the thousands of small ones do not.
+GC_AFTER_GROWTH_KIB = 256 * 1024
+_rss_after_gc = [0]   # KiB, after the last full collection
+
+# PHAZER_TEST_RSS=FILE: after each test, append "node id<TAB>VmRSS kB<TAB>VmHWM kB<TAB>seconds"
+# (this process's memory now and at its peak so far) to FILE, to find the tests that grow it.
+RSS_LOG = os.environ.get("PHAZER_TEST_RSS")
+
+
+def _memory_kib() -> tuple[int, int]:
+    """This process's resident memory now and at its peak (VmRSS, VmHWM in /proc), in KiB."""
+    fields = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0])
+    return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """The memory guard: after the test's own fixtures are gone, free what Keras left behind."""
+    result = yield
+    if "keras" in sys.modules:
+        rss, _ = _memory_kib()
+        if rss - _rss_after_gc[0] > GC_AFTER_GROWTH_KIB:
+            gc.collect()
+            _rss_after_gc[0] = _memory_kib()[0]
+    return result
+
+
+_last_logged = [time.monotonic()]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if RSS_LOG and report.when == "teardown":
+        rss, peak = _memory_kib()
+        now = time.monotonic()
+        with open(RSS_LOG, "a", encoding="utf-8") as log:
+            log.write(f"{report.nodeid}\t{rss}\t{peak}\t{now - _last_logged[0]:.2f}\n")
+        _last_logged[0] = now
+
 
 @pytest.fixture(scope="session")
 def face_folders(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:

@@ -1,10 +1,13 @@
 """The plan's FLOPs against an independent count: TensorFlow's own profiler on the emitted model.
 
-The emitted model's forward pass (one face per side, weights frozen to constants) is profiled
-with ``tf.compat.v1.profiler`` (float operations). The profiler counts the matmuls,
-convolutions, bias adds and pooling, and some element-wise ops inside Keras layers (layer
-norm, softmax), but not activations or resizes, which phazer's convention counts (1 per
-element, 4 per bilinear output): so the plan is the same or a little above.
+The emitted model's forward pass (one face per side), traced to a graph, is profiled with
+TensorFlow's per-op FLOP statistics (those of ``tf.compat.v1.profiler``). The weights stay
+variables: their shapes are all a count needs. (Freezing them to constants first gave the same
+counts for ``original`` and ``clipfaker128`` at 3 to 5 times the memory: 7 GiB for
+``clipfaker128``, more for ``sym384``.) The profiler counts the matmuls, convolutions, bias
+adds and pooling, and some element-wise ops inside Keras layers (layer norm, softmax), but not
+activations or resizes, which phazer's convention counts (1 per element, 4 per bilinear
+output): so the plan is the same or a little above.
 
 * For faceswap's own encoders (convolutions, Dense layers, pooling), the plan's figures of the
   kinds the profiler counts equal its count exactly.
@@ -44,16 +47,13 @@ def _profile(model_ir: ModelIR) -> collections.Counter:
     """Profiler FLOPs of the emitted model's forward pass, by TF op type."""
     import tensorflow as tf
     from tensorflow.python.framework import ops as tf_ops
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2,
-    )
 
     from phazer.emit import emit_model
 
     model = emit_model(model_ir)
     specs = [tf.TensorSpec((1, *tensor.shape[1:]), tf.float32) for tensor in model.inputs]
     forward = tf.function(lambda *faces: model(list(faces), training=False))
-    graph = convert_variables_to_constants_v2(forward.get_concrete_function(*specs)).graph
+    graph = forward.get_concrete_function(*specs).graph
     counts: collections.Counter = collections.Counter()
     for op in graph.get_operations():
         try:
