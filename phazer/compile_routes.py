@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
+from phazer.blocks.conv import ConvSettings
 from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
 from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
 from phazer.ir.graph import SubModelIR
@@ -68,7 +69,8 @@ class _Build:
         try:
             if isinstance(model, PhazeABlock):
                 return self._phaze_a(model.phaze_a, name, shape, style)
-            return build_sequence(name, model, shape, self.names)
+            return build_sequence(name, model, shape, self.names,
+                                  ConvSettings.from_spec(self.spec.convolutions))
         except IRShapeError as exc:
             if isinstance(model, PhazeABlock):   # its checks should have caught it: a bug
                 self.issues.append(Issue(

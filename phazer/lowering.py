@@ -2,8 +2,10 @@
 
 Phaze-A's routing switches are sugar: each side's route is written out from them and every
 sub-model becomes one of Phaze-A's blocks (``fc_a: {phaze_a: fc}``) built from the spec's
-other sections, which move under ``phaze_a``. Everything after loading — the routing graph,
-the rules, the IR, the plan, the Keras model, training — sees only the graph form.
+other sections, which move under ``phaze_a``; ``convolutions`` and ``weights`` stay at the top
+level, where the graph form keeps them for every sub-model. Everything after loading — the
+routing graph, the rules, the IR, the plan, the Keras model, training — sees only the graph
+form.
 
 The routes, per side (``shared_fc: half`` re-uses the first side's FC model as the shared one)::
 
@@ -16,6 +18,8 @@ The routes, per side (``shared_fc: half`` re-uses the first side's FC model as t
 An issue found on the lowered spec names a field of it; :func:`source_path` turns that into
 the field of the ``phazer: 1`` file the user wrote (``phaze_a.decoder.upscaler`` ->
 ``decoder.upscaler``; a route or a sub-model -> ``routing``), so every issue keeps its line.
+A Phaze-A builder's issue about the convolution switches names the graph's top-level
+``convolutions`` in either form.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from phazer.blocks.sizing import encoder_input_px
 from phazer.graph.digraph import DiGraph
 from phazer.graph.graph_form import routing_graph
 from phazer.sides import DEFAULT_SIDES, check_sides
-from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GraphSpec, PhazeASettings
+from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GRAPH_WIDE, GraphSpec, PhazeASettings
 from phazer.spec.models import ModelSpec, RoutingSpec
 
 SHARED_SUFFIX = "both"
@@ -86,7 +90,7 @@ def lower(spec: ModelSpec | GraphSpec, sides: Iterable[str] = DEFAULT_SIDES) -> 
         "sides": {side: {"input": size, "output": spec.output_size} for side in names},
         "phaze_a": {name: getattr(spec, name) for name in PhazeASettings.model_fields},
         "models": models, "routes": {side: " -> ".join(steps) for side, steps in routes.items()},
-        "weights": spec.weights.model_dump(),
+        "convolutions": spec.convolutions, "weights": spec.weights.model_dump(),
         "training": spec.training})
 
 
@@ -98,9 +102,11 @@ def build_routing_graph(spec: ModelSpec | GraphSpec,
 
 def source_path(path: str, source: ModelSpec | GraphSpec) -> str:
     """The field of the spec as written that an issue on its lowered form blames."""
+    head, _, rest = path.partition(".")
+    if head == "phaze_a" and rest.partition(".")[0] in GRAPH_WIDE:
+        return rest   # a Phaze-A block's issue about the graph's own convolutions
     if isinstance(source, GraphSpec):
         return path
-    head, _, rest = path.partition(".")
     if head == "phaze_a":
         return rest
     if head in ("models", "routes"):

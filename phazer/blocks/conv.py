@@ -10,8 +10,8 @@ which global options apply:
   still follows the ICNR / convolution-aware switches.
 
 The graph form's blocks (:mod:`phazer.blocks.sequence`) are built by these same functions
-(and :mod:`phazer.blocks.upscalers`), with every switch off and their own layer names, so
-each block is written once.
+(and :mod:`phazer.blocks.upscalers`), with the graph's ``convolutions`` switches and their own
+layer names, so each block is written once and every switch means the same in both forms.
 
 Initializers are recorded as the op attr ``kernel_initializer``, one of :data:`INITIALIZERS`,
 for the Keras emitter to map.

@@ -24,6 +24,9 @@
 A sub-model may also be one of Phaze-A's blocks (``encoder: {phaze_a: encoder}``), built
 from the settings under ``phaze_a:`` (a ``phazer: 1`` spec's sections, without its routing,
 which the routes replace); ``phazer render --graph`` writes any Phaze-A spec this way.
+``convolutions:`` (ICNR, convolution-aware init, reflect padding) sits at the top level and
+applies to every block of the graph, Phaze-A's and the others alike; ``weights:`` names the
+sub-models to freeze and to load.
 
 Sides may differ in input size; a sub-model shared by sides must get the same shape from each
 (checked when the model is built). The route grammar is in :mod:`phazer.spec.routes`. The
@@ -41,24 +44,28 @@ from phazer.issues import BAD_TYPE, UNKNOWN_KEY, shown
 from phazer.spec.base import StrictModel
 from phazer.spec.custom_errors import spec_error
 from phazer.spec.graph_blocks import BLOCK_TYPES, Block, output_roles
-from phazer.spec.models import TAGLINE_HELP, USE_HELP, ModelSpec, OneLine
+from phazer.spec.models import TAGLINE_HELP, USE_HELP, ConvolutionsSpec, ModelSpec, OneLine
 from phazer.spec.training import TrainingSpec
 
 GRAPH_FORMAT_VERSION = 2
-GRAPH_GROUPS: tuple[str, ...] = ("sides", "phaze_a", "models", "routes", "weights", "training")
+GRAPH_GROUPS: tuple[str, ...] = ("sides", "convolutions", "phaze_a", "models", "routes",
+                                 "weights", "training")
 """The top-level groups of the graph form in file order (the dumper's)."""
 
 
 PHAZE_A_BLOCKS: tuple[str, ...] = ("encoder", "fc", "fc_gblock", "g_block", "decoder")
 """Phaze-A's blocks a graph-form sub-model can be (``fc`` serves as a shared FC too)."""
 _NOT_PHAZE_A_SETTINGS = ("phazer", "name", "description", "tagline", "use", "routing", "weights",
-                         "training")
+                         "convolutions", "training")
 """The fields of a Phaze-A spec that are not its blocks' settings (the graph has its own)."""
+GRAPH_WIDE = ("convolutions",)
+"""The Phaze-A sections the graph form holds at its top level, for every block."""
 
 PhazeASettings = create_model(
     "PhazeASettings", __base__=StrictModel,
     __doc__="The Phaze-A settings a graph's Phaze-A blocks are built from: a ``phazer: 1`` "
-            "spec's sections without routing (the routes say it), weights or training.",
+            "spec's sections without routing (the routes say it), weights, convolutions (the "
+            "graph's, for every block) or training.",
     **{name: (field.annotation, field) for name, field in ModelSpec.model_fields.items()
        if name not in _NOT_PHAZE_A_SETTINGS})
 
@@ -112,6 +119,24 @@ SubModel = Annotated[Union[Annotated[list[Block], Tag("blocks")],  # noqa: UP007
 """A graph-form sub-model: a list of blocks, or one of Phaze-A's blocks."""
 
 
+def _graph_wide_at_top(value: Any) -> Any:
+    """The ``phaze_a`` settings as written, refusing a section that is the whole graph's.
+
+    Raises:
+        PydanticCustomError: ``phaze_a`` holds ``convolutions`` (once only Phaze-A blocks
+            read it there; now every block reads the top-level one), pointing at its key.
+    """
+    if isinstance(value, dict):
+        for key in GRAPH_WIDE:
+            if key in value:
+                raise spec_error(
+                    UNKNOWN_KEY, f"{key} is no Phaze-A setting in the graph form: it sits at "
+                    "the top level and applies to every block of the graph, not only the "
+                    "Phaze-A ones", f"move `{key}:` out of phaze_a to the top level (at the "
+                    "indentation of models:)", at=(key,), at_key=True)
+    return value
+
+
 class SideSpec(StrictModel):
     """One identity: the size of the faces it is trained on (and, if given, drawn at)."""
 
@@ -143,14 +168,21 @@ class GraphSpec(StrictModel):
     use: OneLine = Field("", description=USE_HELP)
     sides: dict[str, SideSpec] = Field(min_length=1, description="The identities, by name "
                                        "(lowercase letters and digits).")
-    phaze_a: PhazeASettings = Field(  # type: ignore[valid-type]
+    convolutions: ConvolutionsSpec = Field(
+        default_factory=ConvolutionsSpec.model_construct, description="Convolution switches "
+        "for every block of the graph, as in a phazer: 1 spec: ICNR on the convolutions that "
+        "feed a pixel shuffle, convolution-aware init of faceswap's convolutions, reflect "
+        "padding of the 'same'-padded conv blocks (docs/graphs.md).")
+    phaze_a: Annotated[PhazeASettings, BeforeValidator(_graph_wide_at_top)] = Field(  # type: ignore[valid-type]
         default_factory=PhazeASettings.model_construct, description="Settings of the Phaze-A "
-        "blocks (`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing.")
+        "blocks (`{phaze_a: encoder}` sub-models), as in a phazer: 1 spec without routing "
+        "(convolutions are the graph's, at the top level).")
     models: dict[str, SubModel] = Field(
         min_length=1, description="Sub-models by name, each a list of blocks or one of "
         "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
-    weights: GraphWeights = Field(default_factory=GraphWeights.model_construct)
+    weights: GraphWeights = Field(default_factory=GraphWeights.model_construct,
+                                  description="Sub-models to freeze and to load, by name.")
     training: TrainingSpec = Field(default_factory=TrainingSpec.model_construct)
 
     @property
@@ -159,10 +191,11 @@ class GraphSpec(StrictModel):
         return any(isinstance(m, PhazeABlock) for m in self.models.values())
 
     def model_spec(self) -> ModelSpec:
-        """The Phaze-A spec the ``phaze_a`` settings make (what its blocks are built from)."""
+        """The Phaze-A spec its blocks are built from (``phaze_a`` and the ``convolutions``)."""
         settings: dict[str, Any] = {name: getattr(self.phaze_a, name)
                                     for name in type(self.phaze_a).model_fields}
-        return ModelSpec.model_validate({**settings, "name": self.name})
+        return ModelSpec.model_validate({**settings, "name": self.name,
+                                         "convolutions": self.convolutions})
 
     def output_roles(self, name: str) -> tuple[str, ...]:
         """What each output of sub-model ``name`` draws (``face``, ``mask``, ``features``)."""
