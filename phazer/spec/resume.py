@@ -10,6 +10,11 @@ field may change; the most specific rule for a path wins, and a path no rule cov
 model-defining. :data:`RESUMABLE_FIELDS` and :data:`FIXED_TRAINING_FIELDS` are the two halves.
 :data:`CHANGE_RULES` lets a fixed field change between some of its values (float32 and
 bfloat16 compute share their optimizer state; float16's is different).
+
+The rules name a ``phazer: 1`` spec's fields; a graph-form spec (``phazer: 2``) has the same
+``weights``, ``convolutions`` and ``training`` at its top level, and its Phaze-A settings under
+``phaze_a`` follow the rule of the same field without the prefix (``phaze_a.fc.dropout`` as
+``fc.dropout``). Its sub-models' blocks are model-defining.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from phazer.spec.dump import spec_to_data
+from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
 
 RESUME_RULES: dict[str, bool] = {
@@ -70,6 +76,9 @@ CHANGE_RULES: dict[str, Callable[[Any, Any], bool]] = {
     "training.mixed_precision": _same_loss_scaling,
 }
 
+PHAZE_A = "phaze_a"
+"""The graph form's group of Phaze-A settings (the fields of a ``phazer: 1`` spec)."""
+
 RESUMABLE_FIELDS: tuple[str, ...] = tuple(path for path, ok in RESUME_RULES.items() if ok)
 FIXED_TRAINING_FIELDS: tuple[str, ...] = tuple(
     path for path, ok in RESUME_RULES.items() if not ok)
@@ -89,9 +98,10 @@ def is_resumable(path: str) -> bool:
     """Whether the field at a dotted spec path may change on resume.
 
     The most specific rule in :data:`RESUME_RULES` covering the path decides; list indices in
-    the path (``training.losses.0.weight``) are covered by their list's rule.
+    the path (``training.losses.0.weight``) are covered by their list's rule; a graph form's
+    ``phaze_a.<field>`` is covered by the rule of ``<field>``.
     """
-    parts = path.split(".")
+    parts = path.removeprefix(f"{PHAZE_A}.").split(".")
     for end in range(len(parts), 0, -1):
         rule = RESUME_RULES.get(".".join(parts[:end]))
         if rule is not None:
@@ -109,7 +119,7 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def spec_diff(old: ModelSpec, new: ModelSpec) -> list[tuple[str, Any, Any]]:
+def spec_diff(old: ModelSpec | GraphSpec, new: ModelSpec | GraphSpec) -> list[tuple[str, Any, Any]]:
     """Every field whose value differs between two specs, in schema order.
 
     Returns:
@@ -124,7 +134,8 @@ def spec_diff(old: ModelSpec, new: ModelSpec) -> list[tuple[str, Any, Any]]:
             if before.get(path, ABSENT) != after.get(path, ABSENT)]
 
 
-def model_defining_diff(old: ModelSpec, new: ModelSpec) -> list[tuple[str, Any, Any]]:
+def model_defining_diff(old: ModelSpec | GraphSpec, new: ModelSpec | GraphSpec
+                        ) -> list[tuple[str, Any, Any]]:
     """The changed fields that may NOT change when resuming a model trained with ``old``.
 
     Args:

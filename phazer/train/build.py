@@ -1,9 +1,10 @@
 """The Keras model of a spec for training: precision, frozen sub-models, loaded sub-models.
 
 Sub-models are found by their faceswap names (``encoder``, ``fc_both``, ``decoder_a``, ...) as
-the nested models :func:`phazer.emit.emit_model` builds; ``keras_encoder`` is the Keras
-Applications model inside ``encoder``, or the CLIP transformer's ``visual_*`` layers (faceswap's
-``visual`` model) of a CLIP encoder.
+the nested models :func:`phazer.emit.emit_model` builds (a graph-form spec's by the names it
+gives them); ``keras_encoder`` is the Keras Applications model inside the encoder (whatever a
+graph names it), or the CLIP transformer's ``visual_*`` layers (faceswap's ``visual`` model) of
+a CLIP encoder.
 """
 
 from __future__ import annotations
@@ -68,17 +69,17 @@ class LayerGroup:
 
 def find_submodel(model: keras.Model, name: str) -> keras.layers.Layer | LayerGroup | None:
     """A sub-model by name (None when this model has no such sub-model)."""
-    if name == KERAS_ENCODER:
-        encoder = find_submodel(model, "encoder")
-        if encoder is None:
-            return None
-        inner = getattr(encoder, "layers", [])
-        nested = [layer for layer in inner if isinstance(layer, keras.Model)]
-        if nested:
-            return nested[0]
-        transformer = [layer for layer in inner
-                       if layer.name.startswith(f"{CLIP_LAYER_PREFIX}_")]
-        return LayerGroup(transformer) if transformer else None
+    if name == KERAS_ENCODER:   # in the one sub-model that has one: the Phaze-A encoder
+        for sub in model.layers:
+            inner = getattr(sub, "layers", [])
+            nested = [layer for layer in inner if isinstance(layer, keras.Model)]
+            if nested:
+                return nested[0]
+            transformer = [layer for layer in inner
+                           if layer.name.startswith(f"{CLIP_LAYER_PREFIX}_")]
+            if transformer:
+                return LayerGroup(transformer)
+        return None
     try:
         return model.get_layer(name)
     except ValueError:

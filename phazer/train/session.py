@@ -178,11 +178,8 @@ def _face_sizes(model: ModelIR) -> tuple[int, int]:
 
 
 def _weight_lists(spec: ModelSpec | GraphSpec) -> tuple[list[str], list[str]]:
-    """The spec's ``weights.freeze`` and ``weights.load`` (a graph-form spec has neither)."""
-    weights = getattr(spec, "weights", None)
-    if weights is None:
-        return [], []
-    return list(weights.freeze), list(weights.load)
+    """The spec's ``weights.freeze`` and ``weights.load`` (sub-model names, in either form)."""
+    return list(spec.weights.freeze), list(spec.weights.load)
 
 
 def prepare(options: TrainOptions, console: Console) -> Prepared:
