@@ -15,7 +15,6 @@ import numpy as np
 
 from phazer.compiler import compile_model_ir
 from phazer.spec import load_spec
-from phazer.spec.models import without_pretrained
 from phazer.train.build import build_model
 from phazer.train.checkpoint import optimizer_writer, weights_writer
 from phazer.train.journal import commit, text_writer
@@ -34,7 +33,7 @@ def make_model_dir(folder: Path, spec: str, overrides: Sequence[str] = (), seed:
     """A model dir of ``spec`` with seeded initial weights, as if saved at ``iterations``."""
     resolved = load_spec(spec, list(overrides)).spec
     keras.utils.set_random_seed(seed)
-    model = build_model(compile_model_ir(without_pretrained(resolved)))
+    model = build_model(compile_model_ir(resolved).without_pretrained())
     commit(folder, {SPEC_FILE: text_writer(spec_text(resolved)),
                     WEIGHTS_FILE: weights_writer(model),
                     OPTIMIZER_FILE: optimizer_writer({}),

@@ -218,13 +218,12 @@ def test_valid_mutants_build_the_keras_model_the_plan_describes(tmp_path):
     from phazer.compiler import compile_model_ir
     from phazer.emit import emit_model
     from phazer.plan.figures import model_figures
-    from phazer.spec.models import without_pretrained
 
     mutants = _small_valid_mutants(tmp_path)
     assert len(mutants) == 2 * KERAS_PER_FORM
     for path in mutants:
         spec = load_spec(str(path)).spec
-        model_ir = compile_model_ir(without_pretrained(spec))
+        model_ir = compile_model_ir(spec).without_pretrained()
         figures = model_figures(model_ir)
         model = emit_model(model_ir)
         assert model.count_params() == figures.total_params, path.read_text()

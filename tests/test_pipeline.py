@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from phazer import compile_routes, compiler, lowering
@@ -11,6 +13,7 @@ from phazer.graph import graph_form
 from phazer.pipeline import Pipeline
 from phazer.spec.models import ModelSpec
 from phazer.spec.presets import preset_names
+from tests.helpers import TINY_SPEC
 
 
 @pytest.fixture
@@ -74,3 +77,28 @@ def test_an_unbuildable_spec_has_issues_and_no_model() -> None:
     pipeline = Pipeline(spec)
     assert pipeline.model is None and pipeline.figures is None
     assert [i.code for i in pipeline.compiled.errors] == ["PHZ307"]
+
+
+TINY_GRAPH_SPEC = str(Path(__file__).parent / "specs" / "tiny-graph.yaml")
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize(("spec", "lowered"), [(TINY_SPEC, 1), (TINY_GRAPH_SPEC, 0)])
+def test_train_and_its_resume_validate_and_compile_once(spec, lowered, counts, face_folders,
+                                                        tmp_path, monkeypatch, capsys) -> None:
+    """phazer train runs the pipeline once, a fresh run and a resume alike, in both forms."""
+    from phazer.pipeline import summary
+
+    validated = []
+    validate = summary.validate_reference
+    monkeypatch.setattr(summary, "validate_reference",
+                        lambda *args: validated.append(args) or validate(*args))
+    faces = face_folders(8, seed=5)
+    command = ["train", spec, "--input-a", str(faces / "a"), "--input-b", str(faces / "b"),
+               "--model-dir", str(tmp_path / "model"), "--batch-size", "2", "--iterations", "1",
+               "--no-preview"]
+    for run in (1, 2):   # the second run resumes the first's save
+        assert main(command) == 0
+        assert "resum" in capsys.readouterr().out.lower() or run == 1
+        assert (len(validated), counts) == (
+            run, {"compile": run, "graph": run, "lower": run * lowered})

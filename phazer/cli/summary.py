@@ -28,12 +28,10 @@ from phazer.cli.summary_memory import (
     memory_table,
 )
 from phazer.cli.tensorflow_import import quiet_tensorflow
-from phazer.compiler import compile_model_ir
 from phazer.pipeline import Pipeline
 from phazer.pipeline.summary import Summary, summarize, summary_json
 from phazer.plan.figures import ModelFigures
 from phazer.sides import face_in, face_out
-from phazer.spec.models import without_pretrained
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -186,9 +184,7 @@ def _keras_params(summary: Summary) -> tuple[int, float]:
     quiet_tensorflow()
     from phazer.emit import emit_model  # imports TensorFlow: only on request
 
-    spec = summary.report.loaded.spec
-    plain = without_pretrained(spec)
-    model_ir = summary.model if plain is spec else compile_model_ir(plain)
+    model_ir = summary.model.without_pretrained()
     start = time.perf_counter()
     model = emit_model(model_ir)
     return int(model.count_params()), time.perf_counter() - start

@@ -93,7 +93,7 @@ def side_folder(text: str) -> tuple[str, Path]:
 def run(args: argparse.Namespace) -> int:
     """Train one session; 0 when it ends normally or by Ctrl-C, 1 on bad input or NaN."""
     console, errors = stdout_console(), stderr_console()
-    from phazer.train.precheck import TrainInputError, claim  # no TensorFlow yet
+    from phazer.train.precheck import TrainInputError, claim, load_spec  # no TensorFlow yet
 
     strategy = args.strategy
     if args.distribute and not strategy:
@@ -101,9 +101,10 @@ def run(args: argparse.Namespace) -> int:
                      "--strategy mirrored", highlight=False)
         strategy = args.distribute
     try:        # a bad spec, a busy model dir or a refused resume: told before TensorFlow
+        _, checked = load_spec(args.spec, args.overrides, args.batch_size)   # validated once
         lock = claim(args.spec, args.overrides, args.batch_size, args.model_dir,
                      lambda text: console.print(text, markup=False, highlight=False),
-                     strategy=strategy, devices=args.devices)
+                     strategy=strategy, devices=args.devices, checked=checked)
     except TrainInputError as exc:
         report_input_error(errors, "train", exc)
         return EXIT_INVALID
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                                batch_size=args.batch_size, freeze_weights=args.freeze_weights,
                                load_weights=args.load_weights, strategy=strategy,
                                devices=args.devices,
-                               preview=args.preview, seed=args.seed)
+                               preview=args.preview, seed=args.seed, checked=checked)
         try:
             result = train(options, console)
         except TrainInputError as exc:

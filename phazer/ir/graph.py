@@ -9,7 +9,7 @@ exclude the batch axis.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from phazer.ir.ops import OP_KINDS, IRShapeError, ParamCount, Shape
@@ -67,6 +67,10 @@ class PretrainedWeights:
     file: str | None
 
 
+PRETRAINED_ATTR = "imagenet_weights"
+"""The op attribute that asks the emitter for a Keras Application's ImageNet weights."""
+
+
 @dataclass(frozen=True)
 class SubModelIR:
     """A sub-model (encoder, fc_a, decoder_both, ...) as a graph of ops in build order.
@@ -79,6 +83,12 @@ class SubModelIR:
     outputs: tuple[str, ...]
     ops: tuple[Op, ...]
     pretrained: PretrainedWeights | None = None
+
+    def without_pretrained(self) -> SubModelIR:
+        """This sub-model with random first weights: nothing pretrained to load or fetch."""
+        ops = tuple(replace(op, attrs={**op.attrs, PRETRAINED_ATTR: False})
+                    if op.attrs.get(PRETRAINED_ATTR) else op for op in self.ops)
+        return replace(self, ops=ops, pretrained=None)
 
     @property
     def input_shapes(self) -> tuple[Shape, ...]:

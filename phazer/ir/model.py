@@ -8,7 +8,7 @@ side's FC output with the shared FC's. Values are referred to as ``node`` (first
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from phazer.ir.graph import SubModelIR
@@ -69,6 +69,11 @@ class ModelIR:
     nodes: tuple[TopNode, ...]
     outputs: dict[str, str]
     kinds: dict[str, str] = field(default_factory=dict)
+
+    def without_pretrained(self) -> ModelIR:
+        """The same model with random first weights (saved weights will replace them)."""
+        subs = {name: sub.without_pretrained() for name, sub in self.submodels.items()}
+        return replace(self, submodels=subs)
 
     def node(self, name: str) -> TopNode:
         """A top-level node by name."""

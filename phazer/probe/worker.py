@@ -41,14 +41,12 @@ def run(request: dict) -> dict:
     from phazer.compiler import compile_model_ir
     from phazer.emit import emit_model
     from phazer.spec import load_spec
-    from phazer.spec.models import without_pretrained
 
     keras.mixed_precision.set_global_policy(request["precision"])
     # the weights' values do not change a step's memory, and ImageNet weights may not be on
     # this machine: measure with the encoder's own initialisation
-    spec = without_pretrained(load_spec(request["reference"],
-                                        request.get("overrides") or []).spec)
-    model = emit_model(compile_model_ir(spec))
+    spec = load_spec(request["reference"], request.get("overrides") or []).spec
+    model = emit_model(compile_model_ir(spec).without_pretrained())
     model.compile(optimizer=_optimizer(keras, request), loss="mae", jit_compile=True)
     batch = request["batch_size"]
     rng = np.random.default_rng(0)

@@ -20,7 +20,6 @@ from phazer.compiler import compile_model_ir
 from phazer.emit import emit_model
 from phazer.ir.model import ModelIR
 from phazer.spec import ModelSpec
-from phazer.spec.models import without_pretrained
 from phazer.train.modeldir import ModelDir, ModelDirError
 
 KERAS_ENCODER = "keras_encoder"
@@ -130,7 +129,7 @@ def load_submodels(model: keras.Model, source: str | Path, names: Iterable[str]
             raise ModelDirError(f"{other_dir.path} has no saved weights yet")
     except ModelDirError as exc:
         raise LoadWeightsError(str(exc)) from None
-    other = build_model(compile_model_ir(without_pretrained(other_spec)))
+    other = build_model(compile_model_ir(other_spec).without_pretrained())
     other.load_weights(other_dir.weights)
     report = SubModelReport()
     for name in names:

@@ -171,9 +171,8 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
     except SwapError as exc:
         raise TransferError(exc.message, exc.hint) from None
     from phazer.compiler import compile_model_ir
-    from phazer.spec.models import without_pretrained
 
-    model_ir = compile_model_ir(without_pretrained(spec))
+    model_ir = compile_model_ir(spec).without_pretrained()
     chosen = list(dict.fromkeys(sides or model_ir.sides))
     unknown = [side for side in chosen if side not in model_ir.sides]
     if unknown:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from phazer.issues import Issue
-from phazer.pipeline.summary import summarize
+from phazer.pipeline.summary import Summary, summarize
 from phazer.spec import ModelSpec
+from phazer.spec.graph_form import GraphSpec
 from phazer.spec.resume import format_diff, model_defining_diff
 from phazer.train.distribution import DistributionError, Placement, check_batch, resolve
 from phazer.train.lock import ModelDirInUse, ModelDirLock
@@ -42,7 +42,7 @@ class TrainInputError(Exception):
 
 
 def load_spec(spec: str, overrides: Sequence[str], batch_size: int | None
-              ) -> tuple[ModelSpec, Any]:
+              ) -> tuple[ModelSpec | GraphSpec, Summary]:
     """The resolved spec (``--set`` and ``--batch-size`` applied) and its summary.
 
     Raises:
@@ -124,8 +124,8 @@ def check_placement(spec: ModelSpec, batch_size: int | None, strategy: str | Non
 
 
 def claim(spec: str, overrides: Sequence[str], batch_size: int | None, model_dir: Path,
-          say: Callable[[str], None], strategy: str | None = None, devices: int | None = None
-          ) -> ModelDirLock | ReadOnlyClaim:
+          say: Callable[[str], None], strategy: str | None = None, devices: int | None = None,
+          checked: Summary | None = None) -> ModelDirLock | ReadOnlyClaim:
     """Check what needs no TensorFlow and lock the model dir for this process.
 
     In order: the spec is valid; the distribution settings and the batch (when the devices
@@ -134,13 +134,17 @@ def claim(spec: str, overrides: Sequence[str], batch_size: int | None, model_dir
     (each said through ``say``); a resume keeps the model's design. A multi-worker cluster's
     worker that is not the chief takes no lock and repairs nothing: it writes nothing.
 
+    ``checked`` is the spec's summary when the caller has validated it already
+    (:func:`load_spec`), so the spec is validated and compiled once per command.
+
     Returns:
         The held lock: release it (or use it as a context manager) when training ends.
 
     Raises:
         TrainInputError: any of these checks fails (the lock is not held then).
     """
-    loaded, _ = load_spec(spec, overrides, batch_size)
+    summary = checked if checked is not None else load_spec(spec, overrides, batch_size)[1]
+    loaded = summary.report.loaded.spec
     placement = check_placement(loaded, batch_size, strategy, devices)
     folder = ModelDir(model_dir)
     if not placement.is_chief:

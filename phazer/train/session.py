@@ -19,7 +19,6 @@ from typing import Any
 import keras
 from rich.console import Console
 
-from phazer.compiler import compile_model_ir
 from phazer.data.facereader import GuardedBatches, SkipLog
 from phazer.data.folders import DataError, FaceFolder, conversion_note, skipped_lines
 from phazer.data.pipeline import make_dataset
@@ -27,7 +26,6 @@ from phazer.data.warp_stop import WarpStop
 from phazer.ir.model import ModelIR
 from phazer.sides import face_in, face_out, is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
-from phazer.spec.models import without_pretrained
 from phazer.train.build import (
     LoadWeightsError,
     build_model,
@@ -90,6 +88,7 @@ class TrainOptions:
     seed: int | None = None
     show_bar: bool = True
     min_images: int | None = None
+    checked: Any = None   # the spec's Summary when the caller validated it (phazer train)
 
 
 @dataclass
@@ -123,6 +122,9 @@ def placement_of(options: TrainOptions, spec: ModelSpec) -> Placement:
 
 
 def _load_spec(options: TrainOptions) -> tuple[ModelSpec, Any]:
+    """The spec and its summary: the caller's, else validated here (once per command)."""
+    if options.checked is not None:
+        return options.checked.report.loaded.spec, options.checked
     return load_spec(options.spec, options.overrides, options.batch_size)
 
 
@@ -221,7 +223,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     scope = strategy.scope() if strategy else contextlib.nullcontext()
     with scope:
         # a resumed model's saved weights replace any pretrained ones: do not fetch them
-        model_ir = compile_model_ir(without_pretrained(spec)) if resumed else summary.model
+        model_ir = summary.model.without_pretrained() if resumed else summary.model
         model = _build(model_ir, training.dtype_policy)
         if options.freeze_weights:
             report = freeze_submodels(model, freeze)

@@ -28,7 +28,6 @@ from phazer.data.images import FaceFileError
 from phazer.data.pipeline import load_faces
 from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
-from phazer.spec.models import without_pretrained
 from phazer.train.build import build_model
 from phazer.train.modeldir import BACKUP_DIR, SPEC_FILE, WEIGHTS_FILE, ModelDir
 from phazer.train.previews import predict_both
@@ -106,7 +105,7 @@ def load_trained(model_dir: str | Path) -> tuple[keras.Model, ModelSpec]:
         SwapError: not a model dir, no saved weights yet, or weights that do not fit.
     """
     folder, spec = read_model_dir(model_dir)
-    model = build_model(compile_model_ir(without_pretrained(spec)))
+    model = build_model(compile_model_ir(spec).without_pretrained())
     _load_weights(model, folder)
     return model, spec
 

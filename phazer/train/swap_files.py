@@ -25,7 +25,6 @@ from phazer.ir.model import ModelIR
 from phazer.issues import SpecError
 from phazer.sides import other_side
 from phazer.spec import ModelSpec
-from phazer.spec.models import without_pretrained
 from phazer.train.modeldir import (
     BACKUP_DIR,
     SPEC_FILE,
@@ -134,7 +133,7 @@ def _prepare_output(target: Path) -> bool:
 
 def _model_ir(folder: ModelDir, spec: ModelSpec) -> ModelIR:
     try:
-        return compile_model_ir(without_pretrained(spec))
+        return compile_model_ir(spec).without_pretrained()
     except SpecError as exc:
         errors = [i for i in exc.issues if i.severity == "error"] or list(exc.issues)
         first = f"{errors[0].path}: {errors[0].message}" if errors else str(exc)
