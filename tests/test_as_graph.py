@@ -123,3 +123,23 @@ def test_the_keras_models_are_equal(tmp_path) -> None:
                 if hasattr(layer, "layers")}
 
     assert subs(graph) == subs(phaze_a) and len(subs(graph)) == 7
+
+
+SETTINGS_VARIANTS = {
+    **{switch: [f"convolutions.{switch}=true"]
+       for switch in ("icnr_init", "conv_aware_init", "reflect_padding")},
+    "all-switches": [f"convolutions.{switch}=true"
+                     for switch in ("icnr_init", "conv_aware_init", "reflect_padding")],
+}
+WEIGHTS = ["weights.freeze=[encoder, keras_encoder]", "weights.load=[]"]
+
+
+@pytest.mark.parametrize("variant", SETTINGS_VARIANTS)
+@pytest.mark.parametrize("name", PHAZE_A_PRESETS)
+def test_render_graph_carries_convolutions_and_weights(tmp_path, name, variant) -> None:
+    """Every switch and the weights lists reach the graph-form file, which builds the same."""
+    overrides = [*SETTINGS_VARIANTS[variant], *WEIGHTS]
+    spec = _same_model(tmp_path, name, overrides)
+    switch_spec = load_spec(name, overrides).spec
+    assert spec.convolutions == switch_spec.convolutions
+    assert spec.weights.model_dump() == {"freeze": ["encoder", "keras_encoder"], "load": []}
