@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
+
 SLOPES = st.sampled_from([-0.9, -0.5, -0.33, 0.0, 0.25, 0.5, 0.9])
 SMALL_FILTERS = st.sampled_from([16, 24, 32, 48, 64])
 
@@ -24,13 +26,11 @@ def spec_data(draw: st.DrawFn, max_filters: int = 64) -> dict:
     fc = {"depth": draw(st.integers(0, 3)), "min_filters": draw(filters),
           "max_filters": draw(filters), "dimensions": draw(st.integers(1, 8)),
           "slope": draw(SLOPES), "dropout": draw(st.sampled_from([0.0, 0.25])),
-          "upsampler": draw(st.sampled_from(["resize_images", "subpixel", "upscale_fast",
-                                             "upscale_hybrid", "upsample2d"])),
+          "upsampler": draw(st.sampled_from(FC_UPSAMPLERS)),
           "upsamples": draw(st.integers(0, 2)), "upsample_filters": draw(filters)}
     gblock_fc = {"depth": draw(st.integers(1, 3)), "min_nodes": draw(SMALL_FILTERS),
                  "max_nodes": draw(SMALL_FILTERS), "slope": draw(SLOPES)}
-    decoder = {"upscaler": draw(st.sampled_from(["subpixel", "resize_images", "upscale_fast",
-                                                 "upscale_hybrid", "upscale_dny"])),
+    decoder = {"upscaler": draw(st.sampled_from(list(UPSCALER_FACTS))),
                "upscales_in_fc": draw(st.integers(0, 2)),
                "norm": draw(st.sampled_from(["none", "batch", "group", "instance", "layer",
                                              "rms"])),

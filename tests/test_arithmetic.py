@@ -400,11 +400,11 @@ def test_registries_cover_the_spec() -> None:
     from typing import get_args
 
     from phazer.blocks import NORMS, UPSCALERS
-    from phazer.blocks.upscalers import FC_UPSAMPLERS
+    from phazer.catalog.upscalers import FC_UPSAMPLERS
     from phazer.spec.models import BottleneckSpec, DecoderSpec, Upsampler, Upscaler
 
-    assert set(UPSCALERS) == set(get_args(Upscaler))
-    assert set(FC_UPSAMPLERS) == set(get_args(Upsampler))
+    assert get_args(Upscaler) == tuple(UPSCALERS)
+    assert get_args(Upsampler) == FC_UPSAMPLERS
     assert set(NORMS) == set(get_args(DecoderSpec.model_fields["norm"].annotation))
     for variant in get_args(get_args(BottleneckSpec)[0]):
         assert set(get_args(variant.model_fields["norm"].annotation)) <= set(NORMS)

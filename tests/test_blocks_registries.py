@@ -10,9 +10,9 @@ import pytest
 
 from phazer.blocks import UPSCALERS, build_encoder
 from phazer.blocks.encoder import BACKBONES, keras_app_attrs
-from phazer.blocks.upscalers import FC_UPSAMPLERS, UPSAMPLE2D
 from phazer.catalog.encoders import ENCODERS, encoder_names
 from phazer.catalog.keras_apps import KERAS_ARGUMENTS
+from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSAMPLE2D, UPSCALER_FACTS
 from phazer.compiler import compile_model
 from phazer.ir.ops import OP_ATTRS
 from phazer.spec.encoders import ENCODER_VARIANTS, ClipEncoderName, KerasEncoderName
@@ -68,7 +68,12 @@ def test_reflect_padding_limit_is_what_the_upscaler_needs(name: str, monkeypatch
         assert errors(limit - 1) == ["PHZ399"]
 
 
-def test_fc_upsamplers_are_the_upscalers_without_entry_blocks() -> None:
+def test_every_catalog_upscaler_has_a_builder() -> None:
+    """The builders are keyed by the catalog's names, and an upscaler has entry blocks
+    exactly where the catalog (which the spec's fc.upsampler choices are read from) says."""
+    assert list(UPSCALERS) == list(UPSCALER_FACTS)
+    assert {n for n, i in UPSCALERS.items() if i.entry is not None} == {
+        n for n, f in UPSCALER_FACTS.items() if f.has_entry}
     assert set(FC_UPSAMPLERS) == {n for n, i in UPSCALERS.items() if i.entry is None} | {
         UPSAMPLE2D}
 
@@ -79,3 +84,31 @@ def test_an_encoder_is_dispatched_by_its_builder() -> None:
     assert "multi_head_attention" in kinds and "keras_app" not in kinds
     keras = ModelSpec.model_validate({"encoder": {"type": "resnet50", "scaling": 100}})
     assert "keras_app" in {op.kind for op in build_encoder(keras).ops}
+
+
+@pytest.mark.parametrize("name", list(UPSCALER_FACTS))
+def test_an_upscaler_is_usable_in_both_forms(name: str) -> None:
+    """One catalog entry makes an upscaler a decoder.upscaler, an fc.upsampler (without entry
+    blocks) and a graph-form ``upscaler`` block built by the same builder as Phaze-A's."""
+    from phazer.blocks.conv import ConvSettings
+    from phazer.ir.graph import SubModelBuilder
+    from phazer.spec.graph_form import GraphSpec
+
+    ModelSpec.model_validate({"decoder": {"upscaler": name}})
+    if not UPSCALER_FACTS[name].has_entry:
+        ModelSpec.model_validate({"fc": {"upsampler": name}})
+    spec = GraphSpec.model_validate({
+        "sides": {"a": {"input": 16}}, "routes": {"a": "net"},
+        "models": {"net": [{"conv": {"filters": 8, "kernel": 3, "strides": 1}},
+                           {"upscaler": {"type": name, "filters": 8}}, "output"]}})
+    compiled = compile_model(spec)
+    assert compiled.errors == []
+    graph_ops = {op.name: op for op in compiled.model.submodels["net"].ops}
+    b = SubModelBuilder("net")
+    x = b.input((16, 16, 8), name="input_layer")
+    y = UPSCALERS[name].build(b, x, 8, ConvSettings(), f"{name}_8_0")
+    phaze_a = b.build(y).ops[1:]
+    assert phaze_a
+    for op in phaze_a:
+        assert (graph_ops[op.name].kind, graph_ops[op.name].shape, graph_ops[op.name].attrs) == (
+            op.kind, op.shape, op.attrs)

@@ -1,6 +1,8 @@
 """The upscaler registry: every way Phaze-A doubles height and width.
 
-:data:`UPSCALERS` holds the five decoder upscalers (``decoder.upscaler``); the FC upsamplers
+:data:`UPSCALERS` holds the builder of every upscaler named in
+:data:`phazer.catalog.upscalers.UPSCALER_FACTS` (``decoder.upscaler``, and the graph form's
+``upscaler`` block's ``type``); the FC upsamplers
 (``fc.upsampler``) are the same blocks plus ``upsample2d``, which :func:`fc_upsampling` treats
 specially (one UpSampling2D for all the upsamples). Every upscaler is built with its LeakyReLU
 activation, as Phaze-A builds them in both places. The graph form's ``upscale`` and
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from phazer.blocks.conv import ConvSettings, conv_block, fs_conv
+from phazer.catalog.upscalers import UPSAMPLE2D
 from phazer.ir.graph import SubModelBuilder, Tensor
 
 UpscaleFn = Callable[[SubModelBuilder, Tensor, int, ConvSettings, str], Tensor]
@@ -178,14 +181,9 @@ UPSCALERS: dict[str, UpscalerInfo] = {
     "upscale_dny": UpscalerInfo(upscale_dny, _same, has_activation=True, entry=dny_entry,
                                 reflect_min_size=3),
 }
-"""Decoder upscalers by ``decoder.upscaler`` name."""
-
-UPSAMPLE2D = "upsample2d"
-"""The one FC upsampler that is not an upscaler: a single UpSampling2D for all upsamples."""
-
-FC_UPSAMPLERS: tuple[str, ...] = (*(n for n, i in UPSCALERS.items() if i.entry is None),
-                                  UPSAMPLE2D)
-"""``fc.upsampler`` names: the upscalers that need no entry block, plus UpSampling2D."""
+"""The builder of every upscaler, by its name in :data:`phazer.catalog.upscalers.UPSCALER_FACTS`
+(a test checks they name the same upscalers, and that ``entry`` is set exactly where the
+catalog's ``has_entry`` is)."""
 
 
 def upscaler(name: str) -> UpscalerInfo:

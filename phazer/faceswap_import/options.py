@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from phazer.catalog.encoders import ENCODERS, UNSUPPORTED_ENCODERS
+from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
 
 DataType = Literal["int", "float", "bool", "str", "list"]
 OptionValue = int | float | bool | str | list[str]
@@ -46,7 +47,6 @@ class OptionFact:
 
 _SUBMODELS = ("encoder", "fc_a", "fc_b", "fc_both", "fc_shared", "fc_gblock", "g_block_a",
               "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both")
-_UPSAMPLERS = ("resize_images", "subpixel", "upscale_fast", "upscale_hybrid", "upsample2d")
 # faceswap's encoder names are phazer's catalog names, plus the ones phazer cannot build.
 _ENCODER_CHOICES = tuple(sorted((*ENCODERS, *UNSUPPORTED_ENCODERS)))
 
@@ -88,7 +88,7 @@ PHAZE_A_OPTIONS: dict[str, OptionFact] = {
     "fc_dimensions": _int(4),
     "fc_filter_slope": _float(-0.5),
     "fc_dropout": _float(0.0),
-    "fc_upsampler": _choice("upsample2d", *_UPSAMPLERS),
+    "fc_upsampler": _choice("upsample2d", *FC_UPSAMPLERS),
     "fc_upsamples": _int(1),
     "fc_upsample_filters": _int(512),
     "fc_gblock_depth": _int(3),
@@ -96,8 +96,7 @@ PHAZE_A_OPTIONS: dict[str, OptionFact] = {
     "fc_gblock_max_nodes": _int(512),
     "fc_gblock_filter_slope": _float(-0.5),
     "fc_gblock_dropout": _float(0.0),
-    "dec_upscale_method": _choice("subpixel", "subpixel", "resize_images", "upscale_fast",
-                                  "upscale_hybrid", "upscale_dny"),
+    "dec_upscale_method": _choice("subpixel", *UPSCALER_FACTS),
     "dec_upscales_in_fc": _int(0),
     "dec_norm": _choice("none", "none", "batch", "group", "instance", "layer", "rms"),
     "dec_min_filters": _int(64),

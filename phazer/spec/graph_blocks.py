@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag
 
+from phazer.catalog.upscalers import UpscalerName
 from phazer.issues import NOT_A_BLOCK
 from phazer.spec.base import StrictModel
 from phazer.spec.block_entries import tagged_block
@@ -126,6 +127,18 @@ class UpscaleHybridBlock(_Block):
     slope: float = Field(0.1, ge=0.0, le=1.0)
     activation: bool = Field(True, description="LeakyReLU inside the sub-pixel upscale.")
     initializer: Initializer = "he_uniform"
+
+
+class UpscalerBlock(_Block):
+    """A Phaze-A upscaler, built as ``decoder.upscaler`` builds it (no model-wide switches).
+
+    Any upscaler of :mod:`phazer.catalog.upscalers`: the same block a ``phazer: 1`` decoder
+    or FC model puts in, with Phaze-A's layer names under the block's stem.
+    """
+
+    block: Literal["upscaler"] = "upscaler"
+    type: UpscalerName = Field(description="The upscaler (as decoder.upscaler).")
+    filters: FiltersOrList = Field(description="Filters; a list repeats the block.")
 
 
 class LeakyReluBlock(_Block):
@@ -258,6 +271,7 @@ BLOCK_TYPES: dict[str, tuple[type[StrictModel], str | None]] = {
     "dropout": (DropoutBlock, "rate"),
     "upscale": (UpscaleBlock, "filters"),
     "upscale_hybrid": (UpscaleHybridBlock, "filters"),
+    "upscaler": (UpscalerBlock, None),
     "leaky_relu": (LeakyReluBlock, "slope"),
     "residual": (ResidualBlock, "filters"),
     "output": (OutputBlock, "channels"),
@@ -278,12 +292,9 @@ def _as_tagged(value: Any) -> Any:
 
 
 Block = Annotated[
-    Union[ConvBlock, DenseBlock, FlattenBlock, ReshapeBlock, DropoutBlock,  # noqa: UP007
-          UpscaleBlock, UpscaleHybridBlock, LeakyReluBlock, ResidualBlock, OutputBlock,
-          SeparableConvBlock, PixelShuffleBlock, AvgPoolBlock, UpsampleBlock, BatchNormBlock,
-          BranchBlock, MarkBlock, FromBlock],
+    Union[tuple(model for model, _ in BLOCK_TYPES.values())],  # type: ignore[valid-type]  # noqa: UP007
     Field(discriminator="block"), BeforeValidator(_as_tagged)]
-"""One block of a graph-form sub-model."""
+"""One block of a graph-form sub-model: any model of :data:`BLOCK_TYPES`."""
 
 PATH_BLOCKS: tuple[str, ...] = ("mark", "from", "output")
 """Blocks that steer a sub-model's path instead of adding to it (top level of a sub-model only)."""

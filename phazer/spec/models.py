@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
+from phazer.catalog.upscalers import FcUpsamplerName, UpscalerName
 from phazer.curves import SLOPE_LIMIT
 from phazer.spec.base import StrictModel
 from phazer.spec.encoders import EncoderSpec, FsOriginalEncoder
@@ -49,8 +50,10 @@ TAGLINE_HELP = ("What the model is, in one line of at most 120 characters: its l
 USE_HELP = ("What the model is for, in one line of at most 120 characters: the job, GPU "
             "memory and training time it suits (shown by `phazer presets`).")
 Dropout = Annotated[float, Field(ge=0.0, lt=1.0, description="Dropout rate in [0, 1).")]
-Upsampler = Literal["resize_images", "subpixel", "upscale_fast", "upscale_hybrid", "upsample2d"]
-Upscaler = Literal["subpixel", "resize_images", "upscale_fast", "upscale_hybrid", "upscale_dny"]
+Upsampler = FcUpsamplerName
+"""``fc.upsampler``: read from :mod:`phazer.catalog.upscalers`."""
+Upscaler = UpscalerName
+"""``decoder.upscaler``: read from :mod:`phazer.catalog.upscalers`."""
 SubModelName = Literal[
     "encoder", "keras_encoder", "fc_a", "fc_b", "fc_both", "fc_shared", "fc_gblock",
     "g_block_a", "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both"]
@@ -231,3 +234,16 @@ class ModelSpec(StrictModel):
 # The top-level groups in file order; used by the dumper and the docs.
 GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc", "decoder",
                            "weights", "convolutions", "training")
+
+
+def without_pretrained(spec: ModelSpec) -> ModelSpec:
+    """The spec with pretrained (ImageNet, CLIP) weights off, for builds that ignore them.
+
+    A model whose saved weights are loaded anyway, a parameter count or a memory measurement
+    needs neither the download nor the cached weights file.
+    """
+    encoder = getattr(spec, "encoder", None)   # a graph-form spec has no pretrained parts
+    for field in ("imagenet_weights", "pretrained"):
+        if getattr(encoder, field, False):
+            return spec.model_copy(update={"encoder": encoder.model_copy(update={field: False})})
+    return spec
