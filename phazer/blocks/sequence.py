@@ -7,6 +7,13 @@ are one op. A block with a list of filters (or units) is appended once per value
 names follow faceswap's scheme: a block's stem (``conv_128``, ``upscale_256``,
 ``face_out_a``) gets a counter shared by the whole model (``upscale_256_0`` in
 ``decoder_a``, ``upscale_256_1`` in ``decoder_b``), kept in a :class:`BlockNames`.
+
+The graph's ``convolutions`` switches (:class:`phazer.blocks.conv.ConvSettings`) reach every
+block as they reach Phaze-A's: convolution-aware init replaces the initializer of faceswap's
+convolutions (conv, upscale, upscale_hybrid, residual, output; not Dense or separable convs),
+ICNR wraps the convolutions that feed a pixel shuffle (upscale, and upscale_hybrid's sub-pixel
+branch), and reflect padding pads the conv blocks (conv, upscale, residual), except a conv
+block that asks for 'valid' padding, which is left as written.
 """
 
 from __future__ import annotations
@@ -45,8 +52,8 @@ from phazer.spec.graph_blocks import (
     UpscalerBlock,
 )
 
-GRAPH_SETTINGS = ConvSettings()
-"""The graph form has no model-wide convolution switches: every one is off."""
+NO_SWITCHES = ConvSettings()
+"""Every convolution switch off: a graph whose ``convolutions`` leaves them all false."""
 
 
 @dataclass
@@ -73,28 +80,32 @@ def _values(value: int | list[int]) -> list[int]:
     return value if isinstance(value, list) else [value]
 
 
-def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames) -> Tensor:
+def _conv(b: SubModelBuilder, x: Tensor, block: ConvBlock, names: BlockNames,
+          settings: ConvSettings) -> Tensor:
+    if block.padding != "same":   # a 'valid' conv block stays as written
+        settings = replace(settings, reflect_padding=False)
     for filters in _values(block.filters):
-        x = conv_block(b, x, filters, block.kernel, GRAPH_SETTINGS, strides=block.strides,
+        x = conv_block(b, x, filters, block.kernel, settings, strides=block.strides,
                        padding=block.padding, activation=block.activation,
                        relu_alpha=block.slope, norm=block.norm, initializer=block.initializer,
                        name=names.stem(block.name or f"conv_{filters}"))
     return x
 
 
-def _upscale(b: SubModelBuilder, x: Tensor, block: UpscaleBlock, names: BlockNames) -> Tensor:
+def _upscale(b: SubModelBuilder, x: Tensor, block: UpscaleBlock, names: BlockNames,
+             settings: ConvSettings) -> Tensor:
     for filters in _values(block.filters):
-        x = subpixel(b, x, filters, GRAPH_SETTINGS, names.stem(block.name or f"upscale_{filters}"),
+        x = subpixel(b, x, filters, settings, names.stem(block.name or f"upscale_{filters}"),
                      kernel=block.kernel, scale=block.scale, activation=block.activation,
                      relu_alpha=block.slope, initializer=block.initializer)
     return x
 
 
-def _upscale_hybrid(b: SubModelBuilder, x: Tensor, block: UpscaleHybridBlock,
-                    names: BlockNames) -> Tensor:
+def _upscale_hybrid(b: SubModelBuilder, x: Tensor, block: UpscaleHybridBlock, names: BlockNames,
+                    settings: ConvSettings) -> Tensor:
     for filters in _values(block.filters):
         stem = names.stem(block.name or f"upscale2x_{filters}_hyb")
-        x = upscale_hybrid(b, x, filters, GRAPH_SETTINGS, stem, kernel=block.kernel,
+        x = upscale_hybrid(b, x, filters, settings, stem, kernel=block.kernel,
                            scale=block.scale, activation=block.activation,
                            relu_alpha=block.slope, initializer=block.initializer,
                            sr_name=names.stem(f"upscale_{hybrid_half(filters)}"),
@@ -102,55 +113,62 @@ def _upscale_hybrid(b: SubModelBuilder, x: Tensor, block: UpscaleHybridBlock,
     return x
 
 
-def _upscaler(b: SubModelBuilder, x: Tensor, block: UpscalerBlock, names: BlockNames) -> Tensor:
+def _upscaler(b: SubModelBuilder, x: Tensor, block: UpscalerBlock, names: BlockNames,
+              settings: ConvSettings) -> Tensor:
     build = UPSCALERS[block.type].build
     for filters in _values(block.filters):
-        x = build(b, x, filters, GRAPH_SETTINGS,
+        x = build(b, x, filters, settings,
                   names.stem(block.name or f"{block.type}_{filters}"))
     return x
 
 
-def _leaky_relu(b: SubModelBuilder, x: Tensor, block: LeakyReluBlock,
-                names: BlockNames) -> Tensor:
+def _leaky_relu(b: SubModelBuilder, x: Tensor, block: LeakyReluBlock, names: BlockNames,
+                settings: ConvSettings) -> Tensor:
     return b.add("leaky_relu", x, name=block.name or "leaky_re_lu", negative_slope=block.slope)
 
 
-def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockNames) -> Tensor:
+def _residual(b: SubModelBuilder, x: Tensor, block: ResidualBlock, names: BlockNames,
+              settings: ConvSettings) -> Tensor:
     for filters in _values(block.filters):
-        x = residual_block(b, x, filters, GRAPH_SETTINGS,
+        x = residual_block(b, x, filters, settings,
                            names.stem(block.name or f"residual_{filters}"),
                            initializer=block.initializer, use_bias=block.use_bias,
                            add_name="add")
     return x
 
 
-def _dense(b: SubModelBuilder, x: Tensor, block: DenseBlock, names: BlockNames) -> Tensor:
+def _dense(b: SubModelBuilder, x: Tensor, block: DenseBlock, names: BlockNames,
+           settings: ConvSettings) -> Tensor:
     for units in _values(block.units):
         x = dense(b, x, units, initializer=block.initializer, name=block.name or "dense")
     return x
 
 
-def _flatten(b: SubModelBuilder, x: Tensor, block: FlattenBlock, names: BlockNames) -> Tensor:
+def _flatten(b: SubModelBuilder, x: Tensor, block: FlattenBlock, names: BlockNames,
+             settings: ConvSettings) -> Tensor:
     return b.add("flatten", x, name=block.name or "flatten")
 
 
-def _reshape(b: SubModelBuilder, x: Tensor, block: ReshapeBlock, names: BlockNames) -> Tensor:
+def _reshape(b: SubModelBuilder, x: Tensor, block: ReshapeBlock, names: BlockNames,
+             settings: ConvSettings) -> Tensor:
     return b.add("reshape", x, name=block.name or "reshape", target_shape=tuple(block.shape))
 
 
-def _dropout(b: SubModelBuilder, x: Tensor, block: DropoutBlock, names: BlockNames) -> Tensor:
+def _dropout(b: SubModelBuilder, x: Tensor, block: DropoutBlock, names: BlockNames,
+             settings: ConvSettings) -> Tensor:
     kind = "spatial_dropout" if block.spatial else "dropout"
     auto = "spatial_dropout2d" if block.spatial else "dropout"
     return b.add(kind, x, name=block.name or names.auto(auto), rate=block.rate)
 
 
-def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames) -> Tensor:
-    return output_conv(b, x, block.channels, block.kernel, GRAPH_SETTINGS,
+def _output(b: SubModelBuilder, x: Tensor, block: OutputBlock, names: BlockNames,
+            settings: ConvSettings) -> Tensor:
+    return output_conv(b, x, block.channels, block.kernel, settings,
                        names.stem(block.name or "face_out"), initializer=block.initializer)
 
 
-def _separable_conv(b: SubModelBuilder, x: Tensor, block: SeparableConvBlock,
-                    names: BlockNames) -> Tensor:
+def _separable_conv(b: SubModelBuilder, x: Tensor, block: SeparableConvBlock, names: BlockNames,
+                    settings: ConvSettings) -> Tensor:
     for filters in _values(block.filters):
         x = separable_conv_block(b, x, filters, block.kernel, strides=block.strides,
                                  padding=block.padding,
@@ -161,41 +179,44 @@ def _separable_conv(b: SubModelBuilder, x: Tensor, block: SeparableConvBlock,
     return x
 
 
-def _pixel_shuffle(b: SubModelBuilder, x: Tensor, block: PixelShuffleBlock,
-                   names: BlockNames) -> Tensor:
+def _pixel_shuffle(b: SubModelBuilder, x: Tensor, block: PixelShuffleBlock, names: BlockNames,
+                   settings: ConvSettings) -> Tensor:
     return b.add("pixel_shuffle", x, name=block.name or names.auto("pixel_shuffler"),
                  scale=block.scale)
 
 
-def _avg_pool(b: SubModelBuilder, x: Tensor, block: AvgPoolBlock, names: BlockNames) -> Tensor:
+def _avg_pool(b: SubModelBuilder, x: Tensor, block: AvgPoolBlock, names: BlockNames,
+              settings: ConvSettings) -> Tensor:
     return b.add("avg_pool2d", x, name=block.name or names.auto("average_pooling2d"),
                  pool=block.pool, strides=block.strides or block.pool, padding=block.padding)
 
 
-def _upsample(b: SubModelBuilder, x: Tensor, block: UpsampleBlock, names: BlockNames) -> Tensor:
+def _upsample(b: SubModelBuilder, x: Tensor, block: UpsampleBlock, names: BlockNames,
+              settings: ConvSettings) -> Tensor:
     return b.add("upsampling2d", x, name=block.name or names.auto("up_sampling2d"),
                  size=block.size, interpolation=block.interpolation)
 
 
-def _batch_norm(b: SubModelBuilder, x: Tensor, block: BatchNormBlock,
-                names: BlockNames) -> Tensor:
+def _batch_norm(b: SubModelBuilder, x: Tensor, block: BatchNormBlock, names: BlockNames,
+                settings: ConvSettings) -> Tensor:
     return b.add("batch_norm", x, name=block.name or names.auto("batch_normalization"),
                  epsilon=block.epsilon)
 
 
-def _branch(b: SubModelBuilder, x: Tensor, block: BranchBlock, names: BlockNames) -> Tensor:
+def _branch(b: SubModelBuilder, x: Tensor, block: BranchBlock, names: BlockNames,
+            settings: ConvSettings) -> Tensor:
     outputs = []
     for branch in block.branches:
         y = x
         for inner in branch:
-            y = BLOCK_BUILDERS[inner.block](b, y, inner, names)
+            y = BLOCK_BUILDERS[inner.block](b, y, inner, names, settings)
         outputs.append(y)
     if block.join == "add":
         return b.add("add", outputs, name=block.name or names.auto("add"))
     return b.add("concatenate", outputs, name=block.name or names.auto("concatenate"))
 
 
-BlockFn = Callable[[SubModelBuilder, Tensor, object, BlockNames], Tensor]
+BlockFn = Callable[[SubModelBuilder, Tensor, object, BlockNames, ConvSettings], Tensor]
 BLOCK_BUILDERS: dict[str, BlockFn] = {
     "conv": _conv, "dense": _dense, "flatten": _flatten, "reshape": _reshape,
     "dropout": _dropout, "upscale": _upscale, "upscale_hybrid": _upscale_hybrid,
@@ -214,12 +235,19 @@ class SequenceError(ValueError):
 
 
 def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[int],
-                   names: BlockNames) -> SubModelIR:
+                   names: BlockNames, settings: ConvSettings = NO_SWITCHES) -> SubModelIR:
     """Build sub-model ``name`` from its blocks, on an input of ``input_shape``.
 
     ``mark`` names the current tensor and ``from`` goes on from a marked one (``input`` is
     the sub-model's input); every ``output`` block is an output, in order, and leaves the path
     where it was. Without output blocks the last tensor is the one output.
+
+    Args:
+        name: the sub-model's name.
+        blocks: its blocks, as the spec lists them.
+        input_shape: the shape of the tensor the route gives it.
+        names: the model's layer-name counters (shared by its sub-models).
+        settings: the graph's ``convolutions`` switches (all off by default).
 
     Raises:
         phazer.ir.ops.IRShapeError: a block does not fit the tensor it is given (the layer
@@ -242,10 +270,10 @@ def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[in
                                     f"mark; marked so far: {', '.join(marks)}")
             x = marks[block.label]  # type: ignore[attr-defined]
         elif kind == "output":
-            outputs.append(_output(b, x, block, names))  # type: ignore[arg-type]
+            outputs.append(_output(b, x, block, names, settings))  # type: ignore[arg-type]
             dangling = False
         else:
-            x = BLOCK_BUILDERS[kind](b, x, block, names)
+            x = BLOCK_BUILDERS[kind](b, x, block, names, settings)
             dangling = True
     if outputs and dangling:
         raise SequenceError("the blocks after the last output make nothing: end them with "

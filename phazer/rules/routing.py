@@ -39,7 +39,9 @@ from phazer.issues import (
     Issue,
 )
 from phazer.rules import RuleContext, rule
+from phazer.spec.graph_form import GraphSpec, PhazeABlock
 from phazer.spec.models import ModelSpec
+from phazer.spec.routes import RouteError, parse_route, route_models
 from phazer.suggest import did_you_mean
 
 # The G-Block's own style MLP, fixed by Phaze-A whatever gblock_fc says.
@@ -205,34 +207,81 @@ def _replacement_hint(name: str, valid: list[str], spec: ModelSpec) -> str:
     return suggestion or "remove the entry, or change the routing so that the sub-model is built"
 
 
-@rule("routing", UNKNOWN_SUBMODEL, KERAS_ENCODER_MISSING)
+def _called_submodels(spec: GraphSpec) -> list[str]:
+    """The sub-models a graph's routes call, in the order ``models`` defines them.
+
+    A route that does not parse calls nothing here (the graph form's rules report it).
+    """
+    called: set[str] = set()
+    for text in spec.routes.values():
+        try:
+            called.update(route_models(parse_route(text)))
+        except RouteError:
+            continue
+    return [name for name in spec.models if name in called]
+
+
+def _has_keras_encoder(spec: GraphSpec, built: list[str]) -> bool:
+    """Whether a built sub-model is a Phaze-A encoder with a Keras Applications (or CLIP) part."""
+    if not any(isinstance(model, PhazeABlock) and model.phaze_a == "encoder"
+               for name, model in spec.models.items() if name in built):
+        return False
+    info = ENCODERS[spec.phaze_a.encoder.type]
+    return info.is_keras_application or info.is_clip  # CLIP: its transformer, as in faceswap
+
+
+def _unknown_in_graph(spec: GraphSpec, field: str, name: str,
+                      allowed: list[str]) -> tuple[str, str]:
+    """PHZ206's message and hint for a graph-form spec."""
+    if name in spec.models:
+        found = "which no route calls, so it is not built"
+        hint = f"call {name} on a route, or remove the entry"
+    else:
+        found = "which is not a sub-model of this graph"
+        hint = did_you_mean(name, allowed) or "name a sub-model defined under models"
+    return (f"weights.{field} names '{name}', {found}; expected one of: {_names(allowed)}",
+            hint)
+
+
+@rule("routing", UNKNOWN_SUBMODEL, KERAS_ENCODER_MISSING, forms=(1, 2))
 def weight_names_exist(context: RuleContext) -> Iterator[Issue]:
-    """PHZ206/PHZ208: weights.freeze / weights.load only name sub-models this routing builds."""
-    spec: ModelSpec = context.spec
-    valid = submodel_names(context.graph)
-    info = ENCODERS[spec.encoder.type]
-    keras = info.is_keras_application or info.is_clip  # CLIP: its transformer, as in faceswap
+    """PHZ206/PHZ208: weights.freeze / weights.load only name sub-models the model builds.
+
+    One rule for both forms, on the graph form (a ``phazer: 1`` spec's lowering): the names
+    are the sub-models its routes call, plus ``keras_encoder`` where a Phaze-A encoder has a
+    Keras Applications model or CLIP transformer. A ``phazer: 1`` spec's messages say which
+    routing switch builds a name it lists.
+    """
+    spec, lowered = context.spec, context.pipeline.lowered
+    switches = spec.phazer == 1
+    valid = submodel_names(context.graph) if switches else _called_submodels(lowered)
+    keras = _has_keras_encoder(lowered, valid)
     for field in ("freeze", "load"):
-        for index, name in enumerate(getattr(spec.weights, field)):
+        for index, name in enumerate(getattr(lowered.weights, field)):
             path = f"weights.{field}.{index}"
             if name in valid or (name == "keras_encoder" and keras):
                 continue
             if name == "keras_encoder":
                 if _is_set(spec.weights, field):
+                    has = (f"encoder.type is '{lowered.phaze_a.encoder.type}', which has none"
+                           if switches else "this graph has no such encoder")
                     yield _issue(
                         KERAS_ENCODER_MISSING, path,
                         f"weights.{field} lists 'keras_encoder', which is only the Keras "
-                        f"Applications part of an encoder; encoder.type is "
-                        f"'{spec.encoder.type}', which has none, so the entry is ignored "
-                        "(faceswap drops it silently)",
-                        "list 'encoder' to freeze the whole encoder, or remove the entry")
+                        f"Applications part of {'an' if switches else 'a Phaze-A'} encoder; "
+                        f"{has}, so the entry is ignored (faceswap drops it silently)",
+                        f"list '{'encoder' if switches else 'the encoder sub-model'}' to "
+                        "freeze the whole encoder, or remove the entry")
                 continue
             allowed = valid + (["keras_encoder"] if keras and field == "freeze" else [])
-            yield _issue(
-                UNKNOWN_SUBMODEL, path,
-                f"weights.{field} names '{name}', which this routing does not build: "
-                f"{_why_not_built(name)}; expected one of: {_names(allowed)}",
-                _replacement_hint(name, valid, spec))
+            if switches:
+                message = (f"weights.{field} names '{name}', which this routing does not "
+                           f"build: {_why_not_built(name)}; expected one of: "
+                           f"{_names(allowed)}")
+                hint = _replacement_hint(name, valid, spec)
+            else:
+                message, hint = _unknown_in_graph(lowered, field, name, allowed)
+            yield _issue(UNKNOWN_SUBMODEL, path, message, hint)
 
 
 def _no_effect(path: str, message: str, hint: str) -> Issue:
