@@ -181,8 +181,7 @@ class GraphSpec(StrictModel):
         min_length=1, description="Sub-models by name, each a list of blocks or one of "
         "Phaze-A's blocks (`{phaze_a: decoder}`).")
     routes: dict[str, str] = Field(description="Per side, its route through the sub-models.")
-    weights: GraphWeights = Field(default_factory=GraphWeights.model_construct,
-                                  description="Sub-models to freeze and to load, by name.")
+    weights: GraphWeights = Field(default_factory=GraphWeights.model_construct)
     training: TrainingSpec = Field(default_factory=TrainingSpec.model_construct)
 
     @property
