@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from phazer.catalog.norms import BOTTLENECK_NORMS, NORMS
 from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
 
 SLOPES = st.sampled_from([-0.9, -0.5, -0.33, 0.0, 0.25, 0.5, 0.9])
@@ -20,7 +21,7 @@ def spec_data(draw: st.DrawFn, max_filters: int = 64) -> dict:
     bottleneck_type = draw(st.sampled_from(["dense", "average_pooling", "max_pooling",
                                             "flatten"]))
     bottleneck = {"type": bottleneck_type, "in_encoder": draw(st.booleans()),
-                  "norm": draw(st.sampled_from(["none", "layer", "rms", "instance"]))}
+                  "norm": draw(st.sampled_from(BOTTLENECK_NORMS))}
     if bottleneck_type == "dense":
         bottleneck["size"] = draw(st.sampled_from([128, 256]))
     fc = {"depth": draw(st.integers(0, 3)), "min_filters": draw(filters),
@@ -32,8 +33,7 @@ def spec_data(draw: st.DrawFn, max_filters: int = 64) -> dict:
                  "max_nodes": draw(SMALL_FILTERS), "slope": draw(SLOPES)}
     decoder = {"upscaler": draw(st.sampled_from(list(UPSCALER_FACTS))),
                "upscales_in_fc": draw(st.integers(0, 2)),
-               "norm": draw(st.sampled_from(["none", "batch", "group", "instance", "layer",
-                                             "rms"])),
+               "norm": draw(st.sampled_from(list(NORMS))),
                "min_filters": draw(SMALL_FILTERS), "max_filters": draw(filters),
                "slope_mode": draw(st.sampled_from(["full", "cap_max", "cap_min"])),
                "slope": draw(SLOPES), "res_blocks": draw(st.integers(0, 2)),

@@ -400,11 +400,16 @@ def test_registries_cover_the_spec() -> None:
     from typing import get_args
 
     from phazer.blocks import NORMS, UPSCALERS
+    from phazer.catalog.norms import BOTTLENECK_NORMS, CONV_BLOCK_NORMS
     from phazer.catalog.upscalers import FC_UPSAMPLERS
+    from phazer.spec.graph_blocks import ConvBlock
     from phazer.spec.models import BottleneckSpec, DecoderSpec, Upsampler, Upscaler
 
     assert get_args(Upscaler) == tuple(UPSCALERS)
     assert get_args(Upsampler) == FC_UPSAMPLERS
-    assert set(NORMS) == set(get_args(DecoderSpec.model_fields["norm"].annotation))
+    assert get_args(DecoderSpec.model_fields["norm"].annotation) == tuple(NORMS)
     for variant in get_args(get_args(BottleneckSpec)[0]):
-        assert set(get_args(variant.model_fields["norm"].annotation)) <= set(NORMS)
+        assert get_args(variant.model_fields["norm"].annotation) == BOTTLENECK_NORMS
+    assert set(BOTTLENECK_NORMS) <= set(NORMS)
+    conv_norm = get_args(ConvBlock.model_fields["norm"].annotation)
+    assert get_args(conv_norm[0]) == CONV_BLOCK_NORMS and conv_norm[1] is type(None)

@@ -1,47 +1,14 @@
-"""The normalization registry: one entry per norm name used by the spec.
+"""Normalizations as ops: a norm name of :data:`phazer.catalog.norms.NORMS` becomes its op.
 
-``decoder.norm`` (after every upscale) and ``bottleneck.norm`` (before the bottleneck) both
-look their norm up here, so adding a normalization is one entry in :data:`NORMS` (plus the
-name in the spec's ``Literal``). Epsilons are the ones of the layers faceswap uses.
+``decoder.norm`` (after every upscale), ``bottleneck.norm`` (before the bottleneck) and the
+graph form's conv blocks all look their norm up in the catalog's table, which the spec reads
+its choices from too, so adding a normalization is one entry there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
+from phazer.catalog.norms import GROUP_NORM_GROUPS, NORMS, NormInfo
 from phazer.ir.graph import SubModelBuilder, Tensor
-
-
-@dataclass(frozen=True)
-class NormInfo:
-    """How a norm name becomes an op.
-
-    Attributes:
-        kind: the IR op kind.
-        attrs: the op's attrs.
-        groups: group norm's group count (faceswap's 32); the op gets
-            :func:`group_count` of it for its input channels.
-    """
-
-    kind: str
-    attrs: Mapping[str, Any] = field(default_factory=dict)
-    groups: int | None = None
-
-
-GROUP_NORM_GROUPS = 32
-"""faceswap's GroupNormalization default: 32 groups."""
-
-NORMS: dict[str, NormInfo | None] = {
-    "none": None,
-    "batch": NormInfo("batch_norm", {"epsilon": 1e-3}),
-    "group": NormInfo("group_norm", {"epsilon": 1e-6}, groups=GROUP_NORM_GROUPS),
-    "instance": NormInfo("instance_norm", {"epsilon": 1e-3}),
-    "layer": NormInfo("layer_norm", {"epsilon": 1e-3}),
-    "rms": NormInfo("rms_norm", {"epsilon": 1e-8}),
-}
-"""Norm name -> op (None: no normalization)."""
 
 
 def norm_info(name: str) -> NormInfo | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from phazer.catalog.encoders import ENCODERS, UNSUPPORTED_ENCODERS
+from phazer.catalog.norms import BOTTLENECK_NORMS, NORMS
 from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
 
 DataType = Literal["int", "float", "bool", "str", "list"]
@@ -79,7 +80,7 @@ PHAZE_A_OPTIONS: dict[str, OptionFact] = {
     "enc_scaling": _int(7),
     "enc_load_weights": _bool(True),
     "bottleneck_type": _choice("dense", "average_pooling", "dense", "max_pooling", "flatten"),
-    "bottleneck_norm": _choice("none", "none", "instance", "layer", "rms"),
+    "bottleneck_norm": _choice("none", *BOTTLENECK_NORMS),
     "bottleneck_size": _int(1024),
     "bottleneck_in_encoder": _bool(True),
     "fc_depth": _int(1),
@@ -98,7 +99,7 @@ PHAZE_A_OPTIONS: dict[str, OptionFact] = {
     "fc_gblock_dropout": _float(0.0),
     "dec_upscale_method": _choice("subpixel", *UPSCALER_FACTS),
     "dec_upscales_in_fc": _int(0),
-    "dec_norm": _choice("none", "none", "batch", "group", "instance", "layer", "rms"),
+    "dec_norm": _choice("none", *NORMS),
     "dec_min_filters": _int(64),
     "dec_max_filters": _int(512),
     "dec_slope_mode": _choice("full", "full", "cap_max", "cap_min"),

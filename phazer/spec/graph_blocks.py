@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag
 
+from phazer.catalog.norms import ConvBlockNormName
 from phazer.catalog.upscalers import UpscalerName
 from phazer.issues import NOT_A_BLOCK
 from phazer.spec.base import StrictModel
@@ -60,7 +61,7 @@ class ConvBlock(_Block):
     padding: Literal["same", "valid"] = "same"
     activation: Activation = "leaky_relu"
     slope: float = Field(0.1, ge=0.0, le=1.0, description="LeakyReLU negative slope.")
-    norm: Literal["instance", "batch"] | None = Field(
+    norm: ConvBlockNormName | None = Field(
         None, description="A normalization between the conv and its activation (instance: "
         "faceswap's InstanceNormalization, one scale and one offset).")
     initializer: Initializer = "he_uniform"

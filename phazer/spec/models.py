@@ -234,3 +234,16 @@ class ModelSpec(StrictModel):
 # The top-level groups in file order; used by the dumper and the docs.
 GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc", "decoder",
                            "weights", "convolutions", "training")
+
+
+def without_pretrained(spec: ModelSpec) -> ModelSpec:
+    """The spec with pretrained (ImageNet, CLIP) weights off, for builds that ignore them.
+
+    A model whose saved weights are loaded anyway, a parameter count or a memory measurement
+    needs neither the download nor the cached weights file.
+    """
+    encoder = getattr(spec, "encoder", None)   # a graph-form spec has no pretrained parts
+    for field in ("imagenet_weights", "pretrained"):
+        if getattr(encoder, field, False):
+            return spec.model_copy(update={"encoder": encoder.model_copy(update={field: False})})
+    return spec
