@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
+from phazer.catalog.norms import BottleneckNormName, NormName
 from phazer.catalog.upscalers import FcUpsamplerName, UpscalerName
 from phazer.curves import SLOPE_LIMIT
 from phazer.spec.base import StrictModel
@@ -80,7 +81,7 @@ class RoutingSpec(StrictModel):
 
 
 class _BottleneckBase(StrictModel):
-    norm: Literal["none", "instance", "layer", "rms"] = Field(
+    norm: BottleneckNormName = Field(
         "none", description="Normalization before the bottleneck (faceswap: bottleneck_norm).")
     in_encoder: bool = Field(True, description="Place the bottleneck at the end of the shared "
                              "encoder; otherwise at the start of every FC model "
@@ -158,7 +159,7 @@ class DecoderSpec(StrictModel):
     upscales_in_fc: int = Field(0, ge=0, le=6, description="Move this many of the first "
                                 "upscales to the end of the FC models "
                                 "(faceswap: dec_upscales_in_fc).")
-    norm: Literal["none", "batch", "group", "instance", "layer", "rms"] = Field(
+    norm: NormName = Field(
         "none", description="Normalization after each upscale (faceswap: dec_norm).")
     min_filters: int = Field(64, ge=16, le=5120, description="Filters of the last upscale "
                              "(faceswap: dec_min_filters).")
@@ -234,16 +235,3 @@ class ModelSpec(StrictModel):
 # The top-level groups in file order; used by the dumper and the docs.
 GROUPS: tuple[str, ...] = ("routing", "encoder", "bottleneck", "fc", "gblock_fc", "decoder",
                            "weights", "convolutions", "training")
-
-
-def without_pretrained(spec: ModelSpec) -> ModelSpec:
-    """The spec with pretrained (ImageNet, CLIP) weights off, for builds that ignore them.
-
-    A model whose saved weights are loaded anyway, a parameter count or a memory measurement
-    needs neither the download nor the cached weights file.
-    """
-    encoder = getattr(spec, "encoder", None)   # a graph-form spec has no pretrained parts
-    for field in ("imagenet_weights", "pretrained"):
-        if getattr(encoder, field, False):
-            return spec.model_copy(update={"encoder": encoder.model_copy(update={field: False})})
-    return spec
