@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from phazer.cli.main import main
+from phazer.lowering import lower
 from phazer.spec import load_spec
 from phazer.spec.describe import derived_values
 from phazer.spec.models import ModelSpec
@@ -91,10 +92,10 @@ def test_render_default_encoder_input(capsys, tmp_path):
 
 def test_derived_encoder_minimum():
     spec = ModelSpec.model_validate({"encoder": {"type": "inception_v3", "scaling": 5}})
-    assert derived_values(spec) == [
+    assert derived_values(lower(spec)) == [
         "encoder input 75 px (5% of 299 = 14.95, raised to the encoder's minimum of 75)"]
     spec = ModelSpec.model_validate({"encoder": {"type": "fs_original", "scaling": 25}})
-    assert derived_values(spec) == ["encoder input 256 px (25% of 1024)"]
+    assert derived_values(lower(spec)) == ["encoder input 256 px (25% of 1024)"]
 
 
 def test_render_accepts_set(capsys, spec_file):

@@ -61,8 +61,8 @@ def render_spec(spec: ModelSpec | GraphSpec, reference: str,
         spec = pipeline.lowered if pipeline is not None else lower(spec)
     if overrides:
         header += "\n" + "\n".join(f"--set {text}" for text in overrides)
-    lines = derived_values(spec)
     pipeline = pipeline or Pipeline(spec)
+    lines = derived_values(pipeline.lowered)
     if not has_errors(run_rules(pipeline, stages=("routing",))):
         lines += plan_notes(pipeline)
     derived = "".join(f"# derived: {line}\n" for line in lines)

@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     from phazer.diagram.text import routing_text  # the diagram package: text output only
 
     console.print(routing_text(pipeline.graph))
-    if pipeline.spec.phazer == 1:  # the graph form writes every filter count itself
+    if pipeline.lowered.uses_phaze_a:  # the sizes Phaze-A's blocks chose (others write them)
         console.print(filters_table(pipeline, figures))
     console.print(memory_table(memory))
     if args.layers:

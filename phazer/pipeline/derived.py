@@ -16,12 +16,12 @@ def plan_notes(pipeline: Pipeline) -> list[str]:
     Every figure is read from the compiled IR (the sizes its builders recorded).
     """
     compiled = pipeline.compiled
-    model, sizes, spec = compiled.model, compiled.sizes, pipeline.spec
+    model, sizes = compiled.model, compiled.sizes
     if model is None:
         first = compiled.errors[0].message if compiled.errors else "unknown reason"
         return [f"cannot be built: {first} (run `phazer validate` for every issue)"]
     notes = []
-    if spec.phazer != 1:  # the graph form writes its sizes itself: only the totals
+    if not pipeline.lowered.uses_phaze_a:  # blocks write their sizes: only the totals
         return [_params_note(model)]
     if sizes.fc_nodes and sizes.fc_reshape is not None:
         notes.append(f"fc Dense nodes {', '.join(str(n) for n in sizes.fc_nodes)}, reshaped to "
@@ -40,7 +40,7 @@ def plan_notes(pipeline: Pipeline) -> list[str]:
         filters = [f"{f} (in the FC)" for f in filters[:sizes.fc_upscales]] + filters[
             sizes.fc_upscales:]
     notes.append(f"decoder upscale filters {', '.join(filters) or 'none'}")
-    if spec.routing.gblock and sizes.gblock_filters is not None:
+    if sizes.gblock_filters is not None:
         notes.append(f"fc_gblock nodes {', '.join(str(n) for n in sizes.gblock_fc_nodes)}; "
                      f"g_block filters {sizes.gblock_filters}")
     notes.append(_params_note(model))

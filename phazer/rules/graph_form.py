@@ -29,10 +29,10 @@ from phazer.spec.routes import SUBMODEL_NAME, RouteError, parse_route, route_mod
 from phazer.suggest import did_you_mean
 
 
-@rule("routing", GRAPH_BAD_NAME, forms=(2,))
+@rule("routing", GRAPH_BAD_NAME, forms=(1, 2))
 def names_are_usable(context: RuleContext) -> Iterator[Issue]:
     """Side names become input/output names; sub-model names become Keras model names."""
-    spec = context.spec
+    spec = context.pipeline.lowered
     for side in spec.sides:
         if not re.fullmatch(SIDE_NAME, side):
             yield Issue(GRAPH_BAD_NAME, "error", f"sides.{side}",
@@ -46,10 +46,10 @@ def names_are_usable(context: RuleContext) -> Iterator[Issue]:
                         "lowercase letters, digits and '_'", "rename it")
 
 
-@rule("routing", ROUTES_SIDES_MISMATCH, ROUTE_SYNTAX, ROUTE_UNKNOWN_MODEL, forms=(2,))
+@rule("routing", ROUTES_SIDES_MISMATCH, ROUTE_SYNTAX, ROUTE_UNKNOWN_MODEL, forms=(1, 2))
 def routes_are_complete(context: RuleContext) -> Iterator[Issue]:
     """One route per side; every route parses and calls defined sub-models."""
-    spec = context.spec
+    spec = context.pipeline.lowered
     for side in spec.sides:
         if side not in spec.routes:
             yield Issue(ROUTES_SIDES_MISMATCH, "error", f"sides.{side}",
@@ -79,16 +79,16 @@ def routes_are_complete(context: RuleContext) -> Iterator[Issue]:
                             or f"define {name} under models, or fix the route")
 
 
-@rule("routing", UNUSED_SUBMODEL, forms=(2,))
+@rule("routing", UNUSED_SUBMODEL, forms=(1, 2))
 def every_submodel_is_used(context: RuleContext) -> Iterator[Issue]:
     """A sub-model no route calls is never built: probably a typo or a leftover."""
     used: set[str] = set()
-    for text in context.spec.routes.values():
+    for text in context.pipeline.lowered.routes.values():
         try:
             used.update(route_models(parse_route(text)))
         except RouteError:
             return  # routes_are_complete reports it
-    for name in context.spec.models:
+    for name in context.pipeline.lowered.models:
         if name not in used:
             yield Issue(UNUSED_SUBMODEL, "warning", f"models.{name}",
                         f"no route calls {name}: it is not built and holds no weights",
@@ -133,10 +133,10 @@ def _path_problems(name: str, blocks: list) -> Iterator[Issue]:
                     "add a face output (`- output: 3`)")
 
 
-@rule("routing", GRAPH_OUTPUTS, forms=(2,))
+@rule("routing", GRAPH_OUTPUTS, forms=(1, 2))
 def outputs_fit_their_use(context: RuleContext) -> Iterator[Issue]:
     """Marks are defined before use; only the last sub-model of a route has several outputs."""
-    spec = context.spec
+    spec = context.pipeline.lowered
     for name, blocks in spec.models.items():
         if isinstance(blocks, list):
             yield from _path_problems(name, blocks)
@@ -162,8 +162,9 @@ def reused_submodels(context: RuleContext) -> Iterator[Issue]:
     """A sub-model called twice on one route applies the same weights twice.
 
     Allowed if the shapes fit (the build checks them, PHZ210); said so the user knows.
+    A Phaze-A spec's ``shared_fc: half`` is the one reuse its switches make: PHZ204 says it.
     """
-    for side, text in context.spec.routes.items():
+    for side, text in context.pipeline.lowered.routes.items():
         try:
             calls = route_models(parse_route(text))
         except RouteError:

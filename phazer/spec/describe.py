@@ -57,12 +57,12 @@ Deriver = Callable[[ModelSpec], list[str]]
 DERIVERS: tuple[Deriver, ...] = (encoder_input_note,)
 
 
-def derived_values(spec: ModelSpec | GraphSpec,
-                   derivers: tuple[Deriver, ...] = DERIVERS) -> list[str]:
-    """Every derived value of a spec, one short line each.
+def derived_values(spec: GraphSpec, derivers: tuple[Deriver, ...] = DERIVERS) -> list[str]:
+    """Every value the Phaze-A blocks of a spec (in the graph form) derive, one line each.
 
-    None for the graph form: it writes every size itself.
+    None without Phaze-A blocks: the graph form's own blocks write every size themselves.
     """
-    if not isinstance(spec, ModelSpec):
+    if not spec.uses_phaze_a:
         return []
-    return [line for derive in derivers for line in derive(spec)]
+    settings = spec.model_spec()
+    return [line for derive in derivers for line in derive(settings)]

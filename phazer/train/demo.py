@@ -109,9 +109,9 @@ def spec_sides(spec: Any) -> tuple[str, ...]:
 
     A spec that did not load (None) gives ``a`` and ``b``; training reports its problems.
     """
-    from phazer.spec import GraphSpec
+    from phazer.lowering import lower
 
-    return tuple(spec.sides) if isinstance(spec, GraphSpec) else DEFAULT_SIDES
+    return DEFAULT_SIDES if spec is None else tuple(lower(spec).sides)
 
 
 def precision_overrides(spec: Any, console: Console) -> list[str]:
