@@ -50,10 +50,18 @@ def test_optimizer_slots_follow_keras():
         optimizer_slots("adagrad")
 
 
-def test_every_catalog_optimizer_has_a_slot_rule():
-    from phazer.catalog.optimizers import optimizer_names
+def test_the_slots_are_the_catalogs():
+    """The estimate's optimizers are the catalog's, and every option that adds a slot is a
+    field of that optimizer's spec variant (so the spec can set it)."""
+    from typing import get_args
 
-    assert set(optimizer_names()) == set(OPTIMIZER_NAMES)
+    from phazer.catalog.optimizers import OPTIMIZERS, optimizer_names
+    from phazer.spec.training import OPTIMIZER_VARIANTS
+
+    assert optimizer_names() == OPTIMIZER_NAMES
+    for variant in OPTIMIZER_VARIANTS:
+        for name in get_args(variant.model_fields["type"].annotation):
+            assert set(OPTIMIZERS[name].extra_slots) <= set(variant.model_fields), name
 
 
 def test_fixed_terms_are_exact(tiny):

@@ -81,6 +81,12 @@ def loss_names() -> tuple[str, ...]:
     return tuple(LOSSES)
 
 
+def faceswap_choices() -> tuple[str, ...]:
+    """The loss names faceswap offers, sorted: the ones phazer maps and the ones it lacks."""
+    return tuple(sorted({i.faceswap_name for i in LOSSES.values() if i.faceswap_name}
+                        | set(FACESWAP_ONLY_LOSSES)))
+
+
 def from_faceswap(name: str) -> str | None:
     """The phazer name of a faceswap loss (None when phazer has no such loss)."""
     for info in LOSSES.values():

@@ -1,9 +1,11 @@
 """The optimizers phazer offers, one entry each, TensorFlow-free.
 
-This is the one place to add an optimizer: the spec's ``training.optimizer.type`` choices, the
-JSON Schema, the docs and the faceswap importer read this table, and a test checks that
-:mod:`phazer.train` can build every name listed here. An optimizer's own options (betas,
-momentum, ...) live in its variant of :mod:`phazer.spec.training`.
+This is the one place to add an optimizer's facts: the trainer builds the Keras class named
+here, the memory estimate counts the state slots named here (:func:`state_slots`), ``phazer
+summary --optimizer`` offers these names, and the faceswap importer maps faceswap's names
+through this table. An optimizer's own options (betas, momentum, ...) live in its variant of
+:mod:`phazer.spec.training`, whose ``type`` tags a test checks are exactly these names, and a
+test checks that :mod:`phazer.train` can build every name listed here.
 
 :func:`keras_arguments` turns a spec's optimizer section into the ``keras.optimizers`` class
 name and constructor arguments, so the trainer and the docs agree on what each field means.
@@ -11,6 +13,7 @@ name and constructor arguments, so the trainer and the docs agree on what each f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +28,11 @@ class OptimizerInfo:
         keras_class: the ``keras.optimizers`` class that implements it.
         faceswap_name: faceswap's name in ``[global.optimizer] optimizer`` ("" when none).
         uses_epsilon: whether ``epsilon_exponent`` applies.
+        slots: float32 state slots Keras 3 keeps per trainable weight (read off the
+            optimizers' ``build`` in ``keras/src/optimizers/*.py``).
+        extra_slots: options that each add one slot per weight when set (true or non-zero):
+            ``amsgrad`` (velocity_hats), ``momentum`` (momentums), ``centered``
+            (average_gradients).
     """
 
     name: str
@@ -32,6 +40,8 @@ class OptimizerInfo:
     keras_class: str
     faceswap_name: str = ""
     uses_epsilon: bool = True
+    slots: int = 2
+    extra_slots: tuple[str, ...] = ()
 
 
 def _table(*entries: OptimizerInfo) -> dict[str, OptimizerInfo]:
@@ -40,19 +50,21 @@ def _table(*entries: OptimizerInfo) -> dict[str, OptimizerInfo]:
 
 OPTIMIZERS: dict[str, OptimizerInfo] = _table(
     OptimizerInfo("adam", "Adam: adaptive steps from running estimates of the gradient's "
-                  "first and second moments; faceswap's default.", "Adam", "adam"),
+                  "first and second moments; faceswap's default.", "Adam", "adam",
+                  extra_slots=("amsgrad",)),
     OptimizerInfo("adamw", "AdamW: Adam with weight decay applied to the weights directly "
-                  "(decoupled from the gradient).", "AdamW", "adamw"),
+                  "(decoupled from the gradient).", "AdamW", "adamw", extra_slots=("amsgrad",)),
     OptimizerInfo("nadam", "Nadam: Adam with Nesterov momentum.", "Nadam", "nadam"),
     OptimizerInfo("adamax", "Adamax: Adam scaled by the infinity norm of past gradients.",
                   "Adamax", "adamax"),
     OptimizerInfo("rmsprop", "RMSprop: divides each step by a running root-mean-square of "
-                  "recent gradients.", "RMSprop", "rms-prop"),
+                  "recent gradients.", "RMSprop", "rms-prop", slots=1,
+                  extra_slots=("momentum", "centered")),
     OptimizerInfo("lion", "Lion: steps by the sign of a momentum blend, keeping one state "
                   "per weight; wants a 3-10x smaller learning rate than Adam.", "Lion", "lion",
-                  uses_epsilon=False),
+                  uses_epsilon=False, slots=1),
     OptimizerInfo("sgd", "SGD: plain stochastic gradient descent, optionally with (Nesterov) "
-                  "momentum.", "SGD", uses_epsilon=False),
+                  "momentum.", "SGD", uses_epsilon=False, slots=0, extra_slots=("momentum",)),
 )
 
 # The spec's choice type, built from the table.
@@ -71,6 +83,25 @@ _DIRECT_ARGUMENTS = ("learning_rate", "beta_1", "beta_2", "amsgrad", "rho", "mom
 def optimizer_names() -> tuple[str, ...]:
     """Every optimizer name phazer offers, in catalog order."""
     return tuple(OPTIMIZERS)
+
+
+def faceswap_choices() -> tuple[str, ...]:
+    """The optimizer names faceswap offers, sorted: those phazer maps and those it lacks."""
+    return tuple(sorted({i.faceswap_name for i in OPTIMIZERS.values() if i.faceswap_name}
+                        | set(FACESWAP_ONLY_OPTIMIZERS)))
+
+
+def state_slots(name: str, options: Mapping[str, Any]) -> int:
+    """Slots per trainable weight of optimizer ``name`` with ``options``.
+
+    Its fixed slots plus one per extra-slot option set in ``options`` (e.g.
+    ``{"momentum": 0.9}``).
+
+    Raises:
+        KeyError: unknown optimizer name.
+    """
+    info = OPTIMIZERS[name]
+    return info.slots + sum(1 for option in info.extra_slots if options.get(option))
 
 
 def from_faceswap(name: str) -> str | None:

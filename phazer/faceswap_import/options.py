@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from phazer.catalog import losses as loss_catalog
+from phazer.catalog import optimizers as optimizer_catalog
 from phazer.catalog.encoders import ENCODERS, UNSUPPORTED_ENCODERS
 from phazer.catalog.norms import BOTTLENECK_NORMS, NORMS
 from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
@@ -129,10 +131,8 @@ GLOBAL_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
 }
 
 # faceswap's loss, optimizer and clipping choices (phazer maps or rejects each one).
-_FS_LOSSES = ("ffl", "flip", "gmsd", "l_inf_norm", "laploss", "logcosh", "lpips_alex",
-              "lpips_squeeze", "lpips_vgg16", "mae", "ms_ssim", "mse", "pixel_gradient_diff",
-              "smooth_loss", "ssim")
-_FS_OPTIMIZERS = ("adabelief", "adam", "adamax", "adamw", "lion", "nadam", "rms-prop")
+_FS_LOSSES = loss_catalog.faceswap_choices()
+_FS_OPTIMIZERS = optimizer_catalog.faceswap_choices()
 
 # The training options of faceswap's global and trainer sections: (section, option) -> fact.
 TRAINING_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {

@@ -1,6 +1,7 @@
 """How many float32 slots each optimizer keeps per trainable weight (Keras 3).
 
-Read off the optimizers' ``build`` methods in Keras 3 (``keras/src/optimizers/*.py``):
+The slots are facts of :data:`phazer.catalog.optimizers.OPTIMIZERS` (``slots`` and
+``extra_slots``, read off the optimizers' ``build`` methods in Keras 3):
 
 * adam, adamw: 2 (momentums, velocities), 3 with ``amsgrad`` (velocity_hats);
 * nadam: 2 (momentums, velocities); adamax: 2 (m, u: the infinity norm);
@@ -11,24 +12,22 @@ Read off the optimizers' ``build`` methods in Keras 3 (``keras/src/optimizers/*.
 
 from __future__ import annotations
 
-_FIXED = {"adam": 2, "adamw": 2, "nadam": 2, "adamax": 2, "lion": 1}
-OPTIMIZER_NAMES: tuple[str, ...] = ("adam", "adamw", "nadam", "adamax", "rmsprop", "lion",
-                                    "sgd")
+from phazer.catalog.optimizers import OPTIMIZERS, state_slots
+
+OPTIMIZER_NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
+"""Every optimizer the estimate knows: the catalog's."""
 
 
 def optimizer_slots(name: str, *, momentum: float = 0.0, centered: bool = False,
                     amsgrad: bool = False) -> int:
     """Slots per trainable weight of optimizer ``name`` with the given options.
 
+    An option the optimizer does not take adds nothing (SGD's ``amsgrad``).
+
     Raises:
         ValueError: unknown optimizer name.
     """
-    if name in ("adam", "adamw"):
-        return _FIXED[name] + int(amsgrad)
-    if name in _FIXED:
-        return _FIXED[name]
-    if name == "rmsprop":
-        return 1 + int(momentum > 0) + int(centered)
-    if name == "sgd":
-        return int(momentum > 0)
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZER_NAMES)}")
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of "
+                         f"{', '.join(OPTIMIZER_NAMES)}")
+    return state_slots(name, {"momentum": momentum, "centered": centered, "amsgrad": amsgrad})
