@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from phazer.catalog.export_formats import EXPORT_FORMATS
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
 from phazer.cli.tensorflow_import import quiet_tensorflow
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 
     from phazer.train.export import ExportReport
 
-# phazer.train.transfer_checks.EXPORT_FORMATS, without importing it for --help (a test checks)
-FORMATS = ("keras", "saved_model", "onnx")
+FORMATS = EXPORT_FORMATS
 HELP = "export a trained model's swap as a standalone model (keras, saved_model, onnx)"
 
 

@@ -180,7 +180,9 @@ class AugmentationSpec(StrictModel):
         return self
 
 
-Strategy = Literal["default", "mirrored", "multi_worker"]
+STRATEGIES: tuple[str, ...] = ("default", "mirrored", "multi_worker")
+"""``training.distribution.strategy`` choices (and ``phazer train --strategy``'s)."""
+Strategy = Literal[STRATEGIES]  # type: ignore[valid-type]
 
 
 class DistributionSpec(StrictModel):

@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from phazer.plan.replicas import split_problem
-from phazer.spec.training import DistributionSpec
+from phazer.spec.training import STRATEGIES, DistributionSpec
 
-STRATEGIES = ("default", "mirrored", "multi_worker")
 TF_CONFIG = "TF_CONFIG"
 _WORKER_TYPES = ("chief", "worker")
 

@@ -28,11 +28,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from phazer.catalog.export_formats import EXPORT_FORMATS, EXPORT_SUFFIXES
 from phazer.train.plain_keras import plain_keras
-from phazer.train.transfer_checks import EXPORT_FORMATS, ONNX_INSTALL, TransferError
+from phazer.train.transfer_checks import ONNX_INSTALL, TransferError
 
 FORMATS = EXPORT_FORMATS
-SUFFIXES = {"keras": ".keras", "saved_model": "", "onnx": ".onnx"}
+SUFFIXES = EXPORT_SUFFIXES
 INPUT_NAME = "face"
 ONNX_OPSET = 17
 

@@ -18,7 +18,6 @@ from phazer.train.journal import recover
 from phazer.train.modeldir import ModelDir, ModelDirError
 from phazer.train.swap_files import SwapError, read_model_dir
 
-EXPORT_FORMATS = ("keras", "saved_model", "onnx")
 ONNX_INSTALL = ('install the optional ONNX tools: pip install "phazer[onnx]" (tf2onnx and '
                 "onnxruntime), or export --format saved_model or keras")
 
