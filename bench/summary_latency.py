@@ -27,13 +27,13 @@ import subprocess
 import sys
 import time
 
-# Run in the child: count the work, then run the CLI in-process. Uses only names every
-# phazer version has (SubModelBuilder, graph.routing._side_calls), so that the same script
-# measures an older checkout (the "before" figures).
+# Run in the child: count the work, then run the CLI in-process: the IR compilations (counted
+# as encoder sub-models built: every compilation builds exactly one) and the routing graphs.
 _COUNTING = r"""
 import json, sys
 from phazer.ir import graph as ir_graph
-from phazer.graph import routing
+from phazer.graph import graph_form
+from phazer import compiler, pipeline
 counts = {"ir_compilations": 0, "routing_graphs": 0}
 init = ir_graph.SubModelBuilder.__init__
 def counted_init(self, *args, **kwargs):
@@ -41,12 +41,11 @@ def counted_init(self, *args, **kwargs):
     if self.name == "encoder":
         counts["ir_compilations"] += 1
 ir_graph.SubModelBuilder.__init__ = counted_init
-side_calls = routing._side_calls
-def counted_side_calls(spec, side, first_side):
-    if side == first_side:
-        counts["routing_graphs"] += 1
-    return side_calls(spec, side, first_side)
-routing._side_calls = counted_side_calls
+routing_graph = graph_form.routing_graph
+def counted_graph(spec):
+    counts["routing_graphs"] += 1
+    return routing_graph(spec)
+compiler.routing_graph = pipeline.routing_graph = counted_graph
 from phazer.cli.main import main
 try:
     code = main(sys.argv[1:])
