@@ -23,6 +23,7 @@ from phazer.catalog import optimizers as optimizer_catalog
 from phazer.catalog.encoders import ENCODERS, UNSUPPORTED_ENCODERS
 from phazer.catalog.norms import BOTTLENECK_NORMS, NORMS
 from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
+from phazer.spec.models import FREEZABLE_SUBMODELS, KERAS_ENCODER, PHAZE_A_SUBMODELS
 
 DataType = Literal["int", "float", "bool", "str", "list"]
 OptionValue = int | float | bool | str | list[str]
@@ -48,8 +49,6 @@ class OptionFact:
         return list(self.default) if isinstance(self.default, tuple) else self.default
 
 
-_SUBMODELS = ("encoder", "fc_a", "fc_b", "fc_both", "fc_shared", "fc_gblock", "g_block_a",
-              "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both")
 # faceswap's encoder names are phazer's catalog names, plus the ones phazer cannot build.
 _ENCODER_CHOICES = tuple(sorted((*ENCODERS, *UNSUPPORTED_ENCODERS)))
 
@@ -110,8 +109,8 @@ PHAZE_A_OPTIONS: dict[str, OptionFact] = {
     "dec_output_kernel": _int(5),
     "dec_gaussian": _bool(True),
     "dec_skip_last_residual": _bool(True),
-    "freeze_layers": OptionFact("list", ("keras_encoder",), ("keras_encoder", *_SUBMODELS)),
-    "load_layers": OptionFact("list", ("encoder",), _SUBMODELS),
+    "freeze_layers": OptionFact("list", (KERAS_ENCODER,), FREEZABLE_SUBMODELS),
+    "load_layers": OptionFact("list", ("encoder",), PHAZE_A_SUBMODELS),
     "fs_original_depth": _int(4),
     "fs_original_min_filters": _int(128),
     "fs_original_max_filters": _int(1024),

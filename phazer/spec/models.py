@@ -55,12 +55,18 @@ Upsampler = FcUpsamplerName
 """``fc.upsampler``: read from :mod:`phazer.catalog.upscalers`."""
 Upscaler = UpscalerName
 """``decoder.upscaler``: read from :mod:`phazer.catalog.upscalers`."""
-SubModelName = Literal[
-    "encoder", "keras_encoder", "fc_a", "fc_b", "fc_both", "fc_shared", "fc_gblock",
-    "g_block_a", "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both"]
-LoadableName = Literal[
+PHAZE_A_SUBMODELS: tuple[str, ...] = (
     "encoder", "fc_a", "fc_b", "fc_both", "fc_shared", "fc_gblock",
-    "g_block_a", "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both"]
+    "g_block_a", "g_block_b", "g_block_both", "decoder_a", "decoder_b", "decoder_both")
+"""A two-side Phaze-A model's sub-models by faceswap's names: ``weights.load``'s choices
+(faceswap's load_layers)."""
+KERAS_ENCODER = "keras_encoder"
+"""The Keras Applications model (or CLIP transformer) inside the encoder: it can be frozen on
+its own, not loaded on its own."""
+FREEZABLE_SUBMODELS: tuple[str, ...] = (KERAS_ENCODER, *PHAZE_A_SUBMODELS)
+"""``weights.freeze``'s choices (faceswap's freeze_layers)."""
+SubModelName = Literal[FREEZABLE_SUBMODELS]  # type: ignore[valid-type]
+LoadableName = Literal[PHAZE_A_SUBMODELS]  # type: ignore[valid-type]
 
 
 class RoutingSpec(StrictModel):

@@ -20,9 +20,8 @@ from phazer.compiler import compile_model_ir
 from phazer.emit import emit_model
 from phazer.ir.model import ModelIR
 from phazer.spec import ModelSpec
+from phazer.spec.models import KERAS_ENCODER
 from phazer.train.modeldir import ModelDir, ModelDirError
-
-KERAS_ENCODER = "keras_encoder"
 
 
 def build_model(model_ir: ModelIR, dtype_policy: str = "float32") -> keras.Model:
