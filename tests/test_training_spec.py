@@ -52,7 +52,7 @@ def test_training_is_dumped_after_convolutions():
     assert ModelSpec.model_validate(yaml.safe_load(text)) == ModelSpec()
 
 
-OWN_TRAINING = ("demo", "three-identities")   # phazer's own small presets, not faceswap's
+OWN_TRAINING = ("demo", "three-identities", "unequal-sides")   # phazer's own small presets
 
 
 @pytest.mark.parametrize("name", [n for n in preset_names() if n not in OWN_TRAINING])

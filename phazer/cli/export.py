@@ -89,13 +89,13 @@ def run(args: argparse.Namespace) -> int:
 
 def print_report(console: Console, report: ExportReport) -> None:
     """One line per exported side, then how to load the files."""
-    size = report.input_shape[1]
     console.print(f"exported {escape(str(report.source))} (iteration "
                   f"{report.source_iterations}) as {report.format} with "
                   f"{escape(report.converter)}", highlight=False)
     for side in report.sides:
         outputs = ", ".join(f"{name} {shape[1]} px" for name, shape in side.outputs.items())
-        console.print(f"  {escape(str(report.target / side.file))}: face {size} px -> "
+        console.print(f"  {escape(str(report.target / side.file))}: face "
+                      f"{side.input_shape[1]} px -> "
                       f"{escape(outputs)}; max abs difference to phazer swap "
                       f"{side.worst:.2e} on {report.faces} {escape(report.faces_from)}",
                       highlight=False)

@@ -18,9 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "swap", help="swap a folder of aligned faces with a trained model",
         description="Run every aligned face of a folder through one side of a trained "
                     "model: with --to b, A faces come out as B in the same pose (with more "
-                    "sides, faces of any side go to the side --to names). One PNG per "
-                    "input, same name with a .png suffix, at the model's output size (with "
-                    "the learnt mask as alpha when the model has one).")
+                    "sides, faces of any side go to the side --to names). Each face goes "
+                    "through its own side's path (--from) until the routes join, then side "
+                    "--to's. One PNG per input, same name with a .png suffix, at side --to's "
+                    "output size (with the learnt mask as alpha when the model has one).")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="the model dir of a `phazer train` run")
     parser.add_argument("--input", required=True, type=Path, metavar="DIR",
@@ -30,6 +31,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", metavar="SIDE",
                         help="the side to swap the faces to: any side of the model (default: "
                              "the side after the model's first, b for sides a and b)")
+    parser.add_argument("--from", dest="source", metavar="SIDE",
+                        help="the side the faces are of: read at its input size, through its "
+                             "path up to where the routes join (default: the side before "
+                             "--to, the other one for sides a and b)")
     parser.set_defaults(func=run)
 
 
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from phazer.train.swap_files import SwapError, plan_swap
 
     try:
-        plan = plan_swap(args.model_dir, args.input, args.output, args.to)
+        plan = plan_swap(args.model_dir, args.input, args.output, args.to, args.source)
         for item in plan.faces.skipped:
             errors.print(f"warning: skipped {escape(str(item.path))}: {escape(item.reason)}",
                          highlight=False)

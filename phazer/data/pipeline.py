@@ -13,6 +13,11 @@ them:
 4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
    ``mask_out_<side>``) and prefetch.
 
+Each side has its own input and output size when the model's sides differ (a graph-form spec
+with ``sides: {a: {input: 64}, b: {input: 48}}``): ``input_size`` and ``output_size`` are then
+a side -> px mapping (:data:`SideSizes`), and each side's faces are cropped, warped and resized
+at its own sizes.
+
 Images are decoded by :class:`phazer.data.facereader.FaceReader` (Pillow, through
 ``tf.numpy_function``), the reader the folder scan checked them with: a file deleted or broken
 after the scan is skipped with a warning and another face of its side takes its place, so the
@@ -43,6 +48,22 @@ from phazer.spec.training import TrainingSpec
 CACHE_BYTES = 2 * 1024**3   # decoded images of all sides kept in memory up to this size
 SHUFFLE_BUFFER = 4096       # shuffle buffer (file names) when images are decoded on the fly
 WarpMark = int | tf.Variable   # the first unwarped model iteration, fixed or movable
+SideSizes = int | Mapping[str, int]
+"""A size in px every side shares, or each side's own (side name -> px)."""
+
+
+def side_size(sizes: SideSizes, side: str) -> int:
+    """The size (px) of one side: the shared one, or its entry in a per-side mapping.
+
+    Raises:
+        ValueError: a mapping without that side.
+    """
+    if isinstance(sizes, Mapping):
+        if side not in sizes:
+            raise ValueError(f"no size for side {side!r} (sizes given for "
+                             f"{', '.join(sizes) or 'no side'})")
+        return int(sizes[side])
+    return int(sizes)
 
 
 def working_size(image_size: int, input_size: int, output_size: int, coverage: float) -> int:
@@ -109,7 +130,8 @@ def decoded_bytes(folder: FaceFolder, input_size: int, output_size: int,
 
 
 def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
-                 input_size: int, output_size: int, batch_size: int, learn_mask: bool,
+                 input_size: SideSizes, output_size: SideSizes, batch_size: int,
+                 learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES,
                  skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0),
@@ -122,8 +144,9 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
             in the model's side order, e.g. ``{"a": faces_a, "b": faces_b}``; one side or
             more. The same folder may serve several sides.
         training: the spec's training section (augmentation and coverage are used).
-        input_size: the encoder's input side (px).
-        output_size: the model's output side (px).
+        input_size: the model's input side (px): one for every side, or side -> px when
+            the sides differ.
+        output_size: the model's output side (px): one for every side, or side -> px.
         batch_size: images per side per batch.
         learn_mask: the model has mask outputs (``decoder.learn_mask``).
         seed: makes the order and every augmentation repeatable; None draws fresh ones. The
@@ -148,25 +171,29 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
         [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_<side>`` to
         [batch, output_size, output_size, 3], plus ``mask_out_<side>``
         ([batch, output_size, output_size, 1], from the alpha channel, ones without one) when
-        masks are included. All float32 in [0, 1]. The inputs are warped, the targets not.
+        masks are included, each at its side's sizes. All float32 in [0, 1]. The inputs are
+        warped, the targets not.
 
     Raises:
-        ValueError: no side, or a side name that is not lowercase letters and digits.
+        ValueError: no side, a side name that is not lowercase letters and digits, or a
+            per-side size mapping without one of the sides.
     """
     if not folders:
         raise ValueError("make_dataset needs the faces of at least one side")
     # (input, face target, mask target) names per side, checked before any tracing
     names = [(face_in(side), face_out(side), mask_out(side)) for side in folders]
     masks = learn_mask if include_masks is None else include_masks
-    need = sum(decoded_bytes(f, input_size, output_size, training.coverage)
-               for f in folders.values())
+    sizes = {side: (side_size(input_size, side), side_size(output_size, side))
+             for side in folders}
+    need = sum(decoded_bytes(folders[side], *sizes[side], training.coverage)
+               for side in folders)
     cache = need <= cache_bytes
     log = skip_log if skip_log is not None else SkipLog()
     no_warp_from = (warp_stop.variable if warp_stop is not None
                     else training.augmentation.no_warp_from)
     streams = tuple(
         _side(folders[side], FaceReader(folders[side].files, side, log), training,
-              input_size, output_size, batch_size, None if seed is None else seed + index,
+              *sizes[side], batch_size, None if seed is None else seed + index,
               cache, augment, start, first_iteration, no_warp_from)
         for index, side in enumerate(folders))
 

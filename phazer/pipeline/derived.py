@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from phazer.ir.model import ModelIR
 from phazer.pipeline import Pipeline
+from phazer.plan.figures import ModelFigures
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -21,8 +22,8 @@ def plan_notes(pipeline: Pipeline) -> list[str]:
         first = compiled.errors[0].message if compiled.errors else "unknown reason"
         return [f"cannot be built: {first} (run `phazer validate` for every issue)"]
     notes = []
-    if not pipeline.lowered.uses_phaze_a:  # blocks write their sizes: only the totals
-        return [_params_note(model)]
+    if not pipeline.lowered.uses_phaze_a:  # blocks write their sizes: the sides and totals
+        return [_sides_note(pipeline.figures), _params_note(model)]
     if sizes.fc_nodes and sizes.fc_reshape is not None:
         notes.append(f"fc Dense nodes {', '.join(str(n) for n in sizes.fc_nodes)}, reshaped to "
                      f"{_shape(sizes.fc_reshape)}")
@@ -51,3 +52,9 @@ def _params_note(model: ModelIR) -> str:
     params = model.params
     return (f"parameters {params.total:,} ({params.trainable:,} trainable) in "
             f"{', '.join(model.submodels)}")
+
+
+def _sides_note(figures: ModelFigures) -> str:
+    """Each side's input and face output as built: ``side a 64x64x3 -> 64x64x3; side b …``."""
+    return "; ".join(f"side {side} {_shape(figures.side_inputs[side])} -> "
+                     f"{_shape(figures.face_output(side))}" for side in figures.sides)

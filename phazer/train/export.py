@@ -3,9 +3,12 @@
 One model per side ``S`` asked for, ``swap_to_S``: input ``face`` (float32 RGB in [0, 1], shape
 ``[N, input, input, 3]``, the aligned face cropped to ``training.coverage`` as in training),
 outputs ``face_out_S`` (``[N, output, output, 3]``, in [0, 1] up to the model's overshoot) and,
-when the model learnt a mask, ``mask_out_S``. It is the path of side S alone (for sides a, b:
-the shared encoder, then B's FC and decoder for ``swap_to_b``), exactly what ``phazer swap
---to S`` computes, without the other sides' layers. One file per side keeps every export a
+when the model learnt a mask, ``mask_out_S``. It is exactly what ``phazer swap --to S``
+computes (:mod:`phazer.train.swap_route`), without the other sides' layers: a face of the side
+before S (the other one of two) through its side's path to where the routes join, then side
+S's (for sides a, b with a shared encoder: the encoder, then B's FC and decoder for
+``swap_to_b``). When the sides differ in size each export takes faces of its source side's
+size and draws side S's. One file per side keeps every export a
 plain one-input model that other tools can run; ``export.json`` beside them says what they
 take and give.
 
@@ -27,8 +30,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from phazer.ir.model import ModelIR, split_ref
-from phazer.sides import face_out, mask_out
 from phazer.train.export_formats import (
     INPUT_NAME,
     LOADERS,
@@ -38,8 +39,9 @@ from phazer.train.export_formats import (
     file_name,
 )
 from phazer.train.journal import Writer, commit, recover
-from phazer.train.previews import predict_both
 from phazer.train.swap import SwapError, load_trained
+from phazer.train.swap_models import SwapModels, route_model
+from phazer.train.swap_route import default_source, swap_route
 from phazer.train.transfer_checks import SourceModel, TransferError, require_new_folder
 
 MANIFEST = "export.json"
@@ -49,12 +51,17 @@ TOLERANCE = 1e-3
 
 @dataclass
 class SideExport:
-    """One exported side: its file, outputs and the check against phazer's model."""
+    """One exported side: its file, input, outputs and the check against phazer's model.
+
+    ``source`` is the side whose faces it takes (``input_shape``, at that side's size).
+    """
 
     side: str
     file: str
     outputs: dict[str, list[int | None]]
     max_abs_diff: dict[str, float] = field(default_factory=dict)
+    source: str = ""
+    input_shape: list[int | None] = field(default_factory=list)
 
     @property
     def worst(self) -> float:
@@ -87,49 +94,13 @@ class ExportReport:
             "source_iterations": self.source_iterations, "spec": self.spec,
             "input": {"name": INPUT_NAME, "shape": self.input_shape, "dtype": "float32",
                       "pixels": "RGB in [0, 1]", "coverage": self.coverage},
-            "sides": {s.side: {"file": s.file, "outputs": s.outputs,
-                               "max_abs_diff": s.max_abs_diff} for s in self.sides},
+            "sides": {s.side: {"file": s.file, "from": s.source, "input": s.input_shape,
+                               "outputs": s.outputs, "max_abs_diff": s.max_abs_diff}
+                      for s in self.sides},
             "max_abs_diff": max((s.worst for s in self.sides), default=0.0),
             "check": {"faces": self.faces, "from": self.faces_from, "against": "phazer swap",
                       "tolerance": TOLERANCE},
             "keras_custom_objects": self.custom_objects, "notes": self.notes}
-
-
-def side_model(model: keras.Model, model_ir: ModelIR, side: str) -> keras.Model:
-    """The path of one side as its own model: ``face`` -> ``face_out_<side>`` (+ mask).
-
-    The sub-models of ``model`` are reused (same weights). The face goes into every side
-    input the side's outputs depend on, as :func:`phazer.train.previews.predict_both` feeds
-    it, and only the nodes those outputs need are built.
-    """
-    names = [name for name in (face_out(side), mask_out(side)) if name in model_ir.outputs]
-    needed: set[str] = set()
-    stack = [split_ref(model_ir.outputs[name])[0] for name in names]
-    nodes = {node.name: node for node in model_ir.nodes}
-    while stack:
-        name = stack.pop()
-        if name not in needed:
-            needed.add(name)
-            stack.extend(split_ref(ref)[0] for ref in nodes[name].inputs)
-    face = keras.Input(shape=tuple(model.inputs[0].shape[1:]), name=INPUT_NAME)
-    values: dict[str, list[Any]] = {}
-    for node in model_ir.nodes:
-        if node.name not in needed:
-            continue
-        args = [values[split_ref(ref)[0]][split_ref(ref)[1]] for ref in node.inputs]
-        if node.kind == "input":
-            values[node.name] = [face]
-        elif node.kind == "call":
-            out = model.get_layer(node.submodel)(args[0] if len(args) == 1 else args)
-            values[node.name] = list(out) if isinstance(out, list | tuple) else [out]
-        else:    # a top-level concatenation
-            layer = keras.layers.Concatenate(axis=-1, name=node.name.replace("/", "_"))
-            values[node.name] = [layer(args)]
-    outputs = []
-    for name in names:
-        node, index = split_ref(model_ir.outputs[name])
-        outputs.append(keras.layers.Identity(name=name, dtype="float32")(values[node][index]))
-    return keras.Model(face, outputs, name=f"swap_to_{side}")
 
 
 def sample_faces(size: int, coverage: float, folder: Path | None,
@@ -180,20 +151,28 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
                             f"{', '.join(model_ir.sides)}",
                             f"pass --side {' or --side '.join(model_ir.sides)}, or no --side "
                             "for every side")
-    size, coverage = int(model.inputs[0].shape[1]), float(spec.training.coverage)
-    faces, faces_from = sample_faces(size, coverage, faces_dir)
-    expected = predict_both(model, faces)
+    coverage, swaps = float(spec.training.coverage), SwapModels(model, model_ir)
+    sources = {side: default_source(side, model_ir.sides) for side in chosen}
+    sizes = {side: swaps.input_size(sources[side], side) for side in chosen}
+    samples = {size: sample_faces(size, coverage, faces_dir) for size in set(sizes.values())}
+    first = sizes[chosen[0]]
     report = ExportReport(target, fmt, converter(fmt), source.folder.path,
-                          source.iterations, spec.name or "", [None, size, size, 3],
-                          coverage, len(faces), faces_from)
+                          source.iterations, spec.name or "", [None, first, first, 3],
+                          coverage, len(samples[first][0]), samples[first][1])
     writers: dict[str, Writer] = {}
+    expected: dict[str, np.ndarray] = {}
     for side in chosen:
-        exported = side_model(model, model_ir, side)
+        faces = samples[sizes[side]][0]
+        exported = route_model(model, swap_route(model_ir, sources[side], side),
+                               input_name=INPUT_NAME, name=f"swap_to_{side}")
+        outputs = swaps.predict(sources[side], side, faces)
+        expected.update(outputs)
         entry = SideExport(side, file_name(side, fmt),
                            {name: [None, *(int(d) for d in out.shape[1:])] for name, out
-                            in zip(exported.output_names, exported.outputs, strict=True)})
+                            in zip(exported.output_names, exported.outputs, strict=True)},
+                           source=sources[side], input_shape=[None, sizes[side], sizes[side], 3])
         report.sides.append(entry)
-        writers[entry.file] = _checked_writer(exported, entry, fmt, faces, expected, report)
+        writers[entry.file] = _checked_writer(exported, entry, fmt, faces, outputs, report)
     constant = [name for entry in report.sides for name in entry.outputs
                 if np.ptp(expected[name]) == 0]
     if constant:

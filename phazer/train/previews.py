@@ -1,19 +1,18 @@
-"""Running a trained model on faces, and the preview image written at each save.
-
-A model has one input and one output per side. Feeding the same faces to both inputs gives,
-in one call, each face reconstructed by its own side and swapped by the other: for A faces,
-``face_out_a`` is the reconstruction and ``face_out_b`` the swap A -> B.
+"""The preview image written at each save: each side's faces, reconstructed and swapped.
 
 The preview (``preview.png`` in the model dir) shows a few fixed faces of each side, one per
 row: original | reconstruction | swap for side A, then the same for side B; with more sides,
-one swap column per other side.
+one swap column per other side. The reconstruction is the side's own route and each swap the
+route :mod:`phazer.train.swap_route` forms (the face through its own side's path to where the
+routes join, then the other side's), exactly what ``phazer swap`` runs. When the sides differ
+in size each face sits in the middle of a tile of the largest output size.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -21,47 +20,32 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from phazer.data.images import FaceFileError
-from phazer.data.pipeline import load_faces
+from phazer.data.pipeline import SideSizes, load_faces, side_size
 from phazer.fileio import atomic_write_bytes
+from phazer.ir.model import ModelIR
 from phazer.sides import face_out, other_side
+from phazer.train.swap_models import PREDICT_BATCH, SwapModels, predict_both
 
-PREDICT_BATCH = 16
+__all__ = ["PREDICT_BATCH", "PreviewFaces", "load_preview_faces", "pick_files",
+           "predict_both", "preview_image", "resize_faces", "write_preview"]
+
 _GAP = 8          # px between the two sides' blocks
 _HEADER = 14      # px of the label row
-
-
-def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDICT_BATCH
-                 ) -> dict[str, np.ndarray]:
-    """Every output of the model with ``faces`` fed to every side's input.
-
-    Args:
-        model: the face-swap model.
-        faces: float32 [N, input, input, 3] in [0, 1].
-        batch_size: faces per call.
-
-    Returns:
-        Output name -> float32 [N, ...] array (e.g. ``face_out_a``, ``face_out_b``).
-    """
-    names = [str(name) for name in model.output_names]
-    results: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    input_names = [str(t.name).split(":")[0] for t in model.inputs]
-    for start in range(0, len(faces), batch_size):
-        chunk = np.asarray(faces[start:start + batch_size], np.float32)
-        outputs = model({name: chunk for name in input_names}, training=False)
-        if not isinstance(outputs, list | tuple):
-            outputs = [outputs]
-        for name, value in zip(names, outputs, strict=True):
-            results[name].append(np.asarray(value, np.float32))
-    return {name: np.concatenate(parts) if parts else np.zeros((0,)) for name, parts in
-            results.items()}
+_BACKGROUND = (32, 32, 32)
 
 
 @dataclass
 class PreviewFaces:
-    """The fixed faces shown in every preview: model input and display size per side."""
+    """The fixed faces shown in every preview: model input and display size per side.
+
+    ``model_ir`` is the IR of the model the preview runs: its routes say what each swap runs
+    (:class:`phazer.train.swap_models.SwapModels`, kept in ``swaps`` between previews).
+    """
 
     inputs: dict[str, np.ndarray]
     shown: dict[str, np.ndarray]
+    model_ir: ModelIR | None = None
+    swaps: SwapModels | None = field(default=None, repr=False, compare=False)
 
 
 def pick_files(files: Sequence[Path], count: int) -> list[Path]:
@@ -94,21 +78,49 @@ def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverag
     return np.stack([f[0] for f in faces]), np.stack([f[1] for f in faces])
 
 
-def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size: int,
-                       output_size: int, coverage: float) -> PreviewFaces:
+def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size: SideSizes,
+                       output_size: SideSizes, coverage: float,
+                       model_ir: ModelIR | None = None) -> PreviewFaces:
     """Load the preview faces of each side (``{"a": files, "b": files}``).
 
-    A file that cannot be read any more is replaced by another of its side.
+    Each side's faces are read at its own input and output size (``input_size`` and
+    ``output_size``: one size, or side -> px). A file that cannot be read any more is
+    replaced by another of its side. ``model_ir`` is needed to draw the preview.
     """
     inputs, shown = {}, {}
     for side, side_files in files.items():
-        inputs[side], shown[side] = _readable(list(side_files), count,
-                                              (input_size, output_size), coverage)
-    return PreviewFaces(inputs, shown)
+        sizes = (side_size(input_size, side), side_size(output_size, side))
+        inputs[side], shown[side] = _readable(list(side_files), count, sizes, coverage)
+    return PreviewFaces(inputs, shown, model_ir)
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:
     return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def resize_faces(faces: np.ndarray, size: int) -> np.ndarray:
+    """Faces ([N, h, w, 3] float32 in [0, 1]) at ``size`` px (bilinear; unchanged if equal)."""
+    if len(faces) == 0 or faces.shape[1] == size:
+        return faces
+    return np.stack([np.asarray(Image.fromarray(face).resize(
+        (size, size), Image.Resampling.BILINEAR), np.float32) / 255.0
+        for face in _to_uint8(faces)])
+
+
+def _swaps(model: keras.Model, faces: PreviewFaces) -> SwapModels:
+    """The swaps of ``model``, kept in ``faces`` while it is the same model."""
+    if faces.model_ir is None:
+        raise ValueError("the preview faces were loaded without the model's IR "
+                         "(load_preview_faces(..., model_ir=...))")
+    if faces.swaps is None or faces.swaps.model is not model:
+        faces.swaps = SwapModels(model, faces.model_ir)
+    return faces.swaps
+
+
+def _drawn(swaps: SwapModels, source: str, to: str, faces: np.ndarray) -> np.ndarray:
+    """Side ``source``'s faces drawn by side ``to``'s route (its own: the reconstruction)."""
+    fed = resize_faces(faces, swaps.input_size(source, to))
+    return swaps.predict(source, to, fed)[face_out(to)]
 
 
 def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
@@ -116,21 +128,25 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
 
     The swaps follow the model's side order from the side after this one, cyclically: with
     two sides that is one swap column (A>B, then B>A), with three two (A>B A>C, B>C B>A, ...).
+    Every tile is as large as the largest image; a smaller one sits in its middle.
+
+    Raises:
+        ValueError: ``faces`` has no model IR.
     """
+    swaps = _swaps(model, faces)
     sides = list(faces.inputs)
     blocks, labels = [], []
     for side in sides:
         others = _others(side, sides)
-        outputs = predict_both(model, faces.inputs[side])
-        blocks.append([faces.shown[side], outputs[face_out(side)],
-                       *(outputs[face_out(other)] for other in others)])
+        blocks.append([faces.shown[side],
+                       *(_drawn(swaps, side, to, faces.inputs[side]) for to in [side, *others])])
         labels += [side.upper(), f"{side.upper()}>{side.upper()}",
                    *(f"{side.upper()}>{other.upper()}" for other in others)]
     rows = max(len(block[0]) for block in blocks)
-    tile = blocks[0][0].shape[1]
+    tile = max(images.shape[1] for block in blocks for images in block)
     block_width = tile * len(blocks[0])
     width = block_width * len(blocks) + _GAP * (len(blocks) - 1)
-    canvas = Image.new("RGB", (width, _HEADER + rows * tile), (32, 32, 32))
+    canvas = Image.new("RGB", (width, _HEADER + rows * tile), _BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     column = 0
     for index, block in enumerate(blocks):
@@ -139,8 +155,10 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
             x = left + position * tile
             draw.text((x + 3, 1), labels[column], fill=(230, 230, 230))
             column += 1
+            margin = (tile - images.shape[1]) // 2
             for row, image in enumerate(_to_uint8(images)):
-                canvas.paste(Image.fromarray(image, "RGB"), (x, _HEADER + row * tile))
+                canvas.paste(Image.fromarray(image, "RGB"),
+                             (x + margin, _HEADER + row * tile + margin))
     return canvas
 
 

@@ -23,8 +23,8 @@ from phazer.data.facereader import GuardedBatches, SkipLog
 from phazer.data.folders import DataError, FaceFolder, conversion_note, skipped_lines
 from phazer.data.pipeline import make_dataset
 from phazer.data.warp_stop import WarpStop
-from phazer.ir.model import ModelIR
-from phazer.sides import face_in, face_out, is_mask_out
+from phazer.plan.figures import ModelFigures
+from phazer.sides import is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.train.build import (
     LoadWeightsError,
@@ -160,23 +160,17 @@ def _data_seed(given: int | None, state: TrainState, resumed: bool
     return seed, start
 
 
-def _face_sizes(model: ModelIR) -> tuple[int, int]:
-    """The input and output size (px) every side shares: one dataset feeds all of them.
+def _face_sizes(figures: ModelFigures) -> tuple[dict[str, int], dict[str, int]]:
+    """Each side's input and output size (px): its faces are read and resized to its own."""
+    return ({side: int(figures.side_inputs[side][0]) for side in figures.sides},
+            {side: int(figures.face_output(side)[0]) for side in figures.sides})
 
-    Raises:
-        TrainInputError: the sides differ in input or output size.
-    """
-    inputs = {side: int(model.node(face_in(side)).output_shapes[0][0]) for side in model.sides}
-    outputs = {side: int(model.value_shape(model.outputs[face_out(side)])[0])
-               for side in model.sides}
-    for what, sizes in (("input", inputs), ("output", outputs)):
-        if len(set(sizes.values())) > 1:
-            shown = ", ".join(f"{side} {size} px" for side, size in sizes.items())
-            raise TrainInputError(f"the sides differ in {what} size ({shown}); training "
-                                  f"needs one {what} size for every side",
-                                  "give every side the same size")
-    first = model.sides[0]
-    return inputs[first], outputs[first]
+
+def _sizes_text(sizes: dict[str, int]) -> str:
+    """``64 px`` when every side has it, else ``a 64 px, b 48 px``."""
+    if len(set(sizes.values())) == 1:
+        return f"{next(iter(sizes.values()))} px"
+    return ", ".join(f"{side} {size} px" for side, size in sizes.items())
 
 
 def _weight_lists(spec: ModelSpec | GraphSpec) -> tuple[list[str], list[str]]:
@@ -193,7 +187,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     spec, summary = _load_spec(options)
     training = spec.training
     batch_size = training.batch_size
-    input_size, output_size = _face_sizes(summary.model)
+    input_size, output_size = _face_sizes(summary.figures)
     folders = scan_sides(side_inputs(options.input_a, options.input_b, options.inputs),
                          summary.model.sides, batch_size, options.min_images)
     for folder in folders.values():
@@ -291,7 +285,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     if options.preview:
         previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
                                       training.preview_images, input_size, output_size,
-                                      training.coverage)
+                                      training.coverage, model_ir)
     session_number = len(state.sessions) + 1
     log_dir = model_dir.path / LOG_DIR / f"session_{session_number:03d}" if chief else None
     reporter = Reporter(console, log_dir, show_bar=options.show_bar)
@@ -308,11 +302,10 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
               "strategy": placement.strategy, "replicas": replicas(strategy),
               "frozen": list(freeze) if options.freeze_weights else []}
     counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
-    _say(console, f"data: {counts}; batch {batch_size} per side; input {input_size} px, "
-                  f"output {output_size} px" + (f"; {replicas(strategy)} replicas, "
-                                                f"{placement.describe(replicas(strategy))}, "
-                                                f"{batch_size // replicas(strategy)} per "
-                                                "replica" if strategy else ""))
+    spread = (f"; {replicas(strategy)} replicas, {placement.describe(replicas(strategy))}, "
+              f"{batch_size // replicas(strategy)} per replica" if strategy else "")
+    _say(console, f"data: {counts}; batch {batch_size} per side; input "
+                  f"{_sizes_text(input_size)}, output {_sizes_text(output_size)}{spread}")
     return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log)
 
 

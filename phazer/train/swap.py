@@ -1,8 +1,11 @@
 """``phazer swap``: run a trained model over a folder of aligned faces.
 
-Each face goes through the path of side ``to``: with ``to="b"`` an A face comes out as B in
-the same pose and expression (with more sides, a face of any side goes to ``to``). One PNG is
-written per input image, under the same name with a ``.png`` suffix, at the model's output
+Each face goes to side ``to``: with ``to="b"`` an A face comes out as B in the same pose and
+expression (with more sides, a face of any side goes to ``to``). It goes through its own side's
+path (``source``, by default the side before ``to``) up to the first sub-model the two routes
+share, then through side ``to``'s (:mod:`phazer.train.swap_route`); with a shared encoder that
+is side ``to``'s whole route. The face is read at the source side's input size. One PNG is
+written per input image, under the same name with a ``.png`` suffix, at side ``to``'s output
 size; when the model learnt a mask, it is the PNG's alpha channel. Inputs are cropped to the
 model's ``training.coverage`` exactly as in training, so the output shows that central crop.
 
@@ -30,7 +33,6 @@ from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
 from phazer.train.build import build_model
 from phazer.train.modeldir import BACKUP_DIR, SPEC_FILE, WEIGHTS_FILE, ModelDir
-from phazer.train.previews import predict_both
 from phazer.train.swap_files import (
     SwapError,
     SwapPlan,
@@ -40,6 +42,7 @@ from phazer.train.swap_files import (
     read_model_dir,
     write_png,
 )
+from phazer.train.swap_models import SwapModels
 
 __all__ = ["SwapError", "SwapResult", "load_trained", "output_names", "swap_folder"]
 
@@ -126,7 +129,7 @@ def _readable(chunk: list[Path], size: int, coverage: float, result: SwapResult
 
 def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | Path,
                 to: str | None = None, progress: Callable[[int, int], None] | None = None,
-                plan: SwapPlan | None = None) -> SwapResult:
+                plan: SwapPlan | None = None, source: str | None = None) -> SwapResult:
     """Swap every usable face of a folder to side ``to`` and write the results.
 
     Args:
@@ -138,12 +141,14 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
         progress: called with (done, total) after each batch.
         plan: the checks of :func:`phazer.train.swap_files.plan_swap` for these folders
             and side, when already done (the other arguments are then not used).
+        source: the side the faces are of; None: the side before ``to`` (with two sides,
+            the other one).
 
     Raises:
         SwapError: the folders or the model cannot be used, or an output cannot be written
             (the outputs written before it are complete, none is half-written).
     """
-    plan = plan or plan_swap(model_dir, input_dir, output_dir, to)
+    plan = plan or plan_swap(model_dir, input_dir, output_dir, to, source)
     try:
         model = build_model(plan.model)
         _load_weights(model, plan.model_dir)
@@ -152,14 +157,15 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
             discard_output(plan.target)
         raise
     to = plan.to
-    face_output, input_size = face_out(to), int(model.inputs[0].shape[1])
+    swap = SwapModels(model, plan.model)
+    face_output, input_size = face_out(to), swap.input_size(plan.source, to)
     names = output_names(list(plan.faces.files))
     result = SwapResult(skipped=list(plan.faces.skipped))
     files = list(plan.faces.files)
     for start in range(0, len(files), SWAP_BATCH):
         chunk, faces = _readable(files[start:start + SWAP_BATCH], input_size,
                                  plan.spec.training.coverage, result)
-        outputs = predict_both(model, faces) if chunk else {}
+        outputs = swap.predict(plan.source, to, faces) if chunk else {}
         images = outputs.get(face_output, [])
         mask = outputs.get(mask_out(to))
         if mask is not None:

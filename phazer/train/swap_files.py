@@ -33,6 +33,7 @@ from phazer.train.modeldir import (
     ModelDir,
     ModelDirError,
 )
+from phazer.train.swap_route import SwapRouteError, default_source, swap_route
 
 TEMP_SUFFIX = ".phazer-tmp"   # temporary files of write_png; a killed swap may leave one
 
@@ -55,6 +56,8 @@ class SwapPlan:
         spec: its resolved spec.
         model: the model's IR (built from ``spec``, pretrained weights left out).
         to: the side the faces are swapped to.
+        source: the side the faces are of: they go through its path up to where its route
+            joins side ``to``'s (:mod:`phazer.train.swap_route`).
         faces: the usable faces of the input folder (and those skipped).
         target: the output folder (it exists now).
         created: the output folder was created by :func:`plan_swap` (removed again by
@@ -68,6 +71,7 @@ class SwapPlan:
     faces: FaceFolder
     target: Path
     created: bool = False
+    source: str = ""
 
 
 def read_model_dir(model_dir: str | Path) -> tuple[ModelDir, ModelSpec]:
@@ -142,17 +146,28 @@ def _model_ir(folder: ModelDir, spec: ModelSpec) -> ModelIR:
                         "of the same save") from None
 
 
-def _side(model: ModelIR, to: str | None) -> str:
+def _side(model: ModelIR, to: str | None, flag: str = "--to") -> str:
     sides = tuple(model.sides)
     side = to or other_side(sides[0], sides)
     if side not in sides:
         raise SwapError(f"the model has no side {side!r}; its sides are {', '.join(sides)}",
-                        f"pass --to {' or --to '.join(sides)}")
+                        f"pass {flag} {f' or {flag} '.join(sides)}")
+    return side
+
+
+def _source(model: ModelIR, to: str, source: str | None) -> str:
+    """The side the faces are of (default: the side before ``to``), its route checked."""
+    side = _side(model, source or default_source(to, model.sides), "--from")
+    try:
+        swap_route(model, side, to)
+    except SwapRouteError as exc:
+        raise SwapError(str(exc), "swap to another side, or from another side (--from)"
+                        ) from None
     return side
 
 
 def plan_swap(model_dir: str | Path, input_dir: str | Path, output_dir: str | Path,
-              to: str | None = None) -> SwapPlan:
+              to: str | None = None, source: str | None = None) -> SwapPlan:
     """Check everything a swap needs, before any model is built (no TensorFlow).
 
     Args:
@@ -160,24 +175,27 @@ def plan_swap(model_dir: str | Path, input_dir: str | Path, output_dir: str | Pa
         input_dir: the folder of aligned faces.
         output_dir: where the PNGs go (created when missing; not the input folder).
         to: the side to swap to; None: the side after the model's first.
+        source: the side the faces are of; None: the side before ``to`` (with two sides,
+            the other one).
 
     Raises:
         SwapError: the input folder, the model dir, the side or the output folder cannot be
             used.
     """
-    source, target = Path(input_dir), Path(output_dir)
-    if target.exists() and source.exists() and target.resolve() == source.resolve():
+    folder_in, target = Path(input_dir), Path(output_dir)
+    if target.exists() and folder_in.exists() and target.resolve() == folder_in.resolve():
         raise SwapError(f"the output folder {target} is the input folder",
                         "write the swapped faces to another folder")
     try:
-        faces = scan_faces(source, min_images=1)
+        faces = scan_faces(folder_in, min_images=1)
     except DataError as exc:
         raise SwapError(exc.message, exc.hint) from None
     folder, spec = read_model_dir(model_dir)
     model = _model_ir(folder, spec)
     side = _side(model, to)
+    of = _source(model, side, source)
     created = _prepare_output(target)
-    return SwapPlan(folder, spec, model, side, faces, target, created)
+    return SwapPlan(folder, spec, model, side, faces, target, created, of)
 
 
 def discard_output(target: Path) -> None:

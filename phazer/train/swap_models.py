@@ -1,0 +1,116 @@
+"""A trained model's swaps as one-input Keras models that share its weights.
+
+:func:`phazer.train.swap_route.swap_route` says which of the model's sub-model calls a swap
+from one side to another runs; :func:`route_model` builds that as a Keras model out of the
+trained model's own sub-models (the same layers, so the same weights), and
+:class:`SwapModels` keeps one per (source, target) pair. ``phazer swap``, the preview and
+``phazer export`` all run these, so they draw the same faces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from phazer.ir.model import ModelIR, split_ref
+from phazer.train.swap_route import swap_route
+
+PREDICT_BATCH = 16
+
+
+def route_model(model: keras.Model, route: ModelIR, input_name: str | None = None,
+                name: str | None = None) -> keras.Model:
+    """The nodes of ``route`` as a one-input Keras model, run by ``model``'s sub-models.
+
+    Args:
+        model: the trained face-swap model (its sub-models are called, not copied).
+        route: a one-input model IR whose sub-models are ``model``'s (:func:`swap_route`).
+        input_name: the Keras input's name; defaults to the route's input node's.
+        name: the model's name; defaults to the route's.
+    """
+    values: dict[str, list[Any]] = {}
+
+    def value(ref: str) -> Any:
+        node, index = split_ref(ref)
+        return values[node][index]
+
+    face = None
+    for node in route.nodes:
+        args = [value(ref) for ref in node.inputs]
+        if node.kind == "input":
+            face = keras.Input(shape=node.output_shapes[0], name=input_name or node.name)
+            values[node.name] = [face]
+        elif node.kind == "call":
+            out = model.get_layer(node.submodel)(args[0] if len(args) == 1 else args)
+            values[node.name] = list(out) if isinstance(out, list | tuple) else [out]
+        else:    # a top-level concatenation
+            layer = keras.layers.Concatenate(axis=-1, name=node.name.replace("/", "_"))
+            values[node.name] = [layer(args)]
+    outputs = [keras.layers.Identity(name=out, dtype="float32")(value(ref))
+               for out, ref in route.outputs.items()]
+    return keras.Model(face, outputs, name=name or route.name)
+
+
+def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDICT_BATCH
+                 ) -> dict[str, np.ndarray]:
+    """Every output of the model with ``faces`` fed to every side's input.
+
+    With a one-input model (a swap of :class:`SwapModels`) that is simply its outputs.
+
+    Args:
+        model: the face-swap model, or one of its swaps.
+        faces: float32 [N, input, input, 3] in [0, 1].
+        batch_size: faces per call.
+
+    Returns:
+        Output name -> float32 [N, ...] array (e.g. ``face_out_a``, ``face_out_b``).
+    """
+    names = [str(name) for name in model.output_names]
+    results: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    input_names = [str(t.name).split(":")[0] for t in model.inputs]
+    for start in range(0, len(faces), batch_size):
+        chunk = np.asarray(faces[start:start + batch_size], np.float32)
+        feed = chunk if len(input_names) == 1 else {name: chunk for name in input_names}
+        outputs = model(feed, training=False)
+        if not isinstance(outputs, list | tuple):
+            outputs = [outputs]
+        for name, value in zip(names, outputs, strict=True):
+            results[name].append(np.asarray(value, np.float32))
+    return {name: np.concatenate(parts) if parts else np.zeros((0,)) for name, parts in
+            results.items()}
+
+
+class SwapModels:
+    """The swaps of a trained model, each built on first use and kept.
+
+    Args:
+        model: the trained face-swap model.
+        model_ir: the IR it was built from.
+    """
+
+    def __init__(self, model: keras.Model, model_ir: ModelIR) -> None:
+        self.model = model
+        self.model_ir = model_ir
+        self._built: dict[tuple[str, str], keras.Model] = {}
+
+    def get(self, source: str, to: str) -> keras.Model:
+        """The swap of a face of side ``source`` to side ``to`` (its own route if the same).
+
+        Raises:
+            ValueError: a side the model does not have.
+            phazer.train.swap_route.SwapRouteError: the routes cannot be joined.
+        """
+        key = (source, to)
+        if key not in self._built:
+            self._built[key] = route_model(self.model, swap_route(self.model_ir, source, to))
+        return self._built[key]
+
+    def input_size(self, source: str, to: str) -> int:
+        """The size (px) of the faces the swap takes."""
+        return int(self.get(source, to).inputs[0].shape[1])
+
+    def predict(self, source: str, to: str, faces: np.ndarray) -> dict[str, np.ndarray]:
+        """The swap's outputs (``face_out_<to>``, ...) for faces at its input size."""
+        return predict_both(self.get(source, to), faces)
