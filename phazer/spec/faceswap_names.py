@@ -1,124 +1,243 @@
-"""The one place that maps faceswap's flat Phaze-A option names to phazer spec paths.
+"""The one table of faceswap's options: each option's spec path and how faceswap reads it.
 
-Each entry: faceswap option name -> (spec path, applies-to). ``applies-to`` is None for options
-every spec has; otherwise it is the set of encoder types the option belongs to (encoder-specific
-options live inside their encoder variant).
+Each row is one faceswap option: the spec path it maps to, how faceswap reads it (its data
+type, default and choices: :class:`OptionFact`), the encoder types it applies to (None for
+options every spec has; encoder-specific options live inside their encoder variant), and for
+a training option phazer cannot carry, the reason. Three tables, one per kind of section:
+:data:`PHAZE_A_TABLE` (``[model.phaze_a]``, 48 options), :data:`GLOBAL_TABLE` (the
+architecture options of faceswap's global sections) and :data:`TRAINING_TABLE` (the training
+options of its global and trainer sections, read from a ``train.ini`` only: GUI presets carry
+none). The views the importer and the docs read (:data:`MODEL_OPTIONS`,
+:data:`PHAZE_A_OPTIONS`, ...) are derived from them, so an option is added in one row.
+
+faceswap documents numeric ranges for its GUI sliders but does not enforce them, so no ranges
+are kept here: phazer's schema decides what it can build. Choices faceswap shares with phazer
+are read from phazer's catalogs (upscalers, norms, encoders, losses, optimizers, sub-models).
 """
 
 from __future__ import annotations
 
-from phazer.catalog.encoders import ENCODERS
+from dataclasses import dataclass
+from typing import Literal
+
+from phazer.catalog import losses as loss_catalog
+from phazer.catalog import optimizers as optimizer_catalog
+from phazer.catalog.encoders import ENCODERS, UNSUPPORTED_ENCODERS
+from phazer.catalog.norms import BOTTLENECK_NORMS, NORMS
+from phazer.catalog.upscalers import FC_UPSAMPLERS, UPSCALER_FACTS
+from phazer.spec.models import FREEZABLE_SUBMODELS, KERAS_ENCODER, PHAZE_A_SUBMODELS
+
+DataType = Literal["int", "float", "bool", "str", "list"]
+OptionValue = int | float | bool | str | list[str]
+
+
+@dataclass(frozen=True)
+class OptionFact:
+    """How faceswap reads one option.
+
+    Attributes:
+        datatype: the type faceswap converts the option to.
+        default: the value faceswap uses when the option is not set.
+        choices: the values faceswap offers for ``str`` options and the items it offers for
+            ``list`` options; empty when any value is allowed.
+    """
+
+    datatype: DataType
+    default: int | float | bool | str | tuple[str, ...]
+    choices: tuple[str, ...] = ()
+
+    def default_value(self) -> OptionValue:
+        """The default as an option value (a fresh list for list options)."""
+        return list(self.default) if isinstance(self.default, tuple) else self.default
+
+
+@dataclass(frozen=True)
+class FaceswapOption:
+    """One faceswap option: where it goes in a spec and how faceswap reads it.
+
+    Attributes:
+        path: the spec path it maps to ("" for an unsupported training option).
+        fact: how faceswap reads it.
+        applies_to: the encoder types it belongs to, None for every spec.
+        unsupported: why phazer cannot carry it ("" when it can).
+    """
+
+    path: str
+    fact: OptionFact
+    applies_to: frozenset[str] | None = None
+    unsupported: str = ""
+
+
+def _int(default: int) -> OptionFact:
+    return OptionFact("int", default)
+
+
+def _float(default: float) -> OptionFact:
+    return OptionFact("float", default)
+
+
+def _bool(default: bool) -> OptionFact:
+    return OptionFact("bool", default)
+
+
+def _choice(default: str, *choices: str) -> OptionFact:
+    return OptionFact("str", default, choices)
+
 
 _KERAS = frozenset(name for name, info in ENCODERS.items() if info.is_keras_application)
 _CLIP = frozenset(name for name, info in ENCODERS.items() if info.is_clip)
 _MOBILENET_ALL = frozenset({"mobilenet", "mobilenet_v2", "mobilenet_v3_small",
                             "mobilenet_v3_large"})
 _MOBILENET_V3 = frozenset({"mobilenet_v3_small", "mobilenet_v3_large"})
-
-# faceswap [model.phaze_a] options (48)
-MODEL_OPTIONS: dict[str, tuple[str, frozenset[str] | None]] = {
-    "output_size": ("output_size", None),
-    "shared_fc": ("routing.shared_fc", None),
-    "enable_gblock": ("routing.gblock", None),
-    "split_fc": ("routing.split_fc", None),
-    "split_gblock": ("routing.split_gblock", None),
-    "split_decoders": ("routing.split_decoders", None),
-    "enc_architecture": ("encoder.type", None),
-    "enc_scaling": ("encoder.scaling", None),
-    "enc_load_weights": ("encoder.imagenet_weights", _KERAS | _CLIP),
-    "bottleneck_type": ("bottleneck.type", None),
-    "bottleneck_norm": ("bottleneck.norm", None),
-    "bottleneck_size": ("bottleneck.size", None),  # dense only; see importer
-    "bottleneck_in_encoder": ("bottleneck.in_encoder", None),
-    "fc_depth": ("fc.depth", None),
-    "fc_min_filters": ("fc.min_filters", None),
-    "fc_max_filters": ("fc.max_filters", None),
-    "fc_dimensions": ("fc.dimensions", None),
-    "fc_filter_slope": ("fc.slope", None),
-    "fc_dropout": ("fc.dropout", None),
-    "fc_upsampler": ("fc.upsampler", None),
-    "fc_upsamples": ("fc.upsamples", None),
-    "fc_upsample_filters": ("fc.upsample_filters", None),
-    "fc_gblock_depth": ("gblock_fc.depth", None),
-    "fc_gblock_min_nodes": ("gblock_fc.min_nodes", None),
-    "fc_gblock_max_nodes": ("gblock_fc.max_nodes", None),
-    "fc_gblock_filter_slope": ("gblock_fc.slope", None),
-    "fc_gblock_dropout": ("gblock_fc.dropout", None),
-    "dec_upscale_method": ("decoder.upscaler", None),
-    "dec_upscales_in_fc": ("decoder.upscales_in_fc", None),
-    "dec_norm": ("decoder.norm", None),
-    "dec_min_filters": ("decoder.min_filters", None),
-    "dec_max_filters": ("decoder.max_filters", None),
-    "dec_slope_mode": ("decoder.slope_mode", None),
-    "dec_filter_slope": ("decoder.slope", None),
-    "dec_res_blocks": ("decoder.res_blocks", None),
-    "dec_output_kernel": ("decoder.output_kernel", None),
-    "dec_gaussian": ("decoder.gaussian_noise", None),
-    "dec_skip_last_residual": ("decoder.skip_last_residual", None),
-    "freeze_layers": ("weights.freeze", None),
-    "load_layers": ("weights.load", None),
-    "fs_original_depth": ("encoder.depth", frozenset({"fs_original"})),
-    "fs_original_min_filters": ("encoder.min_filters", frozenset({"fs_original"})),
-    "fs_original_max_filters": ("encoder.max_filters", frozenset({"fs_original"})),
-    "fs_original_use_alt": ("encoder.alt", frozenset({"fs_original"})),
-    "mobilenet_width": ("encoder.width", _MOBILENET_ALL),
-    "mobilenet_depth": ("encoder.depth_multiplier", frozenset({"mobilenet"})),
-    "mobilenet_dropout": ("encoder.dropout", frozenset({"mobilenet"})),
-    "mobilenet_minimalistic": ("encoder.minimalistic", _MOBILENET_V3),
-}
-
-# Architecture-relevant options from faceswap's global sections: (section, option) -> path.
-GLOBAL_OPTIONS: dict[tuple[str, str], str] = {
-    ("global", "icnr_init"): "convolutions.icnr_init",
-    ("global", "conv_aware_init"): "convolutions.conv_aware_init",
-    ("global", "reflect_padding"): "convolutions.reflect_padding",
-    ("global.loss", "learn_mask"): "decoder.learn_mask",
-}
-
-# Training options from faceswap's global and trainer sections: (section, option) -> path.
-# The loss slots all feed the one list ``training.losses`` (weights are percent in faceswap).
+# faceswap's encoder names are phazer's catalog names, plus the ones phazer cannot build.
+_ENCODER_CHOICES = tuple(sorted((*ENCODERS, *UNSUPPORTED_ENCODERS)))
+# faceswap's loss and optimizer choices (phazer maps or rejects each one).
+_FS_LOSSES = loss_catalog.faceswap_choices()
+_FS_OPTIMIZERS = optimizer_catalog.faceswap_choices()
 _AUG = "trainer.augmentation"
 _OPT = "global.optimizer"
-TRAINING_OPTIONS: dict[tuple[str, str], str] = {
-    ("global", "coverage"): "training.coverage",
-    ("global", "mixed_precision"): "training.mixed_precision",
-    ("global.loss", "loss_function"): "training.losses",
-    ("global.loss", "loss_function_2"): "training.losses",
-    ("global.loss", "loss_weight_2"): "training.losses",
-    ("global.loss", "loss_function_3"): "training.losses",
-    ("global.loss", "loss_weight_3"): "training.losses",
-    ("global.loss", "loss_function_4"): "training.losses",
-    ("global.loss", "loss_weight_4"): "training.losses",
-    ("global.loss", "mask_loss_function"): "training.mask_loss",
-    ("global.loss", "penalized_mask_loss"): "training.penalized_mask_loss",
-    ("global.loss", "mask_dilation"): "training.mask_dilation",
-    (_OPT, "optimizer"): "training.optimizer.type",
-    (_OPT, "learning_rate"): "training.optimizer.learning_rate",
-    (_OPT, "epsilon_exponent"): "training.optimizer.epsilon_exponent",
-    (_OPT, "gradient_clipping"): "training.optimizer.clipping",
-    (_OPT, "clipping_value"): "training.optimizer.clipping_value",
-    (_OPT, "autoclip_history"): "training.optimizer.autoclip_history",
-    (_OPT, "weight_decay"): "training.optimizer.weight_decay",
-    (_OPT, "gradient_accumulation"): "training.optimizer.gradient_accumulation",
-    (_OPT, "ada_beta_1"): "training.optimizer.beta_1",
-    (_OPT, "ada_beta_2"): "training.optimizer.beta_2",
-    (_OPT, "ada_amsgrad"): "training.optimizer.amsgrad",
-    (_AUG, "preview_images"): "training.preview_images",
-    (_AUG, "zoom_amount"): "training.augmentation.zoom_amount",
-    (_AUG, "rotation_range"): "training.augmentation.rotation_range",
-    (_AUG, "shift_range"): "training.augmentation.shift_range",
-    (_AUG, "flip_chance"): "training.augmentation.flip_chance",
-    (_AUG, "color_lightness"): "training.augmentation.color_lightness",
-    (_AUG, "color_ab"): "training.augmentation.color_ab",
-    (_AUG, "color_clahe_chance"): "training.augmentation.color_clahe_chance",
-    (_AUG, "color_clahe_max_size"): "training.augmentation.color_clahe_max_size",
+
+# faceswap [model.phaze_a]: the 48 options, in faceswap's order.
+PHAZE_A_TABLE: dict[str, FaceswapOption] = {
+    "output_size": FaceswapOption("output_size", _int(128)),
+    "shared_fc": FaceswapOption("routing.shared_fc", _choice("none", "none", "full", "half")),
+    "enable_gblock": FaceswapOption("routing.gblock", _bool(True)),
+    "split_fc": FaceswapOption("routing.split_fc", _bool(True)),
+    "split_gblock": FaceswapOption("routing.split_gblock", _bool(False)),
+    "split_decoders": FaceswapOption("routing.split_decoders", _bool(False)),
+    "enc_architecture": FaceswapOption("encoder.type", _choice("fs_original", *_ENCODER_CHOICES)),
+    "enc_scaling": FaceswapOption("encoder.scaling", _int(7)),
+    "enc_load_weights": FaceswapOption("encoder.imagenet_weights", _bool(True), _KERAS | _CLIP),
+    "bottleneck_type": FaceswapOption("bottleneck.type",
+        _choice("dense", "average_pooling", "dense", "max_pooling", "flatten")),
+    "bottleneck_norm": FaceswapOption("bottleneck.norm", _choice("none", *BOTTLENECK_NORMS)),
+    "bottleneck_size": FaceswapOption("bottleneck.size", _int(1024)),
+    "bottleneck_in_encoder": FaceswapOption("bottleneck.in_encoder", _bool(True)),
+    "fc_depth": FaceswapOption("fc.depth", _int(1)),
+    "fc_min_filters": FaceswapOption("fc.min_filters", _int(1024)),
+    "fc_max_filters": FaceswapOption("fc.max_filters", _int(1024)),
+    "fc_dimensions": FaceswapOption("fc.dimensions", _int(4)),
+    "fc_filter_slope": FaceswapOption("fc.slope", _float(-0.5)),
+    "fc_dropout": FaceswapOption("fc.dropout", _float(0.0)),
+    "fc_upsampler": FaceswapOption("fc.upsampler", _choice("upsample2d", *FC_UPSAMPLERS)),
+    "fc_upsamples": FaceswapOption("fc.upsamples", _int(1)),
+    "fc_upsample_filters": FaceswapOption("fc.upsample_filters", _int(512)),
+    "fc_gblock_depth": FaceswapOption("gblock_fc.depth", _int(3)),
+    "fc_gblock_min_nodes": FaceswapOption("gblock_fc.min_nodes", _int(512)),
+    "fc_gblock_max_nodes": FaceswapOption("gblock_fc.max_nodes", _int(512)),
+    "fc_gblock_filter_slope": FaceswapOption("gblock_fc.slope", _float(-0.5)),
+    "fc_gblock_dropout": FaceswapOption("gblock_fc.dropout", _float(0.0)),
+    "dec_upscale_method": FaceswapOption("decoder.upscaler", _choice("subpixel", *UPSCALER_FACTS)),
+    "dec_upscales_in_fc": FaceswapOption("decoder.upscales_in_fc", _int(0)),
+    "dec_norm": FaceswapOption("decoder.norm", _choice("none", *NORMS)),
+    "dec_min_filters": FaceswapOption("decoder.min_filters", _int(64)),
+    "dec_max_filters": FaceswapOption("decoder.max_filters", _int(512)),
+    "dec_slope_mode": FaceswapOption("decoder.slope_mode",
+        _choice("full", "full", "cap_max", "cap_min")),
+    "dec_filter_slope": FaceswapOption("decoder.slope", _float(-0.45)),
+    "dec_res_blocks": FaceswapOption("decoder.res_blocks", _int(1)),
+    "dec_output_kernel": FaceswapOption("decoder.output_kernel", _int(5)),
+    "dec_gaussian": FaceswapOption("decoder.gaussian_noise", _bool(True)),
+    "dec_skip_last_residual": FaceswapOption("decoder.skip_last_residual", _bool(True)),
+    "freeze_layers": FaceswapOption("weights.freeze",
+        OptionFact("list", (KERAS_ENCODER,), FREEZABLE_SUBMODELS)),
+    "load_layers": FaceswapOption("weights.load",
+        OptionFact("list", ("encoder",), PHAZE_A_SUBMODELS)),
+    "fs_original_depth": FaceswapOption("encoder.depth", _int(4), frozenset({"fs_original"})),
+    "fs_original_min_filters": FaceswapOption("encoder.min_filters",
+        _int(128), frozenset({"fs_original"})),
+    "fs_original_max_filters": FaceswapOption("encoder.max_filters",
+        _int(1024), frozenset({"fs_original"})),
+    "fs_original_use_alt": FaceswapOption("encoder.alt", _bool(False), frozenset({"fs_original"})),
+    "mobilenet_width": FaceswapOption("encoder.width", _float(1.0), _MOBILENET_ALL),
+    "mobilenet_depth": FaceswapOption("encoder.depth_multiplier",
+        _int(1), frozenset({"mobilenet"})),
+    "mobilenet_dropout": FaceswapOption("encoder.dropout",
+        _float(0.001), frozenset({"mobilenet"})),
+    "mobilenet_minimalistic": FaceswapOption("encoder.minimalistic", _bool(False), _MOBILENET_V3),
 }
 
-# Training options phazer reads but cannot carry, with the reason (reported when they matter).
-UNSUPPORTED_TRAINING_OPTIONS: dict[tuple[str, str], str] = {
-    ("global.loss", "eye_multiplier"): "phazer has no landmarks to find the eyes with",
-    ("global.loss", "mouth_multiplier"): "phazer has no landmarks to find the mouth with",
+# The architecture-relevant options of faceswap's global sections: (section, option) -> row.
+GLOBAL_TABLE: dict[tuple[str, str], FaceswapOption] = {
+    ("global", "icnr_init"): FaceswapOption("convolutions.icnr_init", _bool(False)),
+    ("global", "conv_aware_init"): FaceswapOption("convolutions.conv_aware_init", _bool(False)),
+    ("global", "reflect_padding"): FaceswapOption("convolutions.reflect_padding", _bool(False)),
+    ("global.loss", "learn_mask"): FaceswapOption("decoder.learn_mask", _bool(False)),
 }
+
+# The training options of faceswap's global and trainer sections: (section, option) -> row.
+# The loss slots all feed the one list ``training.losses`` (weights are percent in faceswap).
+TRAINING_TABLE: dict[tuple[str, str], FaceswapOption] = {
+    ("global", "coverage"): FaceswapOption("training.coverage", _float(100.0)),
+    ("global", "mixed_precision"): FaceswapOption("training.mixed_precision", _bool(False)),
+    ("global.loss", "loss_function"): FaceswapOption("training.losses",
+        _choice("ssim", *_FS_LOSSES)),
+    ("global.loss", "loss_function_2"): FaceswapOption("training.losses",
+        _choice("mse", *_FS_LOSSES, "none")),
+    ("global.loss", "loss_weight_2"): FaceswapOption("training.losses", _int(100)),
+    ("global.loss", "loss_function_3"): FaceswapOption("training.losses",
+        _choice("none", *_FS_LOSSES, "none")),
+    ("global.loss", "loss_weight_3"): FaceswapOption("training.losses", _int(0)),
+    ("global.loss", "loss_function_4"): FaceswapOption("training.losses",
+        _choice("none", *_FS_LOSSES, "none")),
+    ("global.loss", "loss_weight_4"): FaceswapOption("training.losses", _int(0)),
+    ("global.loss", "mask_loss_function"): FaceswapOption("training.mask_loss",
+        _choice("mse", "mae", "mse")),
+    ("global.loss", "eye_multiplier"): FaceswapOption("", _int(3),
+        unsupported="phazer has no landmarks to find the eyes with"),
+    ("global.loss", "mouth_multiplier"): FaceswapOption("", _int(2),
+        unsupported="phazer has no landmarks to find the mouth with"),
+    ("global.loss", "penalized_mask_loss"): FaceswapOption("training.penalized_mask_loss",
+        _bool(True)),
+    ("global.loss", "mask_dilation"): FaceswapOption("training.mask_dilation", _float(0.0)),
+    (_OPT, "optimizer"): FaceswapOption("training.optimizer.type",
+        _choice("adam", *_FS_OPTIMIZERS)),
+    (_OPT, "learning_rate"): FaceswapOption("training.optimizer.learning_rate", _float(5e-05)),
+    (_OPT, "epsilon_exponent"): FaceswapOption("training.optimizer.epsilon_exponent", _int(-7)),
+    (_OPT, "gradient_clipping"): FaceswapOption("training.optimizer.clipping",
+        _choice("none", "autoclip", "global_norm", "norm", "value", "none")),
+    (_OPT, "clipping_value"): FaceswapOption("training.optimizer.clipping_value", _float(1.0)),
+    (_OPT, "autoclip_history"): FaceswapOption("training.optimizer.autoclip_history", _int(10000)),
+    (_OPT, "weight_decay"): FaceswapOption("training.optimizer.weight_decay", _float(0.0)),
+    (_OPT, "gradient_accumulation"): FaceswapOption("training.optimizer.gradient_accumulation",
+        _int(1)),
+    (_OPT, "ada_beta_1"): FaceswapOption("training.optimizer.beta_1", _float(0.9)),
+    (_OPT, "ada_beta_2"): FaceswapOption("training.optimizer.beta_2", _float(0.999)),
+    (_OPT, "ada_amsgrad"): FaceswapOption("training.optimizer.amsgrad", _bool(False)),
+    (_AUG, "preview_images"): FaceswapOption("training.preview_images", _int(14)),
+    (_AUG, "zoom_amount"): FaceswapOption("training.augmentation.zoom_amount", _int(5)),
+    (_AUG, "rotation_range"): FaceswapOption("training.augmentation.rotation_range", _int(10)),
+    (_AUG, "shift_range"): FaceswapOption("training.augmentation.shift_range", _int(5)),
+    (_AUG, "flip_chance"): FaceswapOption("training.augmentation.flip_chance", _int(50)),
+    (_AUG, "color_lightness"): FaceswapOption("training.augmentation.color_lightness", _int(30)),
+    (_AUG, "color_ab"): FaceswapOption("training.augmentation.color_ab", _int(8)),
+    (_AUG, "color_clahe_chance"): FaceswapOption("training.augmentation.color_clahe_chance",
+        _int(50)),
+    (_AUG, "color_clahe_max_size"): FaceswapOption("training.augmentation.color_clahe_max_size",
+        _int(4)),
+}
+
+
+# The views of the tables the importer, the docs and the tests read.
+MODEL_OPTIONS: dict[str, tuple[str, frozenset[str] | None]] = {
+    option: (row.path, row.applies_to) for option, row in PHAZE_A_TABLE.items()}
+"""faceswap Phaze-A option -> (spec path, applies-to)."""
+PHAZE_A_OPTIONS: dict[str, OptionFact] = {
+    option: row.fact for option, row in PHAZE_A_TABLE.items()}
+"""faceswap Phaze-A option -> how faceswap reads it."""
+GLOBAL_OPTIONS: dict[tuple[str, str], str] = {
+    key: row.path for key, row in GLOBAL_TABLE.items()}
+GLOBAL_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
+    key: row.fact for key, row in GLOBAL_TABLE.items()}
+TRAINING_OPTIONS: dict[tuple[str, str], str] = {
+    key: row.path for key, row in TRAINING_TABLE.items() if not row.unsupported}
+"""Training options phazer carries: (section, option) -> spec path."""
+UNSUPPORTED_TRAINING_OPTIONS: dict[tuple[str, str], str] = {
+    key: row.unsupported for key, row in TRAINING_TABLE.items() if row.unsupported}
+"""Training options phazer reads but cannot carry, with the reason (reported when they
+matter)."""
+TRAINING_OPTION_FACTS: dict[tuple[str, str], OptionFact] = {
+    key: row.fact for key, row in TRAINING_TABLE.items()}
 
 PHAZE_A_SECTION = "model.phaze_a"
 
