@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
 from phazer.blocks.conv import ConvSettings
 from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
-from phazer.blocks.sequence import BlockNames, SequenceError, build_sequence
+from phazer.blocks.sequence import BlockMisfit, BlockNames, SequenceError, build_sequence
 from phazer.ir.graph import SubModelIR
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
@@ -57,7 +57,8 @@ class _Build:
         elif sub.input_shapes[0] != tuple(shape):
             self.issues.append(Issue(
                 GRAPH_SHAPE_MISMATCH, "error", f"routes.{side}",
-                f"side {side} gives {name} a {_text(shape)} tensor, but {name} was built for "
+                f"side {side} gives {name} a {_text(shape)} tensor on its route "
+                f"({self.spec.routes[side]}), but {name} was built for "
                 f"{_text(sub.input_shapes[0])} (its first use): a shared sub-model takes one "
                 "shape", "give every side that shares it the same input size, or split it"))
             return None
@@ -71,16 +72,23 @@ class _Build:
                 return self._phaze_a(model.phaze_a, name, shape, style)
             return build_sequence(name, model, shape, self.names,
                                   ConvSettings.from_spec(self.spec.convolutions))
-        except IRShapeError as exc:
-            if isinstance(model, PhazeABlock):   # its checks should have caught it: a bug
-                self.issues.append(Issue(
-                    BUILD_FAILED, "error", f"models.{name}", f"shape error in {name}: {exc}",
-                    "this spec passed validation but cannot be built; please report it with "
-                    "the spec attached"))
-            else:
-                self.issues.append(_misfit(name, shape, side, exc))
+        except IRShapeError as exc:   # a Phaze-A block's checks should have caught it: a bug
+            self.issues.append(Issue(
+                BUILD_FAILED, "error", f"models.{name}", f"shape error in {name}: {exc}",
+                "this spec passed validation but cannot be built; please report it with "
+                "the spec attached"))
+        except BlockMisfit as exc:
+            self.issues.append(Issue(
+                GRAPH_SHAPE_MISMATCH, "error", f"models.{name}.{exc.index}",
+                f"{name}'s block {exc.index} ({exc.kind}) cannot take the {_text(exc.given)} "
+                f"tensor the blocks before it make: {exc} (on the route of side {side}: "
+                f"{self.spec.routes[side]}, where {name} gets {_text(shape)})",
+                "change this block or the ones before it so that the shapes meet"))
         except PhazeABlockMisfit as exc:
-            self.issues.append(_misfit(name, shape, side, exc))
+            self.issues.append(Issue(
+                GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
+                f"{name} cannot take the {_text(shape)} tensor the route of side {side} "
+                f"gives it ({self.spec.routes[side]}): {exc}", "change the blocks or the route"))
         except SequenceError as exc:
             self.issues.append(Issue(GRAPH_OUTPUTS, "error", f"models.{name}",
                                      f"{name}: {exc}", "see docs/graphs.md (outputs)"))
@@ -105,12 +113,6 @@ class _Build:
         name += f":{count}" if count else ""
         self.nodes.append(TopNode(name, "call", side, sources, sub.output_shapes, sub.name))
         return name
-
-
-def _misfit(name: str, shape: Shape, side: str, why: Exception) -> Issue:
-    return Issue(GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",
-                 f"{name} cannot take the {_text(shape)} tensor the route of side {side} "
-                 f"gives it: {why}", "change the blocks or the route")
 
 
 def _text(shape: Shape) -> str:

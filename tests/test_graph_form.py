@@ -141,7 +141,7 @@ def test_blocks_that_do_not_fit_are_reported() -> None:
     models["decoder_a"] = [{"reshape": [3, 3, 3]}]
     compiled = compile_model(GraphSpec.model_validate(_spec(models=models)))
     (issue,) = compiled.errors
-    assert (issue.code, issue.path) == ("PHZ210", "models.decoder_a")
+    assert (issue.code, issue.path) == ("PHZ210", "models.decoder_a.0")   # the reshape block
 
 
 @pytest.mark.keras

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from phazer.issues import BAD_CHOICE, BAD_TYPE, NOT_A_BLOCK, OUT_OF_RANGE, UNKNOWN_KEY, Issue
+from phazer.pipeline.validation import validate_reference
 from phazer.spec import load_spec
 from phazer.spec.graph_blocks import BLOCK_TYPES
 from tests.helpers import issues_of, write
@@ -259,3 +260,25 @@ def test_every_mistake_of_a_spec_once_in_validate(tmp_path: Path, capsys) -> Non
         assert hint in out
     assert "invalid (4 errors" in out
     assert "`type` is required" not in out and "expected a mapping" not in out
+
+
+@pytest.mark.parametrize(("line", "new", "block_line"), [
+    ("    - reshape: [4, 4, 256]", "    - reshape: [4, 4, 512]", "    - reshape: [4, 4, 512]"),
+    ("    - dense: [512, 4096]", "    - dense: [512, 4095]", "    - reshape: [4, 4, 256]"),
+])
+def test_a_shape_mismatch_points_at_the_block_and_names_the_route(tmp_path: Path, line: str,
+                                                                  new: str,
+                                                                  block_line: str) -> None:
+    """The error sits at the block that cannot take its input, not at its sub-model."""
+    text = VALID.replace(line, new)
+    issue = _only(validate_reference(str(write(tmp_path, "shapes.yaml", text))).issues)
+    assert (issue.code, issue.path) == ("PHZ210", "models.encoder.4")
+    assert issue.line == text.splitlines().index(block_line) + 1
+    assert "reshape" in issue.message and "encoder -> decoder_a" in issue.message
+
+
+def test_a_shared_sub_model_given_two_shapes_names_the_route(tmp_path: Path) -> None:
+    text = VALID.replace("  b: {input: 64}", "  b: {input: 48}")
+    issue = _only(validate_reference(str(write(tmp_path, "sizes.yaml", text))).issues)
+    assert (issue.code, issue.path) == ("PHZ210", "routes.b")
+    assert "48x48x3" in issue.message and "encoder -> decoder_b" in issue.message

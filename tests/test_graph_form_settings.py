@@ -149,7 +149,7 @@ def test_reflect_padding_on_too_small_a_map_is_an_error_at_the_sub_model() -> No
                           "dec": [{"reshape": [1, 1, 8]}, {"upscale": 8}, {"output": 3}]},
                   routes={"a": "enc -> dec", "b": "enc -> dec"})
     errors = compile_model(spec).errors
-    assert [i.path for i in errors] == ["models.enc"]
+    assert [i.path for i in errors] == ["models.enc.0"]   # the conv block that pads
     assert "reflect padding" in errors[0].message
 
 

@@ -32,6 +32,7 @@ from phazer.blocks.conv import (
 )
 from phazer.blocks.upscalers import UPSCALERS, hybrid_half, subpixel, upscale_hybrid
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
+from phazer.ir.ops import IRShapeError
 from phazer.spec.graph_blocks import (
     AvgPoolBlock,
     BatchNormBlock,
@@ -230,6 +231,20 @@ BLOCK_BUILDERS: dict[str, BlockFn] = {
 ``mark``, ``from`` and ``output`` are read by :func:`build_sequence` itself)."""
 
 
+class BlockMisfit(ValueError):
+    """A block of a sub-model does not fit the tensor the blocks before it make.
+
+    Attributes:
+        index: the block's position in the sub-model's list.
+        kind: its type (``reshape``, ``conv``, ...).
+        given: the shape of the tensor it was given.
+    """
+
+    def __init__(self, index: int, kind: str, given: tuple[int, ...], why: Exception) -> None:
+        super().__init__(str(why))
+        self.index, self.kind, self.given = index, kind, given
+
+
 class SequenceError(ValueError):
     """A sub-model's path blocks do not make sense (an unknown mark, blocks after the end)."""
 
@@ -250,8 +265,8 @@ def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[in
         settings: the graph's ``convolutions`` switches (all off by default).
 
     Raises:
-        phazer.ir.ops.IRShapeError: a block does not fit the tensor it is given (the layer
-            is named).
+        BlockMisfit: a block does not fit the tensor it is given (which block, and the layer
+            that refused it).
         SequenceError: a ``from`` names no earlier mark, or blocks follow the last output
             without reaching another one.
     """
@@ -269,12 +284,16 @@ def build_sequence(name: str, blocks: Sequence[object], input_shape: Sequence[in
                 raise SequenceError(f"block {index} (from: {block.label}) names no earlier "  # type: ignore[attr-defined]
                                     f"mark; marked so far: {', '.join(marks)}")
             x = marks[block.label]  # type: ignore[attr-defined]
-        elif kind == "output":
-            outputs.append(_output(b, x, block, names, settings))  # type: ignore[arg-type]
-            dangling = False
         else:
-            x = BLOCK_BUILDERS[kind](b, x, block, names, settings)
-            dangling = True
+            given = x.shape
+            try:
+                if kind == "output":
+                    outputs.append(_output(b, x, block, names, settings))  # type: ignore[arg-type]
+                else:
+                    x = BLOCK_BUILDERS[kind](b, x, block, names, settings)
+            except IRShapeError as exc:
+                raise BlockMisfit(index, kind, tuple(given), exc) from exc
+            dangling = kind != "output"
     if outputs and dangling:
         raise SequenceError("the blocks after the last output make nothing: end them with "
                             "an output, or remove them")
