@@ -31,7 +31,15 @@ from phazer.blocks.sizing import encoder_input_px
 from phazer.graph.digraph import DiGraph
 from phazer.graph.graph_form import routing_graph
 from phazer.sides import DEFAULT_SIDES, check_sides
-from phazer.spec.graph_form import GRAPH_FORMAT_VERSION, GRAPH_WIDE, GraphSpec, PhazeASettings
+from phazer.spec.graph_form import (
+    GRAPH_FORMAT_VERSION,
+    GRAPH_WIDE,
+    GraphSpec,
+    GraphWeights,
+    PhazeABlock,
+    PhazeASettings,
+    SideSpec,
+)
 from phazer.spec.models import ModelSpec, RoutingSpec
 
 SHARED_SUFFIX = "both"
@@ -82,16 +90,21 @@ def lower(spec: ModelSpec | GraphSpec, sides: Iterable[str] = DEFAULT_SIDES) -> 
         for step in steps:
             for word in step.replace("concat(", "").replace(")", "").replace(",", " ").split():
                 if word != "with":
-                    models.setdefault(word, {"phaze_a": _phaze_a_block(word)})
+                    models.setdefault(word, PhazeABlock.model_construct(
+                        phaze_a=_phaze_a_block(word)))
     size = encoder_input_px(spec)
-    return GraphSpec.model_validate({
-        "phazer": GRAPH_FORMAT_VERSION, "name": spec.name, "description": spec.description,
-        "tagline": spec.tagline, "use": spec.use,
-        "sides": {side: {"input": size, "output": spec.output_size} for side in names},
-        "phaze_a": {name: getattr(spec, name) for name in PhazeASettings.model_fields},
-        "models": models, "routes": {side: " -> ".join(steps) for side, steps in routes.items()},
-        "convolutions": spec.convolutions, "weights": spec.weights.model_dump(),
-        "training": spec.training})
+    # everything below is already valid: constructed, not validated again (validate's latency)
+    return GraphSpec.model_construct(
+        phazer=GRAPH_FORMAT_VERSION, name=spec.name, description=spec.description,
+        tagline=spec.tagline, use=spec.use,
+        sides={side: SideSpec.model_construct(input=size, output=spec.output_size)
+               for side in names},
+        phaze_a=PhazeASettings.model_construct(
+            **{name: getattr(spec, name) for name in PhazeASettings.model_fields}),
+        models=models, routes={side: " -> ".join(steps) for side, steps in routes.items()},
+        convolutions=spec.convolutions,
+        weights=GraphWeights.model_construct(**spec.weights.model_dump()),
+        training=spec.training)
 
 
 def build_routing_graph(spec: ModelSpec | GraphSpec,
