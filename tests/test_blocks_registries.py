@@ -112,3 +112,15 @@ def test_an_upscaler_is_usable_in_both_forms(name: str) -> None:
     for op in phaze_a:
         assert (graph_ops[op.name].kind, graph_ops[op.name].shape, graph_ops[op.name].attrs) == (
             op.kind, op.shape, op.attrs)
+
+
+def test_every_graph_block_has_a_builder() -> None:
+    """BLOCK_TYPES is the one list of graph-form blocks: the union the spec reads is built
+    from it, and the IR has a builder for each block but the path blocks."""
+    from typing import get_args
+
+    from phazer.blocks.sequence import BLOCK_BUILDERS
+    from phazer.spec.graph_blocks import BLOCK_TYPES, PATH_BLOCKS, Block
+
+    assert set(BLOCK_BUILDERS) == set(BLOCK_TYPES) - set(PATH_BLOCKS)
+    assert get_args(get_args(Block)[0]) == tuple(model for model, _ in BLOCK_TYPES.values())
