@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from phazer.spec.routes import parse_route
 from phazer.pipeline.summary import summarize, summary_json
 from phazer.spec.graph_form import GRAPH_FORMAT_VERSION
 from phazer.spec.presets import presets_dir
+from phazer.spec.routes import parse_route
 
 SECTION_HEADING = "## faceswap's layouts side by side"
 BEGIN = "<!-- begin generated: faceswap layouts (python scripts/gen_docs.py) -->"
