@@ -18,6 +18,7 @@ from phazer.spec.resume import (
     spec_diff,
 )
 from phazer.spec.schema_errors import _union_variants
+from tests.helpers import TINY_SPEC
 
 
 def spec(**overrides) -> ModelSpec:
@@ -137,3 +138,25 @@ def test_the_docs_list_every_rule():
     text = (Path(__file__).resolve().parent.parent / "docs" / "training-data.md").read_text()
     for path in RESUME_RULES:
         assert f"`{path}`" in text, path
+
+
+def test_a_phaze_a_model_resumes_with_its_graph_form(tmp_path, monkeypatch):
+    """phazer render --graph of the spec a model was trained with continues it; a model-defining
+    change in the graph form is still refused, named by its graph-form path."""
+    from phazer.cli.render import render_text
+    from phazer.train.modeldir import ModelDir, TrainState
+    from phazer.train.precheck import TrainInputError, check_resume
+
+    trained_with = load_spec(TINY_SPEC).spec
+    graph_file = tmp_path / "graph.yaml"
+    graph_file.write_text(render_text(TINY_SPEC, graph=True), encoding="utf-8")
+    for name, value in (("is_model", True), ("has_weights", True)):
+        monkeypatch.setattr(ModelDir, name, lambda self, value=value: value)
+    monkeypatch.setattr(ModelDir, "read_state", lambda self: TrainState())
+    monkeypatch.setattr(ModelDir, "read_spec", lambda self: trained_with)
+    folder = ModelDir(tmp_path / "model")
+    assert check_resume(folder, load_spec(str(graph_file)).spec)[1] is True
+    changed = load_spec(str(graph_file), ["phaze_a.decoder.max_filters=1024"]).spec
+    with pytest.raises(TrainInputError) as caught:
+        check_resume(folder, changed)
+    assert caught.value.details == ["phaze_a.decoder.max_filters: 64 -> 1024"]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from phazer.issues import Issue
+from phazer.lowering import lower
 from phazer.pipeline.summary import Summary, summarize
 from phazer.spec import ModelSpec
 from phazer.spec.graph_form import GraphSpec
@@ -76,6 +77,8 @@ def check_resume(model_dir: ModelDir, spec: ModelSpec) -> tuple[TrainState, bool
         old = model_dir.read_spec()
     except ModelDirError as exc:
         raise TrainInputError(str(exc)) from None
+    if old.phazer != spec.phazer:   # one written as Phaze-A's switches, one as a graph
+        old, spec = lower(old), lower(spec)
     changes = model_defining_diff(old, spec)
     if changes:
         raise TrainInputError(
