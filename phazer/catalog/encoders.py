@@ -170,12 +170,3 @@ def encoder_names(builder: BuilderKind, *, families: tuple[str, ...] | None = No
     return tuple(name for name, info in ENCODERS.items()
                  if info.builder == builder and info.family not in exclude_families
                  and (families is None or info.family in families))
-
-
-def encoder_info(name: str) -> EncoderInfo:
-    """Look up an encoder by name.
-
-    Raises:
-        KeyError: the name is not in :data:`ENCODERS`.
-    """
-    return ENCODERS[name]

@@ -76,11 +76,6 @@ FACESWAP_ONLY_LOSSES: dict[str, str] = {
 }
 
 
-def loss_names() -> tuple[str, ...]:
-    """Every loss name phazer offers, in catalog order."""
-    return tuple(LOSSES)
-
-
 def faceswap_choices() -> tuple[str, ...]:
     """The loss names faceswap offers, sorted: the ones phazer maps and the ones it lacks."""
     return tuple(sorted({i.faceswap_name for i in LOSSES.values() if i.faceswap_name}

@@ -263,14 +263,3 @@ def spec_path(option: str) -> str:
         KeyError: the option is not one of the 48 Phaze-A options.
     """
     return MODEL_OPTIONS[option][0]
-
-
-def faceswap_option(path: str) -> str | None:
-    """The faceswap option name carried by a spec path, if any."""
-    for option, (spec, _) in MODEL_OPTIONS.items():
-        if spec == path:
-            return option
-    for (_, option), spec in [*GLOBAL_OPTIONS.items(), *TRAINING_OPTIONS.items()]:
-        if spec == path:
-            return option
-    return None

@@ -183,13 +183,6 @@ def text_writer(text: str) -> Writer:
     return write
 
 
-def bytes_writer(data: bytes) -> Writer:
-    """A writer of a binary file."""
-    def write(target: Path) -> None:
-        target.write_bytes(data)
-    return write
-
-
 def link_or_copy_tree(files: Iterable[Path], folder: Path) -> None:
     """Commit existing files into another folder (hard links where possible)."""
     commit(folder, {path.name: link_writer(path) for path in files if path.exists()})
