@@ -83,7 +83,9 @@ class _Build:
                 f"{name}'s block {exc.index} ({exc.kind}) cannot take the {_text(exc.given)} "
                 f"tensor the blocks before it make: {exc} (on the route of side {side}: "
                 f"{self.spec.routes[side]}, where {name} gets {_text(shape)})",
-                "change this block or the ones before it so that the shapes meet"))
+                "change this block or the ones before it so that the shapes meet"
+                + (", or set convolutions.reflect_padding: false" if "reflect" in str(exc)
+                   else "")))
         except PhazeABlockMisfit as exc:
             self.issues.append(Issue(
                 GRAPH_SHAPE_MISMATCH, "error", f"models.{name}",

@@ -151,6 +151,7 @@ def test_reflect_padding_on_too_small_a_map_is_an_error_at_the_sub_model() -> No
     errors = compile_model(spec).errors
     assert [i.path for i in errors] == ["models.enc.0"]   # the conv block that pads
     assert "reflect padding" in errors[0].message
+    assert "convolutions.reflect_padding: false" in errors[0].hint
 
 
 def test_phaze_a_blocks_read_the_top_level_convolutions() -> None:
