@@ -80,8 +80,8 @@ class _Build:
         except BlockMisfit as exc:
             self.issues.append(Issue(
                 GRAPH_SHAPE_MISMATCH, "error", f"models.{name}.{exc.index}",
-                f"{name}'s block {exc.index} ({exc.kind}) cannot take the {_text(exc.given)} "
-                f"tensor the blocks before it make: {exc} (on the route of side {side}: "
+                f"{name}'s block {exc.index} ({exc.kind}) does not fit: {exc} (the block is "
+                f"given {_text(exc.given)}; on the route of side {side}: "
                 f"{self.spec.routes[side]}, where {name} gets {_text(shape)})",
                 "change this block or the ones before it so that the shapes meet"
                 + (", or set convolutions.reflect_padding: false" if "reflect" in str(exc)
