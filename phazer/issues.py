@@ -62,6 +62,8 @@ class Issue:
         file: the file the value came from, when known.
         line: 1-based line in ``file``, when known.
         column: 1-based column in ``file``, when known.
+        word: the word at fault inside the value at ``path`` (a misspelt name in a route),
+            so that the column can point at it rather than at the value's start.
     """
 
     code: str
@@ -72,10 +74,13 @@ class Issue:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    word: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict of the issue."""
-        return asdict(self)
+        """A JSON-ready dict of the issue (``word`` is only for locating it)."""
+        data = asdict(self)
+        del data["word"]
+        return data
 
     @property
     def location(self) -> str:

@@ -282,3 +282,16 @@ def test_a_shared_sub_model_given_two_shapes_names_the_route(tmp_path: Path) -> 
     issue = _only(validate_reference(str(write(tmp_path, "sizes.yaml", text))).issues)
     assert (issue.code, issue.path) == ("PHZ210", "routes.b")
     assert "48x48x3" in issue.message and "encoder -> decoder_b" in issue.message
+
+
+def test_a_misspelt_route_name_is_one_error_at_the_name(tmp_path: Path) -> None:
+    """The column is the misspelt name's, and the sub-model it leaves unused is not a second
+    issue."""
+    text = VALID.replace("  a: encoder -> decoder_a", "  a: encoder -> decodr_a")
+    path = write(tmp_path, "route.yaml", text)
+    issue = _only(validate_reference(str(path)).issues)
+    line = "  a: encoder -> decodr_a"
+    assert (issue.code, issue.path) == ("PHZ212", "routes.a")
+    assert (issue.line, issue.column) == (text.splitlines().index(line) + 1,
+                                          line.index("decodr_a") + 1)
+    assert "'decodr_a'" in issue.message and "did you mean 'decoder_a'?" in issue.hint

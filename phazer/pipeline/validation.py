@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from phazer.issues import Issue, SpecError, cap_issues, has_errors, sort_issues
 from phazer.pipeline import Pipeline
@@ -11,7 +13,7 @@ from phazer.rules import STAGES, run_rules
 from phazer.spec import LoadedSpec, load_spec
 from phazer.spec.graph_form import GraphSpec
 from phazer.spec.models import ModelSpec
-from phazer.spec.yaml_source import SourceMap
+from phazer.spec.yaml_source import Position, SourceMap
 
 
 @dataclass
@@ -42,7 +44,21 @@ def locate(issue: Issue, source: SourceMap, default_file: str) -> Issue:
     pos = source.find(path)
     if pos is None or pos.from_override:
         return replace(issue, file=issue.file or (pos.file if pos else default_file))
-    return replace(issue, file=pos.file, line=pos.line, column=pos.column)
+    return replace(issue, file=pos.file, line=pos.line,
+                   column=_word_column(pos, issue.word) or pos.column)
+
+
+def _word_column(pos: Position, word: str | None) -> int | None:
+    """The column of ``word`` on the value's line, at or after the value's start."""
+    if not word:
+        return None
+    try:
+        line = Path(pos.file).read_text(encoding="utf-8").splitlines()[pos.line - 1]
+    except (OSError, UnicodeError, IndexError):
+        return None
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])",
+                      line[pos.column - 1:])
+    return pos.column + found.start() if found else None
 
 
 def validate_reference(reference: str, overrides: list[str] | None = None) -> ValidationReport:

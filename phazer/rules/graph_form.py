@@ -76,19 +76,22 @@ def routes_are_complete(context: RuleContext) -> Iterator[Issue]:
                             f"the route of side {side} calls {name!r}, which is not defined "
                             f"under models ({', '.join(spec.models)})",
                             did_you_mean(name, list(spec.models))
-                            or f"define {name} under models, or fix the route")
+                            or f"define {name} under models, or fix the route", word=name)
 
 
 @rule("routing", UNUSED_SUBMODEL, forms=(1, 2))
 def every_submodel_is_used(context: RuleContext) -> Iterator[Issue]:
     """A sub-model no route calls is never built: probably a typo or a leftover."""
+    spec = context.pipeline.lowered
     used: set[str] = set()
-    for text in context.pipeline.lowered.routes.values():
+    for text in spec.routes.values():
         try:
             used.update(route_models(parse_route(text)))
         except RouteError:
             return  # routes_are_complete reports it
-    for name in context.pipeline.lowered.models:
+    if used - set(spec.models):
+        return  # a route names an unknown sub-model: that error says it (one mistake, one error)
+    for name in spec.models:
         if name not in used:
             yield Issue(UNUSED_SUBMODEL, "warning", f"models.{name}",
                         f"no route calls {name}: it is not built and holds no weights",
