@@ -30,6 +30,7 @@ from typing import Any
 from phazer.blocks.sizing import encoder_input_px
 from phazer.graph.digraph import DiGraph
 from phazer.graph.graph_form import routing_graph
+from phazer.graph.routing import STAGE
 from phazer.sides import DEFAULT_SIDES, check_sides
 from phazer.spec.graph_form import (
     GRAPH_FORMAT_VERSION,
@@ -41,6 +42,7 @@ from phazer.spec.graph_form import (
     SideSpec,
 )
 from phazer.spec.models import ModelSpec, RoutingSpec
+from phazer.spec.routes import parse_route, route_models
 
 SHARED_SUFFIX = "both"
 """The suffix of a sub-model every side shares (``fc_both``, ``decoder_both``)."""
@@ -85,13 +87,15 @@ def lower(spec: ModelSpec | GraphSpec, sides: Iterable[str] = DEFAULT_SIDES) -> 
         return spec
     names = check_sides(sides)
     routes = {side: side_route(spec.routing, side, names[0]) for side in names}
-    models: dict[str, Any] = {}
-    for steps in routes.values():
-        for step in steps:
-            for word in step.replace("concat(", "").replace(")", "").replace(",", " ").split():
-                if word != "with":
-                    models.setdefault(word, PhazeABlock.model_construct(
-                        phaze_a=_phaze_a_block(word)))
+    used = dict.fromkeys(name for steps in routes.values()
+                         for name in route_models(parse_route(" -> ".join(steps))))
+
+    def stage(name: str) -> tuple[int, int]:   # the routing graph's order (faceswap's)
+        block = _phaze_a_block(name)
+        return STAGE[block], int(block == "fc_gblock" and spec.routing.shared_fc != "none")
+
+    models: dict[str, Any] = {name: PhazeABlock.model_construct(phaze_a=_phaze_a_block(name))
+                              for name in sorted(used, key=stage)}
     size = encoder_input_px(spec)
     # everything below is already valid: constructed, not validated again (validate's latency)
     return GraphSpec.model_construct(
