@@ -64,6 +64,8 @@ class Issue:
         column: 1-based column in ``file``, when known.
         word: the word at fault inside the value at ``path`` (a misspelt name in a route),
             so that the column can point at it rather than at the value's start.
+        offset: or where the fault is inside that value (0-based characters, e.g. a route's
+            syntax error).
     """
 
     code: str
@@ -75,11 +77,12 @@ class Issue:
     line: int | None = None
     column: int | None = None
     word: str | None = None
+    offset: int | None = None
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict of the issue (``word`` is only for locating it)."""
+        """A JSON-ready dict of the issue (``word`` and ``offset`` only serve to locate it)."""
         data = asdict(self)
-        del data["word"]
+        del data["word"], data["offset"]
         return data
 
     @property

@@ -295,3 +295,14 @@ def test_a_misspelt_route_name_is_one_error_at_the_name(tmp_path: Path) -> None:
     assert (issue.line, issue.column) == (text.splitlines().index(line) + 1,
                                           line.index("decodr_a") + 1)
     assert "'decodr_a'" in issue.message and "did you mean 'decoder_a'?" in issue.hint
+
+
+@pytest.mark.parametrize(("route", "at"), [("encoder -> -> decoder_a", "-> decoder_a"),
+                                           ('"encoder => decoder_a"', "=>")])
+def test_a_route_syntax_error_is_at_its_column(tmp_path: Path, route: str, at: str) -> None:
+    line = f"  a: {route}"
+    text = VALID.replace("  a: encoder -> decoder_a", line)
+    issue = _only(validate_reference(str(write(tmp_path, "syntax.yaml", text))).issues)
+    assert (issue.code, issue.path) == ("PHZ211", "routes.a")
+    assert (issue.line, issue.column) == (text.splitlines().index(line) + 1,
+                                          line.index(at) + 1)

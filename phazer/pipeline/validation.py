@@ -45,19 +45,21 @@ def locate(issue: Issue, source: SourceMap, default_file: str) -> Issue:
     if pos is None or pos.from_override:
         return replace(issue, file=issue.file or (pos.file if pos else default_file))
     return replace(issue, file=pos.file, line=pos.line,
-                   column=_word_column(pos, issue.word) or pos.column)
+                   column=_column_in_value(pos, issue) or pos.column)
 
 
-def _word_column(pos: Position, word: str | None) -> int | None:
-    """The column of ``word`` on the value's line, at or after the value's start."""
-    if not word:
+def _column_in_value(pos: Position, issue: Issue) -> int | None:
+    """The column of the issue's ``word`` (or ``offset``) inside the value at ``pos``."""
+    if not issue.word and issue.offset is None:
         return None
     try:
         line = Path(pos.file).read_text(encoding="utf-8").splitlines()[pos.line - 1]
     except (OSError, UnicodeError, IndexError):
         return None
-    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])",
-                      line[pos.column - 1:])
+    value = line[pos.column - 1:]
+    if issue.offset is not None:   # a quoted value starts after its quote
+        return pos.column + issue.offset + (1 if value[:1] in "'\"" else 0)
+    found = re.search(rf"(?<![A-Za-z0-9_]){re.escape(str(issue.word))}(?![A-Za-z0-9_])", value)
     return pos.column + found.start() if found else None
 
 

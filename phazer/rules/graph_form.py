@@ -68,7 +68,7 @@ def routes_are_complete(context: RuleContext) -> Iterator[Issue]:
             yield Issue(ROUTE_SYNTAX, "error", f"routes.{side}",
                         f"route of side {side}, column {exc.column}: {exc} (in {text!r})",
                         "write `model -> model` steps, joins as `concat(model, model)` "
-                        "(docs/graphs.md)")
+                        "(docs/graphs.md)", offset=exc.column - 1)
             continue
         for name in dict.fromkeys(route_models(steps)):
             if name not in spec.models:
