@@ -16,7 +16,7 @@ from phazer.blocks.context import BuildContext, CannotBuild, ResolvedSizes
 from phazer.blocks.conv import ConvSettings
 from phazer.blocks.phaze_a_block import PhazeABlockMisfit, build_phaze_a_block
 from phazer.blocks.sequence import BlockMisfit, BlockNames, SequenceError, build_sequence
-from phazer.ir.graph import SubModelIR
+from phazer.ir.graph import SubModelIR, depth_to_outputs
 from phazer.ir.model import ModelIR, TopNode, value_ref
 from phazer.ir.ops import IRShapeError, Shape
 from phazer.issues import (
@@ -196,19 +196,13 @@ def _side_outputs(build: _Build, side: str, last: str) -> dict[str, str]:
     return names
 
 
-def _keras_order(build: _Build, outputs: dict[str, str]) -> dict[str, SubModelIR]:
+def _keras_order(build: _Build) -> dict[str, SubModelIR]:
     """The sub-models in the order Keras lists a functional model's layers.
 
-    Keras gives every node its longest distance to an output and lists layers deepest first
-    (ties in the order they were first called), which is the order faceswap's summary shows.
+    Deepest first (:func:`phazer.ir.graph.depth_to_outputs`), ties in the order they were
+    first called.
     """
-    depth: dict[str, int] = {}
-    for ref in outputs.values():
-        depth[ref.partition("#")[0]] = 0
-    for node in reversed(build.nodes):
-        for source in node.inputs:
-            key = source.partition("#")[0]
-            depth[key] = max(depth.get(key, 0), depth.get(node.name, 0) + 1)
+    depth = depth_to_outputs([(node.name, node.inputs) for node in build.nodes])
     first = {n.submodel: i for i, n in reversed(list(enumerate(build.nodes))) if n.submodel}
     deepest: dict[str, int] = {}
     for node in build.nodes:
@@ -237,6 +231,6 @@ def build_routes(spec: GraphSpec, name: str) -> tuple[ModelIR | None, list[Issue
     sizes = build.context.sizes if build.context is not None else ResolvedSizes()
     if any(issue.severity == "error" for issue in build.issues):
         return None, build.issues, sizes
-    model = ModelIR(name, tuple(spec.sides), _keras_order(build, outputs), tuple(build.nodes),
+    model = ModelIR(name, tuple(spec.sides), _keras_order(build), tuple(build.nodes),
                     outputs)
     return model, build.issues, sizes

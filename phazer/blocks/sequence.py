@@ -31,7 +31,7 @@ from phazer.blocks.conv import (
     separable_conv_block,
 )
 from phazer.blocks.upscalers import UPSCALERS, hybrid_half, subpixel, upscale_hybrid
-from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
+from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor, depth_to_outputs
 from phazer.ir.ops import IRShapeError
 from phazer.spec.graph_blocks import (
     AvgPoolBlock,
@@ -307,13 +307,7 @@ def keras_order(sub: SubModelIR) -> SubModelIR:
     ties in build order: parallel branches interleave (both branches' first layers, then
     their second ones, ...). A chain keeps its build order.
     """
-    consumers: dict[str, list[str]] = {}
-    for op in sub.ops:
-        for source in op.inputs:
-            consumers.setdefault(source, []).append(op.name)
-    depth: dict[str, int] = {}
-    for op in reversed(sub.ops):
-        depth[op.name] = max((depth[c] + 1 for c in consumers.get(op.name, ())), default=0)
+    depth = depth_to_outputs([(op.name, op.inputs) for op in sub.ops])
     index = {op.name: i for i, op in enumerate(sub.ops)}
     ordered = sorted(sub.ops, key=lambda op: (-depth[op.name], index[op.name]))
     return replace(sub, ops=tuple(ordered))

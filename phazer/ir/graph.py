@@ -183,3 +183,23 @@ class SubModelBuilder:
         outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
         return SubModelIR(self.name, tuple(self._inputs), tuple(t.op for t in outputs),
                           tuple(self._ops), pretrained)
+
+
+def depth_to_outputs(nodes: Sequence[tuple[str, Sequence[str]]]) -> dict[str, int]:
+    """Each node's longest distance to a node nothing consumes: the depth Keras orders by.
+
+    Keras lists a functional model's layers deepest first (ties in the order they were
+    created), which is the order faceswap's summaries show, for a sub-model's layers and for a
+    model's sub-models alike.
+
+    Args:
+        nodes: ``(name, input names)`` in build (topological) order; an input may be a value
+            reference (``node#1``).
+    """
+    depth: dict[str, int] = {}
+    for name, inputs in reversed(nodes):
+        here = depth.setdefault(name, 0)
+        for source in inputs:
+            key = source.partition("#")[0]
+            depth[key] = max(depth.get(key, 0), here + 1)
+    return depth
