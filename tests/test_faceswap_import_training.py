@@ -102,14 +102,6 @@ def test_lion_options_missing_or_not_used(tmp_path):
     assert "global.optimizer.epsilon_exponent" not in missing  # dropped anyway: not reported
 
 
-def test_adabelief_is_rejected(tmp_path):
-    result = import_faceswap(edit_ini(tmp_path, {"optimizer": "adabelief"}))
-    assert result.spec is None
-    errors = [i for i in result.issues if i.severity == "error"]
-    assert [(i.code, i.path) for i in errors] == [("PHZ405", "global.optimizer.optimizer")]
-    assert "AdaBelief" in errors[0].message and "adam" in errors[0].hint
-
-
 def test_bad_values_are_reported_at_their_line(tmp_path):
     result = import_faceswap(edit_ini(tmp_path, {"loss_weight_2": "lots",
                                                  "flip_chance": "often"}))

@@ -56,7 +56,7 @@ def test_the_slots_are_the_catalogs():
     from typing import get_args
 
     from phazer.catalog.optimizers import OPTIMIZERS, optimizer_names
-    from phazer.spec.training import OPTIMIZER_VARIANTS
+    from phazer.spec.optimizers import OPTIMIZER_VARIANTS
 
     assert optimizer_names() == OPTIMIZER_NAMES
     for variant in OPTIMIZER_VARIANTS:

@@ -14,10 +14,11 @@ from phazer.catalog.optimizers import OPTIMIZERS, keras_arguments
 from phazer.spec import load_spec
 from phazer.spec.dump import dump_spec, spec_to_data
 from phazer.spec.models import GROUPS, ModelSpec
+from phazer.spec.optimizers import OPTIMIZER_VARIANTS
 from phazer.spec.presets import preset_names
 from phazer.spec.resume import is_resumable
 from phazer.spec.schema_errors import _union_variants
-from phazer.spec.training import OPTIMIZER_VARIANTS, TrainingSpec
+from phazer.spec.training import TrainingSpec
 from tests.helpers import issues_of, write
 
 

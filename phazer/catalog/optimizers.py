@@ -49,6 +49,9 @@ def _table(*entries: OptimizerInfo) -> dict[str, OptimizerInfo]:
 
 
 OPTIMIZERS: dict[str, OptimizerInfo] = _table(
+    OptimizerInfo("adabelief", "AdaBelief: Adam whose step is scaled by how far the gradient "
+                  "strays from its running mean (its 'belief'), steadier than Adam.",
+                  "AdaBelief", "adabelief", extra_slots=("amsgrad",)),
     OptimizerInfo("adam", "Adam: adaptive steps from running estimates of the gradient's "
                   "first and second moments; faceswap's default.", "Adam", "adam",
                   extra_slots=("amsgrad",)),
@@ -71,9 +74,7 @@ OPTIMIZERS: dict[str, OptimizerInfo] = _table(
 OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
 
 # faceswap optimizers phazer does not offer, with the reason.
-FACESWAP_ONLY_OPTIMIZERS: dict[str, str] = {
-    "adabelief": "AdaBelief is not in Keras; use adam (and an epsilon exponent near -7)",
-}
+FACESWAP_ONLY_OPTIMIZERS: dict[str, str] = {}
 
 # Option names the optimizer variants may carry, mapped to the Keras argument they become.
 _DIRECT_ARGUMENTS = ("learning_rate", "beta_1", "beta_2", "amsgrad", "rho", "momentum",
@@ -121,7 +122,7 @@ def keras_arguments(optimizer: Any) -> tuple[str, dict[str, Any]]:
 
     Args:
         optimizer: a ``training.optimizer`` section (any variant of
-            :data:`phazer.spec.training.OptimizerSpec`).
+            :data:`phazer.spec.optimizers.OptimizerSpec`).
 
     Returns:
         ``(class_name, kwargs)``, e.g. ``("Adam", {"learning_rate": 5e-05, "epsilon": 1e-07,

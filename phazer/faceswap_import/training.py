@@ -33,7 +33,7 @@ from phazer.issues import (
     Issue,
 )
 from phazer.spec.faceswap_names import TRAINING_OPTIONS, UNSUPPORTED_TRAINING_OPTIONS
-from phazer.spec.training import OPTIMIZER_VARIANTS
+from phazer.spec.optimizers import OPTIMIZER_VARIANTS
 
 _LOSS_SECTION = "global.loss"
 _OPTIMIZER_SECTION = "global.optimizer"

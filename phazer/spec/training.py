@@ -11,18 +11,15 @@ writes them (``flip_chance: 50`` is a 50% chance); loss weights are factors (1.0
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from phazer.catalog.losses import LossName, MaskLossName
+from phazer.catalog.masks import MaskType
 from phazer.spec.base import StrictModel
-from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS, ScheduleSpec
-
-LearningRate = Annotated[float, Field(gt=0.0, le=1.0, description="Step size of each "
-                                      "update; may change on resume (faceswap: learning_rate; "
-                                      "its slider spans 1e-6 to 1e-4).")]
-Clipping = Literal["none", "norm", "global_norm", "value", "autoclip"]
+from phazer.spec.optimizers import AdamOptimizer, LRFinderSpec, OptimizerSpec
+from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS
 
 
 class LossSpec(StrictModel):
@@ -31,102 +28,6 @@ class LossSpec(StrictModel):
     function: LossName = Field(description="The loss function (see docs/training-data.md).")
     weight: float = Field(1.0, ge=0.0, le=100.0, description="Factor the term is multiplied "
                           "by; 1.0 is faceswap's 100 (faceswap: loss_weight_2..4).")
-
-
-class _OptimizerBase(StrictModel):
-    learning_rate: LearningRate = 5e-5
-    schedule: ScheduleSpec = Field(ScheduleSpec(), description="How the learning rate moves "
-                                   "over the run: constant (faceswap's way), or a warm-up and "
-                                   "a cosine or linear decay; may change on resume.")
-    weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="Decoupled weight decay "
-                                "per step, 0 for none (faceswap: weight_decay).")
-    clipping: Clipping = Field("none", description="Gradient clipping: none; norm (each "
-                               "gradient's norm); global_norm (all gradients together); value "
-                               "(each element); autoclip (a norm chosen from the history of "
-                               "gradient norms) (faceswap: gradient_clipping).")
-    clipping_value: float = Field(1.0, gt=0.0, le=10.0, description="The clipping threshold; "
-                                  "for autoclip the percentile in tens (1.0 = the 10th "
-                                  "percentile) (faceswap: clipping_value).")
-    autoclip_history: int = Field(10000, ge=0, le=100000, description="Iterations of gradient "
-                                  "norms autoclip looks back on, 0 for all "
-                                  "(faceswap: autoclip_history).")
-    gradient_accumulation: int = Field(1, ge=1, le=100, description="Average the gradients of "
-                                       "this many batches per update "
-                                       "(faceswap: gradient_accumulation).")
-
-
-class _EpsilonMixin(StrictModel):
-    epsilon_exponent: int = Field(-7, ge=-20, le=0, description="The optimizer's epsilon is "
-                                  "10 to this power; raise it (e.g. -5) if mixed precision "
-                                  "gives NaNs; may change on resume (faceswap: "
-                                  "epsilon_exponent).")
-
-
-class _AdamBase(_EpsilonMixin, _OptimizerBase):
-    beta_1: float = Field(0.9, ge=0.0, lt=1.0, description="Decay of the first-moment "
-                          "estimate (faceswap: ada_beta_1).")
-    beta_2: float = Field(0.999, ge=0.0, lt=1.0, description="Decay of the second-moment "
-                          "estimate (faceswap: ada_beta_2).")
-
-
-class AdamOptimizer(_AdamBase):
-    """Adam (faceswap's default optimizer)."""
-
-    type: Literal["adam"] = "adam"
-    amsgrad: bool = Field(False, description="Use the AMSGrad variant (faceswap: ada_amsgrad).")
-
-
-class AdamWOptimizer(_AdamBase):
-    """AdamW: Adam with decoupled weight decay (Keras' default decay of 0.004)."""
-
-    type: Literal["adamw"]
-    weight_decay: float = Field(0.004, ge=0.0, le=1.0, description="Decoupled weight decay "
-                                "per step (faceswap: weight_decay).")
-    amsgrad: bool = Field(False, description="Use the AMSGrad variant (faceswap: ada_amsgrad).")
-
-
-class AdamVariantOptimizer(_AdamBase):
-    """Nadam (Nesterov momentum) or Adamax (infinity norm)."""
-
-    type: Literal["nadam", "adamax"]
-
-
-class LionOptimizer(_OptimizerBase):
-    """Lion: sign-of-momentum updates; use a 3-10x smaller learning rate than Adam."""
-
-    type: Literal["lion"]
-    beta_1: float = Field(0.9, ge=0.0, lt=1.0, description="Blend of momentum and gradient "
-                          "for the step (faceswap: ada_beta_1).")
-    beta_2: float = Field(0.99, ge=0.0, lt=1.0, description="Decay of the momentum "
-                          "(faceswap: ada_beta_2).")
-
-
-class RMSpropOptimizer(_EpsilonMixin, _OptimizerBase):
-    """RMSprop: steps scaled by a running root-mean-square of the gradients."""
-
-    type: Literal["rmsprop"]
-    rho: float = Field(0.9, ge=0.0, lt=1.0, description="Decay of the mean square.")
-    momentum: float = Field(0.0, ge=0.0, lt=1.0, description="Momentum, 0 for none.")
-    centered: bool = Field(False, description="Normalise by the gradient's variance instead "
-                           "of its mean square.")
-
-
-class SGDOptimizer(_OptimizerBase):
-    """Stochastic gradient descent."""
-
-    type: Literal["sgd"]
-    momentum: float = Field(0.0, ge=0.0, lt=1.0, description="Momentum, 0 for none.")
-    nesterov: bool = Field(False, description="Use Nesterov momentum.")
-
-
-OptimizerSpec = Annotated[
-    Union[AdamOptimizer, AdamWOptimizer, AdamVariantOptimizer, LionOptimizer,  # noqa: UP007
-          RMSpropOptimizer, SGDOptimizer],
-    Field(discriminator="type"),
-]
-OPTIMIZER_VARIANTS: tuple[type[_OptimizerBase], ...] = (
-    AdamOptimizer, AdamWOptimizer, AdamVariantOptimizer, LionOptimizer, RMSpropOptimizer,
-    SGDOptimizer)
 
 
 class AugmentationSpec(StrictModel):
@@ -247,6 +148,34 @@ class TrainingSpec(StrictModel):
                                  "weighs a rim of background around the face and the model "
                                  "learns the face's outline; 0 for none; may change on resume "
                                  "(faceswap: mask_dilation).")
+    mask_type: MaskType | None = Field(
+        None, description="The mask the penalized loss weights by and learn_mask learns: "
+        "none; alpha (the image's alpha channel); components or extended (drawn from a "
+        "faceswap face's landmarks); or a mask stored in faceswap face headers (bisenet-fp_face, "
+        "vgg-clear, ...). Unset: extended for faceswap face sets (faceswap's default), alpha "
+        "for plain folders; the run's log says which (faceswap: mask_type).")
+    mask_blur_kernel: int = Field(3, ge=0, le=9, description="Gaussian blur of a stored mask "
+                                  "(px at the stored 128 px; an even size acts as the next odd "
+                                  "one), 0 for none (faceswap: mask_blur_kernel).")
+    mask_threshold: int = Field(4, ge=0, le=50, description="Set a stored mask's values below "
+                                "this percentage to 0 and those above 100 minus it to full "
+                                "(faceswap: mask_threshold).")
+    eye_multiplier: int = Field(3, ge=1, le=40, description="With the penalized mask loss, "
+                                "weigh the eye area (from the landmarks) this many times more; "
+                                "1 for no extra weight (faceswap: eye_multiplier).")
+    mouth_multiplier: int = Field(2, ge=1, le=40, description="With the penalized mask loss, "
+                                  "weigh the mouth area (from the landmarks) this many times "
+                                  "more; 1 for no extra weight (faceswap: mouth_multiplier).")
+    centering: Literal["face", "head", "legacy"] = Field(
+        "face", description="Where the training crop of a faceswap face (a head-centred file) "
+        "is centred: face, head, or legacy (faceswap's older, tighter face crop); plain face "
+        "folders are already the crop (faceswap: centering).")
+    vertical_offset: int = Field(0, ge=-25, le=25, description="Move a faceswap face's "
+                                 "training crop up (positive) or down by this percentage of "
+                                 "its size (faceswap: vertical_offset).")
+    lr_finder: LRFinderSpec = Field(default_factory=LRFinderSpec.model_construct,
+                                    description="The learning rate finder (faceswap: "
+                                    "--use-lr-finder, lr_finder_*).")
     optimizer: OptimizerSpec = Field(default_factory=AdamOptimizer.model_construct,
                                      description="The optimizer, chosen by `type` (adam when "
                                      "not given) (faceswap: [global.optimizer]).")
