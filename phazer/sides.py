@@ -2,7 +2,9 @@
 
 A model has one input and one or more outputs per side: ``face_in_<side>`` (the faces fed in),
 ``face_out_<side>`` (the face it draws), with a mask output ``mask_out_<side>`` and, for a
-multiscale decoder, ``face_out_<side>_<size>`` (the face drawn at a smaller size).
+multiscale decoder, ``face_out_<side>_<size>`` (the face drawn at a smaller size). The training
+targets may also carry ``eye_mask_<side>`` and ``mouth_mask_<side>``: the eye and mouth areas
+the penalized loss weighs more (targets only, never model outputs).
 The data pipeline keys its batches by these names, the Keras model carries them and the loss
 reads them back. Side names are lowercase letters and digits (``a``, ``b``, ``x2``).
 
@@ -23,7 +25,9 @@ SIDE_NAME = r"[a-z0-9]+"
 FACE_IN = "face_in"
 FACE_OUT = "face_out"
 MASK_OUT = "mask_out"
-KINDS: tuple[str, ...] = (FACE_IN, FACE_OUT, MASK_OUT)
+EYE_MASK = "eye_mask"
+MOUTH_MASK = "mouth_mask"
+KINDS: tuple[str, ...] = (FACE_IN, FACE_OUT, MASK_OUT, EYE_MASK, MOUTH_MASK)
 
 _SIDE = re.compile(SIDE_NAME)
 _NAME = re.compile(rf"({'|'.join(KINDS)})_({SIDE_NAME})")
@@ -61,6 +65,24 @@ def mask_out(side: str) -> str:
         ValueError: ``side`` is not a side name (lowercase letters and digits).
     """
     return _name(MASK_OUT, side)
+
+
+def eye_mask(side: str) -> str:
+    """The name of a side's eye-area target (``eye_mask_a``; penalized loss, eye_multiplier > 1).
+
+    Raises:
+        ValueError: ``side`` is not a side name (lowercase letters and digits).
+    """
+    return _name(EYE_MASK, side)
+
+
+def mouth_mask(side: str) -> str:
+    """The name of a side's mouth-area target (``mouth_mask_a``; mouth_multiplier > 1).
+
+    Raises:
+        ValueError: ``side`` is not a side name (lowercase letters and digits).
+    """
+    return _name(MOUTH_MASK, side)
 
 
 def scaled_face_out(side: str, size: int) -> str:
