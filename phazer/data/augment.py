@@ -184,35 +184,38 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
     """Turn decoded faces into one training batch.
 
     Args:
-        images: [B, S, S, 4] uint8 RGBA faces (alpha = mask, 255 where there is none).
+        images: [B, S, S, 3 + k] uint8 faces: R, G, B, then k >= 1 masks (the face mask
+            first: the alpha channel, 255 where there is none; then the eye and mouth areas
+            of a faceswap face), moved with the face.
         seed: a [2] int seed for every random choice in this batch.
         aug: the spec's augmentation options.
         coverage: percentage of the image side, from the centre, that the crop keeps.
         input_size: side of the model's input (px).
         output_size: side of the model's target (px).
         augment: False turns every random change off (the warp too): plain crops.
-        mask_dilation: the spec's ``training.mask_dilation``: grow or shrink the target's
-            mask by this percentage of its side (applied with or without ``augment``).
+        mask_dilation: grow or shrink the target's face mask (the first mask) by this
+            percentage of its side (applied with or without ``augment``); 0 where the
+            decoded masks are final (faceswap faces).
         warp: whether this batch is warped (a scalar bool tensor, for a warp that stops at
             an iteration); the warp also needs ``augment`` and ``aug.warp``.
 
     Returns:
-        ``(input, target, mask)``: [B, input_size, input_size, 3] warped input,
-        [B, output_size, output_size, 3] target and [B, output_size, output_size, 1] mask, all
-        float32 in [0, 1].
+        ``(input, target, masks)``: [B, input_size, input_size, 3] warped input,
+        [B, output_size, output_size, 3] target and [B, output_size, output_size, k] masks,
+        all float32 in [0, 1].
     """
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 8)
     pixels = tf.cast(images, tf.float32) / 255.0
     batch = tf.shape(pixels)[0]
     width = tf.cast(tf.shape(pixels)[2], tf.float32)
     crop = width * (coverage / 100)
-    rgb, alpha = pixels[..., :3], pixels[..., 3:]
+    rgb, masks = pixels[..., :3], pixels[..., 3:]
     if augment:
         rgb = _colour(rgb, aug, seeds[:3])
         params = _transform(aug, batch, seeds[3:7])
     else:
         params = (tf.zeros([batch]), tf.ones([batch]), tf.zeros([batch, 2]), tf.ones([batch]))
-    source = tf.concat([rgb, alpha], axis=-1)
+    source = tf.concat([rgb, masks], axis=-1)
 
     xs, ys = _grid(output_size, crop)
     tx, ty = _apply(tf.tile(xs[None], [batch, 1, 1]), tf.tile(ys[None], [batch, 1, 1]),
@@ -226,4 +229,5 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
         xs, ys = xs + field[..., 0], ys + field[..., 1]
     ix, iy = _apply(xs, ys, params, width)
     warped = _sample(rgb, ix, iy)
-    return warped, target[..., :3], dilate_mask(target[..., 3:], mask_dilation)
+    face_mask = dilate_mask(target[..., 3:4], mask_dilation)
+    return warped, target[..., :3], tf.concat([face_mask, target[..., 4:]], axis=-1)

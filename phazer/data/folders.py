@@ -68,6 +68,9 @@ class FaceFolder:
         with_alpha: how many of the usable images have an alpha channel (their mask).
         grey: how many of the usable images are grey (used as grey RGB).
         deep: how many of the usable images have 16 bits per sample (reduced to 8).
+        faceswap: the images are faceswap's extracted faces (each carries faceswap's PNG
+            header: landmarks and stored masks); False: plain crops (the image is the face,
+            its alpha channel the mask). A folder mixing the two is refused by the scan.
     """
 
     folder: Path
@@ -77,6 +80,12 @@ class FaceFolder:
     with_alpha: int = 0
     grey: int = 0
     deep: int = 0
+    faceswap: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``"faceswap faces"`` or ``"plain faces"``, for the run's log."""
+        return "faceswap faces" if self.faceswap else "plain faces"
 
     def __len__(self) -> int:
         return len(self.files)
@@ -152,9 +161,23 @@ def scan_faces(folder: str | Path, min_images: int = DEFAULT_MIN_IMAGES,
     infos = [info for _, info in good]
     faces = FaceFolder(path, tuple(p for p, _ in good), tuple(skipped), size,
                        sum(i.alpha for i in infos), sum(i.grey for i in infos),
-                       sum(i.deep for i in infos))
+                       sum(i.deep for i in infos), _one_kind(path, good))
     require_faces(faces, min_images, needed_for)
     return faces
+
+
+def _one_kind(folder: Path, good: list[tuple[Path, FaceInfo]]) -> bool:
+    """Whether the folder holds faceswap faces; a mix of the two kinds is refused."""
+    marked = [p for p, info in good if info.faceswap]
+    if not marked or len(marked) == len(good):
+        return bool(marked)
+    plain = next(p for p, info in good if not info.faceswap)
+    raise DataError(
+        f"face folder {folder} mixes faceswap's extracted faces ({len(marked)}, e.g. "
+        f"{marked[0].name}) with plain images without faceswap's header "
+        f"({len(good) - len(marked)}, e.g. {plain.name}); the two are cropped differently",
+        "keep one kind per folder: move the plain images out, or re-extract them with "
+        "faceswap")
 
 
 def require_faces(face_folder: FaceFolder, min_images: int, needed_for: str = "") -> None:

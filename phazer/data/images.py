@@ -32,6 +32,7 @@ _FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG"}  # MPO: a JPEG with ext
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FACESWAP_CHUNK = "faceswap"   # the keyword of the PNG text chunk faceswap's extract writes
 _WIDE_GREY = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
 
@@ -60,12 +61,15 @@ class FaceInfo:
         alpha: it has an alpha channel (its mask).
         grey: it is a grey image (used as grey RGB).
         deep: it has 16 bits per sample (reduced to 8).
+        faceswap: it carries faceswap's PNG header (a ``faceswap`` text chunk: landmarks and
+            stored masks, :mod:`phazer.data.faceswap_header`): an extracted, head-centred face.
     """
 
     size: int
     alpha: bool = False
     grey: bool = False
     deep: bool = False
+    faceswap: bool = False
 
 
 def _check_file(path: Path) -> None:
@@ -131,7 +135,7 @@ def _open(path: Path, pixels: bool) -> tuple[np.ndarray | None, FaceInfo]:
         if width != height:
             raise FaceFileError(path, "not square", f"not square ({width}x{height} px); "
                                 "aligned faces are square")
-        info = FaceInfo(width, alpha, mode in _GREY_MODES, deep)
+        info = FaceInfo(width, alpha, mode in _GREY_MODES, deep, FACESWAP_CHUNK in image.info)
         if not pixels:
             return None, info
         source = _grey_to_8bit(image) if mode in _WIDE_GREY else image
