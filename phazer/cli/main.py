@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "curve": "curve",
     "diagram": "diagram",
     "compile": "compile",
+    "faces": "faces",
     "train": "train",
     "swap": "swap",
     "transfer": "transfer",
@@ -55,6 +56,8 @@ COMMAND_HELP: dict[str, str] = {
     "curve": "compute a filter curve (decoder filters, FC nodes) and chart it",
     "diagram": "draw the routing (or every layer) as .dot, .mmd, .svg, .png or .pdf",
     "compile": "emit the Keras model of a spec and save it as .keras",
+    "faces": "write the training samples of face folders (crops and masks) as .npz or "
+             "contact sheets",
     "train": "train a model on a folder of aligned faces per side (resumes a model dir)",
     "swap": "swap a folder of aligned faces with a trained model",
     "transfer": "start a model dir for a changed spec from a trained model's matching weights",
