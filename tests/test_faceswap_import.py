@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from phazer.faceswap_import import default_name, import_faceswap, mapping_table
+from phazer.faceswap_import.mapping import not_used_table
 from phazer.faceswap_import.options import GLOBAL_OPTION_FACTS, PHAZE_A_OPTIONS
 from phazer.issues import CODES, Issue
 from phazer.spec import load_spec
@@ -216,8 +217,12 @@ def test_example_train_ini_imports():
     assert set(dropped) == MOBILENET_OPTIONS | {"enc_load_weights", "bottleneck_size"}
     assert not FS_ORIGINAL_OPTIONS & set(dropped)
     assert set(codes(result.issues)) == {"PHZ404", "PHZ408"}
-    assert set(by_code(result.issues, "PHZ408")) == {"global.loss.eye_multiplier",
-                                                     "global.loss.mouth_multiplier"}
+    # the options phazer has no use for are named, at faceswap's defaults as infos
+    assert set(by_code(result.issues, "PHZ408")) == {
+        "global.nan_protection", "global.convert_batchsize", "global.optimizer.save_optimizer",
+        "trainer.augmentation.mask_opacity", "trainer.augmentation.mask_color",
+        "trainer.loader.num_processes", "trainer.loader.pre_fetch"}
+    assert set(codes(result.issues, "info")) == {"PHZ404", "PHZ408"}
     # issues point at the ini's lines
     assert dropped["mobilenet_width"].line == 89
     assert dropped["mobilenet_width"].file == str(INI)
@@ -234,9 +239,9 @@ def test_ini_global_options_are_carried(tmp_path):
     assert spec.name == "train"
 
 
-def test_ini_other_sections_and_comments_are_ignored(tmp_path):
+def test_ini_other_models_are_named_and_comments_ignored(tmp_path):
     extra = ("\n# faceswap writes help text as comments\n[model.original]\n"
-             "lowmem = False\n[model.dfaker]\noutput_size = 999\n")
+             "lowmem = False\n[model.dfaker]\noutput_size = 999\n[model.iae]\n")
     path = edit_ini(tmp_path, {}, extra=extra)
     text = path.read_text().replace("[model.phaze_a]",
                                     "# Phaze-A options\n; more comments\n[model.phaze_a]")
@@ -244,6 +249,39 @@ def test_ini_other_sections_and_comments_are_ignored(tmp_path):
     result = import_faceswap(path)
     assert result.spec is not None and result.spec.output_size == 128
     assert set(codes(result.issues)) == {"PHZ404", "PHZ408"}
+    dropped = by_code(result.issues, "PHZ404")
+    lines = path.read_text().splitlines()
+    assert dropped["model.dfaker"].line == lines.index("[model.dfaker]") + 1
+    assert "[model.dfaker] output_size not used" in dropped["model.dfaker"].message
+    assert "--model dfaker" in dropped["model.dfaker"].hint
+    assert "model.original" in dropped and "model.iae" not in dropped  # nothing to name
+
+
+def test_ini_unknown_sections_and_options_elsewhere_are_reported(tmp_path):
+    text = INI.read_text().replace("[trainer.loader]\n", "[trainer.loader]\npre_fetsh = 3\n")
+    path = tmp_path / "train.ini"
+    path.write_text(text + "[trainer.loder]\nnum_processes = 2\n[convert.writer]\nformat = png\n")
+    result = import_faceswap(path)
+    unknown = by_code(result.issues, "PHZ403")
+    assert set(unknown) == {"trainer.loader.pre_fetsh", "trainer.loder", "convert.writer"}
+    assert "did you mean 'pre_fetch'?" in unknown["trainer.loader.pre_fetsh"].hint
+    assert "did you mean 'trainer.loader'?" in unknown["trainer.loder"].hint
+    assert "num_processes" in unknown["trainer.loder"].message
+    assert unknown["convert.writer"].line == len(path.read_text().splitlines()) - 1
+    assert all(i.severity == "info" for i in unknown.values())
+
+
+def test_an_older_faceswaps_options_are_named(tmp_path):
+    # faceswap 2's [global] also held autoclip and allow_growth
+    path = tmp_path / "train.ini"
+    path.write_text(INI.read_text().replace(
+        "[global]\n", "[global]\nautoclip = True\nallow_growth = False\n"))
+    result = import_faceswap(path)
+    notes = by_code(result.issues, "PHZ408")
+    assert notes["global.autoclip"].severity == "warning"
+    assert "training.optimizer.clipping: autoclip" in notes["global.autoclip"].message
+    assert notes["global.allow_growth"].severity == "info"
+    assert not by_code(result.issues, "PHZ403")
 
 
 def test_ini_unknown_option_is_reported(tmp_path):
@@ -494,6 +532,15 @@ def test_kind_is_sniffed_without_a_known_suffix(tmp_path):
 
 
 # --- docs ----------------------------------------------------------------------------------
+def test_docs_hold_the_generated_not_used_table():
+    text = (REPO / "docs" / "import-faceswap.md").read_text()
+    match = re.search(r"<!-- not-used-table:start -->\n(.*)<!-- not-used-table:end -->", text,
+                      re.S)
+    assert match, "docs/import-faceswap.md lost its not-used-table markers"
+    assert match.group(1) == not_used_table(), (
+        "regenerate the table with phazer.faceswap_import.mapping.not_used_table()")
+
+
 def test_docs_hold_the_generated_mapping_table():
     text = (REPO / "docs" / "import-faceswap.md").read_text()
     match = re.search(r"<!-- mapping-table:start -->\n(.*)<!-- mapping-table:end -->", text,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from phazer.catalog import losses as loss_catalog
 from phazer.faceswap_import import import_faceswap
 from phazer.faceswap_import.options import TRAINING_OPTION_FACTS
 from phazer.issues import CODES
-from phazer.spec.faceswap_names import TRAINING_OPTIONS, UNSUPPORTED_TRAINING_OPTIONS
+from phazer.spec.faceswap_names import NOT_USED_OPTIONS, TRAINING_OPTIONS
 from phazer.spec.models import ModelSpec
 from phazer.spec.training import TrainingSpec
 from tests.helpers import EXAMPLE_INI as INI
@@ -16,9 +17,14 @@ from tests.helpers import by_code, edit_ini
 DATA = INI.parent
 
 def test_tables_agree():
-    assert set(TRAINING_OPTION_FACTS) == set(TRAINING_OPTIONS) | set(UNSUPPORTED_TRAINING_OPTIONS)
+    assert set(TRAINING_OPTION_FACTS) == set(TRAINING_OPTIONS) | set(NOT_USED_OPTIONS)
+    assert not set(TRAINING_OPTIONS) & set(NOT_USED_OPTIONS)
     for code in ("PHZ408", "PHZ409"):
         assert code in CODES
+
+
+# faceswap defaults a phazer spec leaves unset, and what unset means to phazer
+UNSET_MEANS = {("global.loss", "mask_type"): "extended"}   # phazer.catalog.masks
 
 
 def test_faceswap_defaults_are_phazer_defaults():
@@ -28,6 +34,8 @@ def test_faceswap_defaults_are_phazer_defaults():
         value: object = ModelSpec()
         for part in path.split("."):
             value = getattr(value, part)
+        if value is None:
+            value = UNSET_MEANS[(section, option)]
         assert TRAINING_OPTION_FACTS[(section, option)].default == value, path
     facts = {option: fact.default for (_, option), fact in TRAINING_OPTION_FACTS.items()}
     assert [(t.function, t.weight) for t in defaults.losses] == [
@@ -64,16 +72,19 @@ def test_values_are_carried(tmp_path):
     aug = training.augmentation
     assert (aug.rotation_range, aug.zoom_amount, aug.flip_chance, aug.color_ab,
             aug.color_clahe_chance) == (15, 0, 0, 12, 25)
-    # the multipliers are dropped only while penalized mask loss would use them
-    assert not by_code(result.issues, "PHZ408")
 
 
-def test_losses_phazer_lacks_are_dropped_with_a_warning(tmp_path):
-    path = edit_ini(tmp_path, {"loss_function_3": "lpips_alex", "loss_weight_3": "25"})
+def test_losses_phazer_lacks_are_dropped_with_a_warning(tmp_path, monkeypatch):
+    # phazer's loss catalog decides which faceswap losses map: pretend it lacks ffl
+    known = loss_catalog.from_faceswap
+    monkeypatch.setattr(loss_catalog, "from_faceswap",
+                        lambda name: None if name == "ffl" else known(name))
+    path = edit_ini(tmp_path, {"loss_function_3": "ffl", "loss_weight_3": "25"})
     result = import_faceswap(path)
     assert [t.function for t in result.spec.training.losses] == ["ssim", "mse"]
     warning = by_code(result.issues, "PHZ409")["global.loss.loss_function_3"]
-    assert warning.severity == "warning" and "lpips_alex" in warning.message
+    assert warning.severity == "warning"
+    assert "loss_function_3 = ffl (loss_weight_3 = 25) dropped" in warning.message
     assert warning.line == INI.read_text().splitlines().index("loss_function_3 = none") + 1
 
 
@@ -154,7 +165,104 @@ def test_presets_carry_no_training_options():
     assert not any(i.path.startswith(("global", "trainer")) for i in result.issues)
 
 
-@pytest.mark.parametrize("multiplier", ["eye_multiplier", "mouth_multiplier"])
-def test_multipliers_of_one_are_not_reported(tmp_path, multiplier):
-    result = import_faceswap(edit_ini(tmp_path, {multiplier: "1"}))
-    assert f"global.loss.{multiplier}" not in by_code(result.issues, "PHZ408")
+def test_mask_and_face_options_are_carried(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {
+        "mask_type": "bisenet-fp_head", "mask_blur_kernel": "5", "mask_threshold": "10",
+        "eye_multiplier": "6", "mouth_multiplier": "1", "centering": "head",
+        "vertical_offset": "-10"}))
+    training = result.spec.training
+    assert (training.mask_type, training.mask_blur_kernel, training.mask_threshold,
+            training.eye_multiplier, training.mouth_multiplier, training.centering,
+            training.vertical_offset) == ("bisenet-fp_head", 5, 10, 6, 1, "head", -10)
+    assert not [i for i in result.issues if i.severity != "info"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("none", "none"), ("components", "components"),
+                                                 ("vgg-obstructed", "vgg-obstructed"),
+                                                 ("extended", None)])
+def test_mask_type(tmp_path, value, expected):
+    # faceswap's default leaves the field unset: extended for faceswap face sets
+    spec = import_faceswap(edit_ini(tmp_path, {"mask_type": value})).spec
+    assert spec.training.mask_type == expected
+
+
+def test_unknown_mask_type_is_an_error_with_a_suggestion(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"mask_type": "vgg_clear"}))
+    assert result.spec is None
+    (error,) = [i for i in result.issues if i.severity == "error"]
+    assert (error.code, error.path) == ("PHZ406", "global.loss.mask_type")
+    assert "'vgg_clear'" in error.message and "did you mean 'vgg-clear'?" in error.hint
+    assert error.line == INI.read_text().splitlines().index("mask_type = extended") + 1
+
+
+def test_lr_finder_options_are_carried_and_the_finder_stays_off(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {
+        "lr_finder_iterations": "2500", "lr_finder_mode": "graph_and_exit",
+        "lr_finder_strength": "extreme"}))
+    finder = result.spec.training.lr_finder
+    assert (finder.enabled, finder.iterations, finder.mode, finder.strength) == (
+        False, 2500, "graph_and_exit", "extreme")
+    (note,) = [i for i in result.issues if "lr_finder" in i.path]
+    assert (note.code, note.severity, note.path) == ("PHZ408", "info",
+                                                     "global.lr_finder_iterations")
+    assert "--use-lr-finder" in note.message
+    assert "lr_finder_mode = 'graph_and_exit'" in note.message
+    assert "enabled: true" in note.hint
+
+
+def test_lr_finder_at_faceswaps_defaults_says_nothing():
+    result = import_faceswap(INI)
+    assert not [i for i in result.issues if "lr_finder" in i.path]
+
+
+def test_adabelief_is_imported(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {
+        "optimizer": "adabelief", "epsilon_exponent": "-16", "ada_beta_1": "0.8",
+        "ada_beta_2": "0.99", "ada_amsgrad": "True", "weight_decay": "0.001",
+        "gradient_clipping": "autoclip", "clipping_value": "2.5"}))
+    opt = result.spec.training.optimizer
+    assert (opt.type, opt.epsilon_exponent, opt.beta_1, opt.beta_2, opt.amsgrad,
+            opt.weight_decay, opt.clipping, opt.clipping_value) == (
+        "adabelief", -16, 0.8, 0.99, True, 0.001, "autoclip", 2.5)
+    assert not [path for path in by_code(result.issues, "PHZ404") if "optimizer" in path]
+    assert not [i for i in result.issues if i.severity != "info"]
+
+
+@pytest.mark.parametrize(("value", "severity"), [("exit", "info"), ("always", "info"),
+                                                 ("never", "warning")])
+def test_save_optimizer_says_what_phazer_does(tmp_path, value, severity):
+    result = import_faceswap(edit_ini(tmp_path, {"save_optimizer": value}))
+    issue = by_code(result.issues, "PHZ408")["global.optimizer.save_optimizer"]
+    assert issue.severity == severity
+    assert f"save_optimizer = '{value}'" in issue.message
+    assert "with every save" in issue.message
+    assert result.spec is not None
+
+
+def test_nan_protection_off_is_a_warning(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"nan_protection": "False"}))
+    issue = by_code(result.issues, "PHZ408")["global.nan_protection"]
+    assert issue.severity == "warning" and "NaN" in issue.message
+    assert issue.line == INI.read_text().splitlines().index("nan_protection = True") + 1
+
+
+def test_an_unreadable_value_of_an_option_phazer_does_not_use_stops_nothing(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {"num_processes": "many",
+                                                 "save_optimizer": "sometimes"}))
+    assert result.spec is not None
+    notes = by_code(result.issues, "PHZ408")
+    assert "num_processes = many" in notes["trainer.loader.num_processes"].message
+    assert notes["global.optimizer.save_optimizer"].severity == "info"
+
+
+def test_missing_options_phazer_does_not_use_are_not_reported(tmp_path):
+    result = import_faceswap(edit_ini(tmp_path, {}, drop=("save_optimizer", "mask_color")))
+    paths = {i.path for i in result.issues}
+    assert not {"global.optimizer.save_optimizer", "trainer.augmentation.mask_color"} & paths
+
+
+def test_a_secondary_only_loss_in_the_first_slot_is_an_error(tmp_path):
+    # faceswap offers flip and lpips_* in slots 2-4 only (train_config.py's _NON_PRIMARY_LOSS)
+    result = import_faceswap(edit_ini(tmp_path, {"loss_function": "lpips_vgg16"}))
+    (error,) = [i for i in result.issues if i.severity == "error"]
+    assert (error.code, error.path) == ("PHZ406", "global.loss.loss_function")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from phazer.faceswap_import.convert import convert_options, nest, validate_data
 from phazer.faceswap_import.readers import FaceswapFile, read_faceswap_file
+from phazer.faceswap_import.sections import report_other_sections
 from phazer.faceswap_import.training import convert_training
 from phazer.issues import Issue, SpecError, has_errors, sort_issues
 from phazer.spec.faceswap_names import PHAZE_A_SECTION
@@ -70,7 +71,9 @@ def import_faceswap(path: str | Path, name: str | None = None) -> ImportResult:
         cannot be used, PHZ403 unknown options, PHZ404 options dropped because the encoder or
         bottleneck does not use them, PHZ405 values phazer's schema rejects, PHZ406 values that
         cannot be parsed, PHZ407 missing options filled with faceswap's defaults, PHZ408
-        training options phazer cannot carry, PHZ409 loss functions phazer lacks.
+        options phazer has no use for, PHZ409 loss functions phazer lacks. Every option of a
+        ``train.ini`` is either carried into the spec or named in an issue (the other models'
+        ``[model.<plugin>]`` sections one PHZ404 each).
     """
     source = Path(path)
     try:
@@ -79,6 +82,7 @@ def import_faceswap(path: str | Path, name: str | None = None) -> ImportResult:
         return ImportResult(None, exc.issues, source)
     converted = convert_options(fs_file)
     convert_training(fs_file, converted)
+    converted.issues.extend(report_other_sections(fs_file))
     data = nest(converted)
     data["name"] = default_name(source) if name is None else name
     data["description"] = describe(fs_file)

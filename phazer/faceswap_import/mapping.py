@@ -1,7 +1,8 @@
-"""The faceswap option -> phazer field table, rendered as Markdown for the docs.
+"""The faceswap option -> phazer field tables, rendered as Markdown for the docs.
 
-``docs/import-faceswap.md`` embeds the output of :func:`mapping_table`; a test checks that the
-two agree, so the docs follow :mod:`phazer.spec.faceswap_names`.
+``docs/import-faceswap.md`` embeds the output of :func:`mapping_table` (the options phazer
+carries) and of :func:`not_used_table` (those it names as not used); a test checks that the
+docs and the functions agree, so the docs follow :mod:`phazer.spec.faceswap_names`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from phazer.faceswap_import.options import (
 from phazer.spec.faceswap_names import (
     GLOBAL_OPTIONS,
     MODEL_OPTIONS,
+    NOT_USED_OPTIONS,
+    OLDER_TABLE,
     PHAZE_A_SECTION,
     TRAINING_OPTIONS,
-    UNSUPPORTED_TRAINING_OPTIONS,
 )
 
 _KERAS_ENCODERS = frozenset(name for name, info in ENCODERS.items()
@@ -43,17 +45,29 @@ _NOTES: dict[str, str] = {
 }
 
 # Remarks for the training table.
+_LR_FINDER_NOTE = ("carried; the finder stays off (`training.lr_finder.enabled: false`): "
+                   "faceswap turns it on with `--use-lr-finder`, which a `train.ini` does not "
+                   "hold (PHZ408 info when not at the default)")
 _TRAINING_NOTES: dict[str, str] = {
-    "loss_function": "weight 1.0; a loss phazer lacks is dropped (PHZ409)",
+    "loss_function": "weight 1.0; a loss phazer lacks is dropped (PHZ409); faceswap offers "
+                     "`flip` and `lpips_*` only in slots 2-4",
     "loss_function_2": "`none` or weight 0 leaves the slot out",
     "loss_weight_2": "percent in faceswap, a factor in phazer: 100 -> 1.0",
     "loss_weight_3": "percent in faceswap, a factor in phazer",
     "loss_weight_4": "percent in faceswap, a factor in phazer",
-    "optimizer": "`rms-prop` becomes `rmsprop`; `adabelief` is rejected (PHZ405)",
+    "mask_type": "faceswap's mask names are phazer's; `extended` (faceswap's default) leaves "
+                 "it unset, which phazer reads as `extended` for faceswap face sets; an "
+                 "unknown name is an error (PHZ406)",
+    "eye_multiplier": "acts with `penalized_mask_loss` only, as in faceswap",
+    "mouth_multiplier": "acts with `penalized_mask_loss` only, as in faceswap",
+    "lr_finder_iterations": _LR_FINDER_NOTE,
+    "lr_finder_mode": "as `lr_finder_iterations`",
+    "lr_finder_strength": "as `lr_finder_iterations`",
+    "optimizer": "`rms-prop` becomes `rmsprop`",
     "epsilon_exponent": "not used by lion (dropped, PHZ404)",
-    "ada_beta_1": "adam family and lion only",
-    "ada_beta_2": "adam family and lion only",
-    "ada_amsgrad": "adam and adamw only",
+    "ada_beta_1": "adam family, adabelief and lion only",
+    "ada_beta_2": "adam family, adabelief and lion only",
+    "ada_amsgrad": "adam, adamw and adabelief only",
 }
 
 
@@ -107,8 +121,18 @@ def _training_rows() -> list[str]:
         rows.append(f"| `[{section}] {option}` | `{path}` | "
                     f"{_default_text(fact.default_value())} | "
                     f"{_TRAINING_NOTES.get(option, '')} |")
-    for (section, option), reason in UNSUPPORTED_TRAINING_OPTIONS.items():
-        fact = TRAINING_OPTION_FACTS[(section, option)]
-        rows.append(f"| `[{section}] {option}` | — | {_default_text(fact.default_value())} | "
-                    f"dropped (PHZ408): {reason} |")
     return rows
+
+
+def not_used_table() -> str:
+    """The Markdown table of the options the importer names as not used, with the reason."""
+    rows = ["| faceswap option | faceswap default | what phazer does | warning when |",
+            "|---|---|---|---|"]
+    older = {key: row.not_used for key, row in OLDER_TABLE.items() if row.not_used}
+    for (section, option), not_used in (*NOT_USED_OPTIONS.items(), *older.items()):
+        fact = (TRAINING_OPTION_FACTS[(section, option)] if (section, option) in
+                TRAINING_OPTION_FACTS else OLDER_TABLE[(section, option)].fact)
+        warn = ", ".join(f"`{value}`" for value in not_used.warn_values)
+        rows.append(f"| `[{section}] {option}` | {_default_text(fact.default_value())} | "
+                    f"{not_used.reason} | {warn} |")
+    return "\n".join(rows) + "\n"

@@ -43,10 +43,12 @@ class FaceswapFile:
         kind: ``preset`` for a GUI preset JSON file, ``ini`` for a ``train.ini``.
         options: every key of the Phaze-A section (known or not) with its raw value.
         global_options: the options found in faceswap's global and trainer sections that phazer
-            carries: architecture and training (``ini`` only).
+            reads: architecture and training (``ini`` only).
         sections: the sections of an ``ini`` file (empty for a preset).
         lines: the line of each key, by option name for the Phaze-A section and by
-            ``section.option`` for the global ones.
+            ``section.option`` for the others; a section's header line by ``[section]``.
+        other_sections: every section of an ``ini`` but the Phaze-A one, with all its options
+            and their raw values, so that none goes unmentioned (empty for a preset).
     """
 
     path: Path
@@ -55,6 +57,7 @@ class FaceswapFile:
     global_options: dict[tuple[str, str], object] = field(default_factory=dict)
     sections: list[str] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
+    other_sections: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def _fail(code: str, path: Path, message: str, hint: str = "",
@@ -174,6 +177,7 @@ def _ini_lines(text: str) -> dict[str, int]:
         header = _INI_SECTION_RE.match(line)
         if header:
             section = header.group(1).strip()
+            lines.setdefault(f"[{section}]", number)
             continue
         key = _INI_KEY_RE.match(line)
         if key:
@@ -207,17 +211,24 @@ def read_ini(path: Path, text: str) -> FaceswapFile:
         raise _fail(FS_NOT_PHAZE_A, path, f"{path} has no [{PHAZE_A_SECTION}] section "
                     f"(sections found: {found})",
                     "pick Phaze-A as the model in faceswap once so it writes its options")
-    options = dict(parser.items(PHAZE_A_SECTION, raw=True))
-    # DEFAULT-section keys leak into every section; they are not Phaze-A options.
-    for key in parser.defaults():
-        options.pop(key, None)
+    options = _own_options(parser, PHAZE_A_SECTION)
     if not any(key in PHAZE_A_OPTIONS for key in options):
         raise _fail(FS_NOT_PHAZE_A, path, f"[{PHAZE_A_SECTION}] in {path} holds no Phaze-A "
                     "options")
     lines = _ini_lines(text)
     global_options = read_ini_options(parser, [*GLOBAL_OPTION_FACTS, *TRAINING_OPTION_FACTS],
                                       lines)
-    return FaceswapFile(path, "ini", options, global_options, sections, lines)
+    others = {section: _own_options(parser, section) for section in sections
+              if section != PHAZE_A_SECTION}
+    return FaceswapFile(path, "ini", options, global_options, sections, lines, others)
+
+
+def _own_options(parser: configparser.ConfigParser, section: str) -> dict[str, object]:
+    """A section's options and raw values, without the ``[DEFAULT]`` keys that leak into it."""
+    options: dict[str, object] = dict(parser.items(section, raw=True))
+    for key in parser.defaults():
+        options.pop(key, None)
+    return options
 
 
 def read_ini_options(parser: configparser.ConfigParser, wanted: Iterable[tuple[str, str]],
