@@ -75,7 +75,7 @@ def test_one_side_and_bad_sides(face_scans):
 
     inputs, targets = first_batch(make_dataset({"a": face_scans["a"]}, TrainingSpec(), 32, 32, 2,
                                                False, seed=0))
-    assert set(inputs) == {"face_in_a"} and set(targets) == {"face_out_a"}
+    assert set(inputs) == {"face_in_a"} and set(targets) == {"face_out_a", "mask_out_a"}
     assert inputs["face_in_a"].shape == (2, 32, 32, 3)
     with pytest.raises(ValueError, match="at least one side"):
         make_dataset({}, TrainingSpec(), 32, 32, 2, False)
@@ -83,14 +83,19 @@ def test_one_side_and_bad_sides(face_scans):
         make_dataset({"A": face_scans["a"]}, TrainingSpec(), 32, 32, 2, False)
 
 
-def test_masks_only_when_asked(face_scans):
+def test_masks_only_when_the_loss_or_a_mask_output_uses_them(face_scans):
     from phazer.data.pipeline import make_dataset
 
-    _, targets = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 2, False, seed=0))
+    unpenalized = TrainingSpec.model_validate({"penalized_mask_loss": False})
+    _, targets = first_batch(make_dataset(face_scans, unpenalized, 32, 32, 2, False, seed=0))
     assert set(targets) == {"face_out_a", "face_out_b"}
+    _, targets = first_batch(make_dataset(face_scans, unpenalized, 32, 32, 2, True, seed=0))
+    assert set(targets) == {"face_out_a", "face_out_b", "mask_out_a", "mask_out_b"}
+    _, targets = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 2, False, seed=0))
+    assert "mask_out_a" in targets      # the penalized mask loss weighs by the alpha channel
     _, targets = first_batch(make_dataset(face_scans, TrainingSpec(), 32, 32, 2, False, seed=0,
-                                          include_masks=True))
-    assert "mask_out_a" in targets
+                                          include_masks=False))
+    assert "mask_out_a" not in targets
 
 
 def test_warp_changes_the_input_but_not_the_target(face_scans):
@@ -184,7 +189,7 @@ def test_any_image_kind_and_size_decodes(tmp_path, cache_bytes):
 
 
 def test_working_size():
-    from phazer.data.pipeline import working_size
+    from phazer.data.decoding import working_size
 
     assert working_size(256, 64, 128, 100.0) == 128
     assert working_size(256, 64, 128, 62.5) == 205

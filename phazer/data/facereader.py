@@ -86,6 +86,12 @@ class SkipLog:
         return lines
 
 
+def _rgba(path: Path) -> np.ndarray:
+    pixels = read_face(path)[0]
+    assert pixels is not None
+    return pixels
+
+
 class FaceReader:
     """Decode the face files of one side by index, replacing files that fail.
 
@@ -93,14 +99,18 @@ class FaceReader:
         files: the side's usable files (from the scan), in order.
         side: the side's name, for the messages.
         log: where failures are recorded.
+        decode: reads one file (default: its RGBA pixels, :func:`read_face`); it raises
+            :class:`FaceFileError` for a file that cannot be used.
     """
 
-    def __init__(self, files: Sequence[Path], side: str, log: SkipLog) -> None:
+    def __init__(self, files: Sequence[Path], side: str, log: SkipLog,
+                 decode: Callable[[Path], np.ndarray] | None = None) -> None:
         if not files:
             raise ValueError("FaceReader needs at least one file")
         self.files = [Path(p) for p in files]
         self.side = side
         self.log = log
+        self._decode = decode or _rgba
         self._bad: set[int] = set()
         self._lock = threading.Lock()
 
@@ -112,7 +122,7 @@ class FaceReader:
         self.log.add(self.side, self.files[index], error.reason)
 
     def read(self, index: Any) -> np.ndarray:
-        """The RGBA pixels (``uint8 [size, size, 4]``) of file ``index``, or of its stand-in.
+        """The decoded file ``index`` (RGBA pixels by default), or its stand-in's.
 
         Raises:
             FacesGoneError: no file of the side can be read any more.
@@ -124,7 +134,7 @@ class FaceReader:
             if candidate in self._bad:
                 continue
             try:
-                return read_face(self.files[candidate])[0]
+                return self._decode(self.files[candidate])
             except FaceFileError as error:
                 self._fail(candidate, error)
         message = (f"no face file of side {self.side.upper()} can be read any more (all "

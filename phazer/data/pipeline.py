@@ -29,7 +29,6 @@ batches keep their shape and training goes on.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -38,11 +37,13 @@ import tensorflow as tf
 from PIL import Image
 
 from phazer.data.augment import augment_batch
+from phazer.data.decoding import Decoding, decoding_for
 from phazer.data.facereader import FaceReader, SkipLog
 from phazer.data.folders import FaceFolder
 from phazer.data.images import read_face
+from phazer.data.mask_plan import EYE, FACE, MOUTH, MaskPlan, plan_masks
 from phazer.data.warp_stop import NEVER, WarpStop, warped
-from phazer.sides import face_in, face_out, mask_out
+from phazer.sides import eye_mask, face_in, face_out, mask_out, mouth_mask
 from phazer.spec.training import TrainingSpec
 
 CACHE_BYTES = 2 * 1024**3   # decoded images of all sides kept in memory up to this size
@@ -66,38 +67,30 @@ def side_size(sizes: SideSizes, side: str) -> int:
     return int(sizes)
 
 
-def working_size(image_size: int, input_size: int, output_size: int, coverage: float) -> int:
-    """The side (px) decoded images are kept at.
-
-    Large enough for the coverage crop to hold ``max(input_size, output_size)`` pixels, but
-    never larger than the images themselves (0 for ``image_size`` means unknown).
-    """
-    needed = math.ceil(max(input_size, output_size) * 100 / coverage)
-    return min(image_size, needed) if image_size else needed
-
-
-def resize_face(image: tf.Tensor, size: int) -> tf.Tensor:
-    """A decoded RGBA face ([h, w, 4] uint8) at [size, size, 4] (resized only if it differs)."""
+def resize_face(image: tf.Tensor, size: int, channels: int = 4) -> tf.Tensor:
+    """A decoded face ([h, w, channels] uint8) at [size, size, channels] (resized if it differs)."""
     def resize() -> tf.Tensor:
         scaled = tf.image.resize(image, [size, size], method="bilinear", antialias=True)
         return tf.cast(tf.round(tf.clip_by_value(scaled, 0, 255)), tf.uint8)
 
     same = tf.reduce_all(tf.equal(tf.shape(image)[:2], [size, size]))
     image = tf.cond(same, lambda: image, resize)
-    return tf.ensure_shape(image, [size, size, 4])
+    return tf.ensure_shape(image, [size, size, channels])
 
 
-def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_size: int,
+def _side(reader: FaceReader, decoding: Decoding, training: TrainingSpec, input_size: int,
           output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool,
           start: tuple[int, int] = (0, 0), first_iteration: int = 0,
           no_warp_from: WarpMark | None = None) -> tf.data.Dataset:
-    size = working_size(folder.size, input_size, output_size, training.coverage)
-    count = len(folder.files)
+    size, channels = decoding.size, decoding.channels
+    count = len(reader.files)
     files = tf.data.Dataset.range(count)   # indices into the reader's files
 
     def decode(index: tf.Tensor) -> tf.Tensor:
         image = tf.numpy_function(reader.read, [index], tf.uint8, name="read_face")
-        return resize_face(tf.ensure_shape(image, [None, None, 4]), size)
+        image = tf.ensure_shape(image, [None, None, channels])
+        return resize_face(image, size, channels) if decoding.resize else tf.ensure_shape(
+            image, [size, size, channels])
 
     if cache:
         # decoded once, in parallel; the shuffle buffer holds the whole (cached) set, so the
@@ -111,28 +104,29 @@ def _side(folder: FaceFolder, reader: FaceReader, training: TrainingSpec, input_
         images = images.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     batches = images.batch(batch_size, drop_remainder=True)
     seeds = tf.data.Dataset.random(seed=seed).batch(2).skip(start[0])
-    aug, coverage = training.augmentation, training.coverage
+    aug = training.augmentation
     mark = NEVER if no_warp_from is None else no_warp_from
     # the model iteration each batch trains (1-based), for the warp's stop
     iterations = tf.data.Dataset.counter(first_iteration + 1)
     return tf.data.Dataset.zip(batches, seeds, iterations).map(
         lambda images, pair, iteration: augment_batch(
-            images, pair, aug, coverage, input_size, output_size, augment,
-            training.mask_dilation, warp=warped(iteration, mark)),
+            images, pair, aug, decoding.coverage, input_size, output_size, augment,
+            decoding.dilation, warp=warped(iteration, mark)),
         num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def decoded_bytes(folder: FaceFolder, input_size: int, output_size: int,
-                  coverage: float) -> int:
-    """Memory (bytes) the decoded images of a folder take at the working size."""
-    size = working_size(folder.size, input_size, output_size, coverage)
-    return len(folder.files) * size * size * 4
+def _target_names(side: str, decoded: tuple[str, ...], carried: tuple[str, ...]
+                  ) -> list[tuple[int, str]]:
+    """(channel of the augmented masks, target name) of each mask the targets carry."""
+    names = {FACE: mask_out(side), EYE: eye_mask(side), MOUTH: mouth_mask(side)}
+    return [(decoded.index(mask), names[mask]) for mask in carried]
 
 
 def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  input_size: SideSizes, output_size: SideSizes, batch_size: int,
                  learn_mask: bool,
                  seed: int | None = None, *, include_masks: bool | None = None,
+                 plans: Mapping[str, MaskPlan] | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES,
                  skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0),
                  first_iteration: int = 0, warp_stop: WarpStop | None = None
@@ -151,8 +145,10 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
         learn_mask: the model has mask outputs (``decoder.learn_mask``).
         seed: makes the order and every augmentation repeatable; None draws fresh ones. The
             i-th side draws from ``seed + i``, so the sides differ.
-        include_masks: also yield the masks as targets; defaults to ``learn_mask``. Pass True
-            to weight the face loss by the mask (penalized mask loss) without a mask output.
+        include_masks: force plain faces' targets to carry the face mask (True) or no mask
+            (False); None: as each side's mask plan says.
+        plans: each side's masks (:func:`phazer.data.mask_plan.plan_masks`, which decides
+            them when None).
         augment: False gives plain crops (no colour, affine or warp): for checks and tests.
         cache_bytes: keep the decoded images in memory when all sides fit in this many bytes.
         start: ``(batches, faces)`` each side has already drawn from the stream of this
@@ -169,9 +165,10 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     Returns:
         Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_<side>`` of every side to
         [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_<side>`` to
-        [batch, output_size, output_size, 3], plus ``mask_out_<side>``
-        ([batch, output_size, output_size, 1], from the alpha channel, ones without one) when
-        masks are included, each at its side's sizes. All float32 in [0, 1]. The inputs are
+        [batch, output_size, output_size, 3], plus the masks the side's plan carries, each
+        [batch, output_size, output_size, 1]: ``mask_out_<side>`` (the face mask: a plain
+        face's alpha channel, ones without one, or the faceswap mask), ``eye_mask_<side>`` and
+        ``mouth_mask_<side>``; each at its side's sizes. All float32 in [0, 1]. The inputs are
         warped, the targets not.
 
     Raises:
@@ -180,36 +177,52 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     """
     if not folders:
         raise ValueError("make_dataset needs the faces of at least one side")
-    # (input, face target, mask target) names per side, checked before any tracing
-    names = [(face_in(side), face_out(side), mask_out(side)) for side in folders]
-    masks = learn_mask if include_masks is None else include_masks
-    sizes = {side: (side_size(input_size, side), side_size(output_size, side))
-             for side in folders}
-    need = sum(decoded_bytes(folders[side], *sizes[side], training.coverage)
-               for side in folders)
+    for side in folders:   # side names are checked before any tracing
+        face_in(side)
+    if plans is None:
+        plans = {side: plan_masks(training, folders[side], learn_mask, side)
+                 for side in folders}
+    carried = {side: _carried(plans[side], folders[side], include_masks) for side in folders}
+    decodings = {side: decoding_for(folders[side], training, plans[side],
+                                    side_size(input_size, side), side_size(output_size, side))
+                 for side in folders}
+    need = sum(len(folders[side]) * decodings[side].bytes_per_face() for side in folders)
     cache = need <= cache_bytes
     log = skip_log if skip_log is not None else SkipLog()
     no_warp_from = (warp_stop.variable if warp_stop is not None
                     else training.augmentation.no_warp_from)
     streams = tuple(
-        _side(folders[side], FaceReader(folders[side].files, side, log), training,
-              *sizes[side], batch_size, None if seed is None else seed + index,
-              cache, augment, start, first_iteration, no_warp_from)
+        _side(FaceReader(folders[side].files, side, log, decodings[side].decode),
+              decodings[side], training, side_size(input_size, side),
+              side_size(output_size, side), batch_size,
+              None if seed is None else seed + index, cache, augment, start, first_iteration,
+              no_warp_from)
         for index, side in enumerate(folders))
+    targets_of = {side: _target_names(side, decodings[side].masks, carried[side])
+                  for side in folders}
 
     def to_dicts(*batches: tuple[tf.Tensor, ...]
                  ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
-        pairs = list(zip(names, batches, strict=True))
-        inputs = {name[0]: batch[0] for name, batch in pairs}
-        targets = {name[1]: batch[1] for name, batch in pairs}
-        if masks:
-            targets.update({name[2]: batch[2] for name, batch in pairs})
+        pairs = list(zip(folders, batches, strict=True))
+        inputs = {face_in(side): batch[0] for side, batch in pairs}
+        targets = {face_out(side): batch[1] for side, batch in pairs}
+        for side, batch in pairs:      # the faces first, then the masks
+            targets.update({name: batch[2][..., channel:channel + 1]
+                            for channel, name in targets_of[side]})
         return inputs, targets
 
     options = tf.data.Options()
     options.deterministic = seed is not None
     dataset = tf.data.Dataset.zip(streams).map(to_dicts)  # a tuple, even of one side
     return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def _carried(plan: MaskPlan, folder: FaceFolder, include_masks: bool | None
+             ) -> tuple[str, ...]:
+    """The masks a side's targets carry: its plan's, or the face mask or none when forced."""
+    if include_masks is None or folder.faceswap:
+        return plan.channels
+    return (FACE,) if include_masks else ()
 
 
 def load_faces(files: Sequence[str | Path], size: int, coverage: float = 100.0,

@@ -21,11 +21,13 @@ from rich.console import Console
 
 from phazer.data.facereader import GuardedBatches, SkipLog
 from phazer.data.folders import DataError, FaceFolder, conversion_note, skipped_lines
+from phazer.data.mask_plan import FACE, MaskPlan, plan_masks
 from phazer.data.pipeline import make_dataset
 from phazer.data.warp_stop import WarpStop
 from phazer.plan.figures import ModelFigures
 from phazer.sides import is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
+from phazer.spec.training import TrainingSpec
 from phazer.train.build import (
     LoadWeightsError,
     build_model,
@@ -178,6 +180,16 @@ def _weight_lists(spec: ModelSpec | GraphSpec) -> tuple[list[str], list[str]]:
     return list(spec.weights.freeze), list(spec.weights.load)
 
 
+def _mask_plans(training: TrainingSpec, folders: dict[str, FaceFolder], learn_mask: bool
+                ) -> dict[str, MaskPlan]:
+    """Each side's masks (checked against its faces before any model is built)."""
+    try:
+        return {side: plan_masks(training, folder, learn_mask, side)
+                for side, folder in folders.items()}
+    except DataError as exc:
+        raise TrainInputError(exc.message, exc.hint) from None
+
+
 def prepare(options: TrainOptions, console: Console) -> Prepared:
     """Check the inputs, build or resume the model and make the dataset.
 
@@ -195,6 +207,11 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
             _say(console, f"warning: {line}")
         if conversion_note(folder):
             _say(console, f"note: {conversion_note(folder)}")
+    learn_mask = any(is_mask_out(name) for name in summary.model.outputs)
+    plans = _mask_plans(training, folders, learn_mask)
+    for plan in plans.values():
+        for line in plan.notes:
+            _say(console, line)
     placement = placement_of(options, spec)
     chief = placement.is_chief
     model_dir = ModelDir(options.model_dir)
@@ -266,9 +283,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         _say(console, f"{placement.cluster.describe()}: only the chief writes "
                       f"{model_dir.path}")
 
-    masks_available = any(folder.with_alpha for folder in folders.values())
-    learn_mask = any(is_mask_out(str(name)) for name in model.output_names)
-    masks = learn_mask or (training.penalized_mask_loss and masks_available)
+    masks = any(FACE in plan.channels for plan in plans.values())
     loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
     skip_log = SkipLog(lambda line: _say(console, f"warning: {line}"))
     no_warp_from = training.augmentation.no_warp_from
@@ -276,7 +291,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     # one device reads the movable mark; a strategy's workers read the spec's (a time limit,
     # the only reason to move it, is phazer demo's, which trains on one device)
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
-                           learn_mask, seed, include_masks=masks, skip_log=skip_log,
+                           learn_mask, seed, plans=plans, skip_log=skip_log,
                            start=start, first_iteration=state.iterations,
                            warp_stop=warp_stop if strategy is None else None)
     if strategy is not None:
