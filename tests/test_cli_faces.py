@@ -23,7 +23,7 @@ from tests.faceswap_oracle import (
     training_values,
     trainset,
 )
-from tests.helpers import TINY_SPEC
+from tests.helpers import TINY_SPEC, run_cli_fresh
 
 
 def _sets(config: dict) -> list[str]:
@@ -162,3 +162,13 @@ def test_input_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture, argv
     assert main(["faces", TINY_SPEC, *argv, *output]) == 1
     stderr = capsys.readouterr().err
     assert stderr.startswith("phazer faces: error: ") and message in stderr
+
+
+def test_phazer_faces_imports_no_tensorflow(tmp_path: Path) -> None:
+    """The command (and the sample modules the training pipeline reads faces with) stay
+    TensorFlow-free."""
+    folder = require_oracle() / "faces" / "A"
+    run = run_cli_fresh("faces", TINY_SPEC, "--input", f"a={folder}", "-o",
+                        str(tmp_path / "x.npz"))
+    assert run.returncode == 0, run.stderr
+    assert run.loaded() == []
