@@ -223,8 +223,11 @@ def test_adabelief_is_imported(tmp_path):
     opt = result.spec.training.optimizer
     assert (opt.type, opt.epsilon_exponent, opt.beta_1, opt.beta_2, opt.amsgrad,
             opt.weight_decay, opt.clipping, opt.clipping_value) == (
-        "adabelief", -16, 0.8, 0.99, True, 0.001, "autoclip", 2.5)
-    assert not [path for path in by_code(result.issues, "PHZ404") if "optimizer" in path]
+        "adabelief", -16, 0.8, 0.99, False, 0.001, "autoclip", 2.5)
+    # faceswap's AdaBelief takes ada_amsgrad but never divides by the maximum it keeps
+    # (OPTIMIZERS.md: its amsgrad run is bit-identical to its default run)
+    dropped = [path for path in by_code(result.issues, "PHZ404") if "optimizer" in path]
+    assert dropped == ["global.optimizer.ada_amsgrad"]
     assert not [i for i in result.issues if i.severity != "info"]
 
 

@@ -67,7 +67,8 @@ _TRAINING_NOTES: dict[str, str] = {
     "epsilon_exponent": "not used by lion (dropped, PHZ404)",
     "ada_beta_1": "adam family, adabelief and lion only",
     "ada_beta_2": "adam family, adabelief and lion only",
-    "ada_amsgrad": "adam, adamw and adabelief only",
+    "ada_amsgrad": "adam and adamw only; faceswap's adabelief takes it but it changes "
+                   "nothing there (dropped, PHZ404)",
 }
 
 

@@ -14,6 +14,8 @@ rest, so that nothing in the file is dropped without a word:
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from phazer.faceswap_import.convert import _issue
 from phazer.faceswap_import.options import (
     GLOBAL_OPTION_FACTS,
@@ -58,12 +60,20 @@ def _model_section(fs_file: FaceswapFile, section: str, options: dict[str, objec
                  str(fs_file.path), fs_file.lines.get(f"[{section}]"))
 
 
-def report_other_sections(fs_file: FaceswapFile) -> list[Issue]:
-    """The issues naming each option of a ``train.ini`` that no part of the import reads."""
+def report_other_sections(fs_file: FaceswapFile,
+                          read: Collection[str] = (PHAZE_A_SECTION,)) -> list[Issue]:
+    """The issues naming each option of a ``train.ini`` that no part of the import reads.
+
+    Args:
+        fs_file: the file, with :attr:`FaceswapFile.other_sections` filled in.
+        read: the ``[model.<plugin>]`` sections the import reads (and checks) itself.
+    """
     known = known_options()
     issues: list[Issue] = []
     for section, options in fs_file.other_sections.items():
-        if section.startswith(MODEL_SECTION_PREFIX) and section != PHAZE_A_SECTION:
+        if section in read:
+            continue
+        if section.startswith(MODEL_SECTION_PREFIX):
             if options:
                 issues.append(_model_section(fs_file, section, options))
             continue

@@ -8,8 +8,9 @@ more than a copy:
   twice merged by adding its weights, and losses phazer lacks (not in
   :data:`phazer.catalog.losses.LOSSES`) dropped with a PHZ409 warning;
 - the optimizer's name is mapped to phazer's (``rms-prop`` -> ``rmsprop``); options the chosen
-  optimizer does not take (``ada_amsgrad`` for Lion, say) are dropped with a PHZ404 info, as
-  faceswap ignores them too;
+  optimizer does not take (``ada_amsgrad`` for Lion, say), or that have no effect in faceswap's
+  version of it (``ada_amsgrad`` for AdaBelief), are dropped with a PHZ404 info, as faceswap
+  ignores them too;
 - ``mask_type = extended``, faceswap's default, leaves ``training.mask_type`` unset, which
   phazer reads as ``extended`` for faceswap face sets (and ``alpha`` for plain folders);
 - ``lr_finder_*`` are carried, but the finder stays off: faceswap runs it only with the
@@ -50,6 +51,16 @@ _LOSS_SLOTS = (("loss_function", None), ("loss_function_2", "loss_weight_2"),
 _LOSSES_KEY = f"{_LOSS_SECTION}.loss_function"
 _LR_FINDER = (("global", "lr_finder_iterations"), ("global", "lr_finder_mode"),
               ("global", "lr_finder_strength"))
+# Optimizer options faceswap passes on but that change nothing there, so carrying them would
+# train differently: (phazer optimizer, option) -> (why, hint). OPTIMIZERS.md in the shared
+# reference data records faceswap's adabelief/amsgrad run as bit-identical to its default one.
+_NO_EFFECT: dict[tuple[str, str], tuple[str, str]] = {
+    ("adabelief", "ada_amsgrad"): (
+        "faceswap's AdaBelief keeps the AMSGrad maximum but never divides by it, so the "
+        "option changes nothing there",
+        "phazer's AdaBelief does divide by it: set training.optimizer.amsgrad: true in the "
+        "spec for AMSGrad"),
+}
 # faceswap values that leave a spec field unset, because unset means the same to phazer.
 _LEFT_UNSET: dict[str, tuple[OptionValue, ...]] = {
     f"{_LOSS_SECTION}.mask_type": ("extended",),   # unset: extended for faceswap face sets
@@ -145,13 +156,15 @@ def _optimizer(fs_file: FaceswapFile, typed: dict[str, OptionValue],
         if section != _OPTIMIZER_SECTION or key not in typed:
             continue
         field = path.rsplit(".", 1)[-1]
-        if field not in fields:
+        no_effect = _NO_EFFECT.get((phazer_name, option))
+        if field not in fields or no_effect:
             unused.add(key)
             if (section, option) in fs_file.global_options:
+                why = no_effect[0] if no_effect else f"not used by the {phazer_name!r} optimizer"
                 result.issues.append(_issue(
                     fs_file, FS_OPTION_DROPPED, "info", key,
-                    f"{option} = {_show(typed[key])} dropped: not used by the "
-                    f"{phazer_name!r} optimizer"))
+                    f"{option} = {_show(typed[key])} dropped: {why}",
+                    no_effect[1] if no_effect else ""))
             continue
         result.values[key] = phazer_name if key == type_key else typed[key]
         result.paths[key] = path
