@@ -58,6 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "(default: training.batch_size)")
     parser.add_argument("--iterations", type=positive_int, metavar="N",
                         help="iterations to train in this session (default: until Ctrl-C)")
+    parser.add_argument("--min-images", type=positive_int, metavar="N",
+                        help="fewest usable faces a side may have (default: 8, and a whole "
+                             "batch); lower it only to try a tiny face set")
     add_set_option(parser)
     parser.add_argument("--freeze-weights", action="store_true",
                         help="freeze the sub-models listed in the spec's weights.freeze")
@@ -118,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                overrides=args.overrides, iterations=args.iterations,
                                batch_size=args.batch_size, freeze_weights=args.freeze_weights,
                                load_weights=args.load_weights, strategy=strategy,
-                               devices=args.devices,
+                               devices=args.devices, min_images=args.min_images,
                                preview=args.preview, seed=args.seed, checked=checked)
         try:
             result = train(options, console)
