@@ -25,7 +25,7 @@ from phazer.data.faceswap_header import read_faceswap_header
 from phazer.data.faceswap_sample import SampleSettings, make_sample
 from phazer.data.folders import FaceFolder
 from phazer.data.images import read_face
-from phazer.data.mask_plan import FACE, MaskPlan
+from phazer.data.mask_plan import FACE, MaskPlan, resolved_mask_type
 from phazer.spec.training import TrainingSpec
 
 
@@ -92,3 +92,16 @@ def decoding_for(folder: FaceFolder, training: TrainingSpec, plan: MaskPlan, inp
 def read_sample(path: Path, settings: SampleSettings) -> np.ndarray:
     """The training sample of one faceswap face file (:func:`make_sample`)."""
     return make_sample(read_rgba(path), read_faceswap_header(path), settings, path)
+
+
+def view_settings(training: TrainingSpec | None, size: int, coverage: float) -> SampleSettings:
+    """How a faceswap face is shown to a trained model (previews, swap, export).
+
+    The training crop at ``size`` px with its face mask (none for ``mask_type: none``),
+    without the eye and mouth areas.
+    """
+    training = training or TrainingSpec()
+    mask_type = resolved_mask_type(training, faceswap=True)
+    return SampleSettings(size, training.centering, coverage, training.vertical_offset,
+                          mask_type, training.mask_blur_kernel, training.mask_threshold,
+                          training.mask_dilation, face_mask=mask_type != "none")

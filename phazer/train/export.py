@@ -30,6 +30,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from phazer.spec.training import TrainingSpec
 from phazer.train.export_formats import (
     INPUT_NAME,
     LOADERS,
@@ -104,8 +105,11 @@ class ExportReport:
 
 
 def sample_faces(size: int, coverage: float, folder: Path | None,
-                 count: int = CHECK_FACES) -> tuple[np.ndarray, str]:
+                 count: int = CHECK_FACES, training: TrainingSpec | None = None
+                 ) -> tuple[np.ndarray, str]:
     """The faces of the check: the first ``count`` of ``folder``, or synthetic ones.
+
+    ``training`` says how a faceswap face is cropped (its centering and offset).
 
     Returns:
         float32 ``[N, size, size, 3]`` in [0, 1], and where they come from.
@@ -118,7 +122,8 @@ def sample_faces(size: int, coverage: float, folder: Path | None,
             files = scan_faces(folder, min_images=1).files[:count]
         except DataError as exc:
             raise TransferError(exc.message, exc.hint) from None
-        return np.asarray(load_faces(files, size, coverage), np.float32), str(folder)
+        return (np.asarray(load_faces(files, size, coverage, training=training), np.float32),
+                str(folder))
     from phazer.data.synthetic import make_identities, render_faces, sample_poses
 
     people = make_identities(2, seed=0)
@@ -154,7 +159,8 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
     coverage, swaps = float(spec.training.coverage), SwapModels(model, model_ir)
     sources = {side: default_source(side, model_ir.sides) for side in chosen}
     sizes = {side: swaps.input_size(sources[side], side) for side in chosen}
-    samples = {size: sample_faces(size, coverage, faces_dir) for size in set(sizes.values())}
+    samples = {size: sample_faces(size, coverage, faces_dir, training=spec.training)
+               for size in set(sizes.values())}
     first = sizes[chosen[0]]
     report = ExportReport(target, fmt, converter(fmt), source.folder.path,
                           source.iterations, spec.name or "", [None, first, first, 3],

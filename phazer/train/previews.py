@@ -24,6 +24,7 @@ from phazer.data.pipeline import SideSizes, load_faces, side_size
 from phazer.fileio import atomic_write_bytes
 from phazer.ir.model import ModelIR
 from phazer.sides import face_out, other_side
+from phazer.spec.training import TrainingSpec
 from phazer.train.swap_models import PREDICT_BATCH, SwapModels, predict_both
 
 __all__ = ["PREDICT_BATCH", "PreviewFaces", "load_preview_faces", "pick_files",
@@ -32,6 +33,8 @@ __all__ = ["PREDICT_BATCH", "PreviewFaces", "load_preview_faces", "pick_files",
 _GAP = 8          # px between the two sides' blocks
 _HEADER = 14      # px of the label row
 _BACKGROUND = (32, 32, 32)
+MASK_COLOUR = (1.0, 0.0, 0.0)   # faceswap's preview: outside the mask tinted red ...
+MASK_OPACITY = 0.3              # ... at 30 % (its mask_color and mask_opacity defaults)
 
 
 @dataclass
@@ -40,11 +43,15 @@ class PreviewFaces:
 
     ``model_ir`` is the IR of the model the preview runs: its routes say what each swap runs
     (:class:`phazer.train.swap_models.SwapModels`, kept in ``swaps`` between previews).
+    ``masks`` (side -> [N, size, size, 1], at the shown size) is the training mask of each
+    shown face when the model trains with one: the preview tints what lies outside it, as
+    faceswap's preview does.
     """
 
     inputs: dict[str, np.ndarray]
     shown: dict[str, np.ndarray]
     model_ir: ModelIR | None = None
+    masks: dict[str, np.ndarray] | None = None
     swaps: SwapModels | None = field(default=None, repr=False, compare=False)
 
 
@@ -56,11 +63,12 @@ def pick_files(files: Sequence[Path], count: int) -> list[Path]:
     return [files[int(i * step)] for i in range(count)]
 
 
-def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverage: float
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverage: float,
+              training: TrainingSpec | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The picked faces at both sizes, each an unreadable one replaced by a readable one.
 
     A file deleted or broken since the scan gives way to the next readable file of the folder.
+    The faces at the second size carry their face mask as a 4th channel.
     """
     picked = pick_files(files, count)
     chosen = set(picked)
@@ -70,28 +78,35 @@ def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverag
         if len(faces) == len(picked):
             break
         try:
-            faces.append(tuple(load_faces([path], size, coverage)[0] for size in sizes))
+            faces.append(tuple(load_faces([path], size, coverage, with_alpha=mask,
+                                          training=training)[0]
+                               for size, mask in zip(sizes, (False, True), strict=True)))
         except FaceFileError:
             continue
     if not faces:
-        return tuple(np.zeros((0, size, size, 3), np.float32) for size in sizes)
+        return tuple(np.zeros((0, size, size, channels), np.float32)
+                     for size, channels in zip(sizes, (3, 4), strict=True))
     return np.stack([f[0] for f in faces]), np.stack([f[1] for f in faces])
 
 
 def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size: SideSizes,
                        output_size: SideSizes, coverage: float,
-                       model_ir: ModelIR | None = None) -> PreviewFaces:
+                       model_ir: ModelIR | None = None, training: TrainingSpec | None = None,
+                       masked: bool = False) -> PreviewFaces:
     """Load the preview faces of each side (``{"a": files, "b": files}``).
 
     Each side's faces are read at its own input and output size (``input_size`` and
-    ``output_size``: one size, or side -> px). A file that cannot be read any more is
-    replaced by another of its side. ``model_ir`` is needed to draw the preview.
+    ``output_size``: one size, or side -> px), cropped as training crops them (``training``:
+    a faceswap face's centering and offset; None: the defaults). A file that cannot be read
+    any more is replaced by another of its side. ``model_ir`` is needed to draw the preview.
+    ``masked``: the model trains with a face mask, which the preview shows.
     """
-    inputs, shown = {}, {}
+    inputs, shown, masks = {}, {}, {}
     for side, side_files in files.items():
         sizes = (side_size(input_size, side), side_size(output_size, side))
-        inputs[side], shown[side] = _readable(list(side_files), count, sizes, coverage)
-    return PreviewFaces(inputs, shown, model_ir)
+        inputs[side], with_mask = _readable(list(side_files), count, sizes, coverage, training)
+        shown[side], masks[side] = with_mask[..., :3], with_mask[..., 3:]
+    return PreviewFaces(inputs, shown, model_ir, masks if masked else None)
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:
@@ -138,8 +153,11 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
     blocks, labels = [], []
     for side in sides:
         others = _others(side, sides)
-        blocks.append([faces.shown[side],
-                       *(_drawn(swaps, side, to, faces.inputs[side]) for to in [side, *others])])
+        block = [faces.shown[side],
+                 *(_drawn(swaps, side, to, faces.inputs[side]) for to in [side, *others])]
+        if faces.masks is not None:
+            block = [_tinted(images, faces.masks[side]) for images in block]
+        blocks.append(block)
         labels += [side.upper(), f"{side.upper()}>{side.upper()}",
                    *(f"{side.upper()}>{other.upper()}" for other in others)]
     rows = max(len(block[0]) for block in blocks)
@@ -160,6 +178,16 @@ def preview_image(model: keras.Model, faces: PreviewFaces) -> Image.Image:
                 canvas.paste(Image.fromarray(image, "RGB"),
                              (x + margin, _HEADER + row * tile + margin))
     return canvas
+
+
+def _tinted(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Faces with what lies outside their mask tinted red (faceswap's preview overlay)."""
+    if images.shape[1] != masks.shape[1]:
+        masks = np.stack([np.asarray(Image.fromarray(mask[..., 0]).resize(
+            (images.shape[2], images.shape[1]), Image.Resampling.BILINEAR))[..., None]
+            for mask in _to_uint8(masks)]).astype(np.float32) / 255.0
+    outside = (1.0 - masks) * MASK_OPACITY
+    return images * (1.0 - outside) + np.asarray(MASK_COLOUR, np.float32) * outside
 
 
 def _others(side: str, sides: Sequence[str]) -> list[str]:

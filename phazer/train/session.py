@@ -300,7 +300,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     if options.preview:
         previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
                                       training.preview_images, input_size, output_size,
-                                      training.coverage, model_ir)
+                                      training.coverage, model_ir, training, masked=masks)
     session_number = len(state.sessions) + 1
     log_dir = model_dir.path / LOG_DIR / f"session_{session_number:03d}" if chief else None
     reporter = Reporter(console, log_dir, show_bar=options.show_bar)

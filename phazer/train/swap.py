@@ -31,6 +31,7 @@ from phazer.data.images import FaceFileError
 from phazer.data.pipeline import load_faces
 from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
+from phazer.spec.training import TrainingSpec
 from phazer.train.build import build_model
 from phazer.train.modeldir import BACKUP_DIR, SPEC_FILE, WEIGHTS_FILE, ModelDir
 from phazer.train.swap_files import (
@@ -113,13 +114,16 @@ def load_trained(model_dir: str | Path) -> tuple[keras.Model, ModelSpec]:
     return model, spec
 
 
-def _readable(chunk: list[Path], size: int, coverage: float, result: SwapResult
+def _readable(chunk: list[Path], size: int, training: TrainingSpec, result: SwapResult
               ) -> tuple[list[Path], np.ndarray]:
-    """The faces of ``chunk`` that can still be read; the others join ``result.skipped``."""
+    """The faces of ``chunk`` that can still be read; the others join ``result.skipped``.
+
+    Each is cropped as training cropped it (a faceswap face at the spec's centering).
+    """
     kept, faces = [], []
     for path in chunk:
         try:
-            faces.append(load_faces([path], size, coverage)[0])
+            faces.append(load_faces([path], size, training.coverage, training=training)[0])
         except FaceFileError as exc:
             result.skipped.append(SkippedFile(path, exc.reason, exc.kind))
             continue
@@ -164,7 +168,7 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
     files = list(plan.faces.files)
     for start in range(0, len(files), SWAP_BATCH):
         chunk, faces = _readable(files[start:start + SWAP_BATCH], input_size,
-                                 plan.spec.training.coverage, result)
+                                 plan.spec.training, result)
         outputs = swap.predict(plan.source, to, faces) if chunk else {}
         images = outputs.get(face_output, [])
         mask = outputs.get(mask_out(to))
