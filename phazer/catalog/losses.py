@@ -25,12 +25,16 @@ class LossInfo:
         faceswap_name: faceswap's name for it ("" when faceswap has none).
         structural: compares local structure rather than pixel values (SSIM-like); such losses
             are usually paired with a pixel loss (mae / mse).
+        weights_files: the pretrained weights faceswap downloads for it (its trunk network's
+            and its linear layers' files); phazer never downloads, so such a loss needs
+            ``training.losses[].weights`` pointing at a local copy. Empty: no weights.
     """
 
     name: str
     description: str
     faceswap_name: str = ""
     structural: bool = False
+    weights_files: tuple[str, ...] = ()
 
 
 def _table(*entries: LossInfo) -> dict[str, LossInfo]:
@@ -57,6 +61,25 @@ LOSSES: dict[str, LossInfo] = _table(
     LossInfo("laplacian", "Laplacian pyramid loss: differences of band-pass (edge) images at "
              "several scales; pair it with a pixel loss, it ignores flat colour.", "laploss",
              structural=True),
+    LossInfo("l_inf_norm", "L-infinity norm: the largest error (over rows and channels), "
+             "averaged over the columns; one value per face.", "l_inf_norm"),
+    LossInfo("pixel_gradient_diff", "Differences of the first and second pixel gradients: "
+             "rewards matching sharpness; pair it with a pixel loss.", "pixel_gradient_diff",
+             structural=True),
+    LossInfo("flip", "NVIDIA's LDR-FLIP: the error a viewer would perceive at a set viewing "
+             "distance, from colour and edge/point differences.", "flip", structural=True),
+    LossInfo("lpips_alex", "LPIPS on AlexNet features: a learned perceptual distance; needs "
+             "local pretrained weights (training.losses[].weights).", "lpips_alex",
+             structural=True,
+             weights_files=("alexnet_imagenet_no_top_v2.pth", "alexnet_lpips_v2.pth")),
+    LossInfo("lpips_squeeze", "LPIPS on SqueezeNet 1.1 features: a learned perceptual "
+             "distance; needs local pretrained weights (training.losses[].weights).",
+             "lpips_squeeze", structural=True,
+             weights_files=("squeezenet_imagenet_no_top_v2.pth", "squeezenet_lpips_v2.pth")),
+    LossInfo("lpips_vgg16", "LPIPS on VGG16 features: a learned perceptual distance; needs "
+             "local pretrained weights (training.losses[].weights).", "lpips_vgg16",
+             structural=True,
+             weights_files=("vgg16_imagenet_no_top_v2.pth", "vgg16_lpips_v2.pth")),
 )
 
 # The spec's choice type, built from the table (``Literal[("a", "b")]`` is ``Literal["a", "b"]``).
@@ -66,14 +89,8 @@ LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
 MaskLossName = Literal["mae", "mse"]
 
 # faceswap losses phazer does not offer, with the reason (the importer drops them with a warning).
-FACESWAP_ONLY_LOSSES: dict[str, str] = {
-    "flip": "Nvidia FLIP is not implemented in phazer",
-    "lpips_alex": "LPIPS needs pretrained AlexNet feature weights phazer does not ship",
-    "lpips_squeeze": "LPIPS needs pretrained SqueezeNet feature weights phazer does not ship",
-    "lpips_vgg16": "LPIPS needs pretrained VGG16 feature weights phazer does not ship",
-    "l_inf_norm": "the L-infinity norm loss is not implemented in phazer",
-    "pixel_gradient_diff": "the pixel gradient difference loss is not implemented in phazer",
-}
+# Every faceswap loss has a phazer name now; the table stays for the importer's contract.
+FACESWAP_ONLY_LOSSES: dict[str, str] = {}
 
 
 def faceswap_choices() -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from phazer.catalog.losses import LossName, MaskLossName
+from phazer.catalog.losses import LOSSES, LossName, MaskLossName
 from phazer.catalog.masks import MaskType
 from phazer.spec.base import StrictModel
 from phazer.spec.optimizers import AdamOptimizer, LRFinderSpec, OptimizerSpec
@@ -28,6 +28,18 @@ class LossSpec(StrictModel):
     function: LossName = Field(description="The loss function (see docs/training-data.md).")
     weight: float = Field(1.0, ge=0.0, le=100.0, description="Factor the term is multiplied "
                           "by; 1.0 is faceswap's 100 (faceswap: loss_weight_2..4).")
+    weights_file: str | None = Field(
+        None, description="The LPIPS losses only: local path of the .npz file holding the "
+        "pretrained trunk and linear-layer weights (converted from the two .pth files faceswap "
+        "downloads, see docs/training-data.md). phazer never downloads.")
+
+    @model_validator(mode="after")
+    def _weights_only_for_pretrained(self) -> LossSpec:
+        if self.weights_file is not None and not LOSSES[self.function].weights_files:
+            raise ValueError(f"weights_file is only read by the LPIPS losses "
+                             f"({', '.join(n for n, i in LOSSES.items() if i.weights_files)}); "
+                             f"{self.function} has no weights: remove weights_file")
+        return self
 
 
 class AugmentationSpec(StrictModel):
