@@ -80,7 +80,7 @@ def test_plain_faces_use_their_alpha_channel_and_say_eyes_are_not_weighted(plain
 
 @pytest.mark.parametrize("mask_type", ["extended", "bisenet-fp_face"])
 def test_landmark_and_stored_masks_need_faceswap_faces(plain_folder, mask_type):
-    with pytest.raises(DataError, match="holds plain images"):
+    with pytest.raises(DataError, match="plain images without that header"):
         plan_masks(training(mask_type=mask_type), plain_folder, False, "a")
 
 

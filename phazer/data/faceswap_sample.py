@@ -107,41 +107,19 @@ class SampleSettings:
             training: the spec's training section.
             size: the sample size (px).
             learn_mask: the model has mask outputs (``decoder.learn_mask``).
-            faceswap: the faces are faceswap's extracted faces (an unset mask type means
-                ``extended``; eye and mouth masks exist); False: plain images (an unset mask
-                type means ``alpha``; no eye or mouth masks).
+            faceswap: the faces are faceswap's extracted faces; False: plain images (see
+                :func:`sample_masks`).
 
         Raises:
-            DataError: ``mask_type: none`` with the penalized mask loss or learn_mask (faceswap
-                refuses it too); a landmark or stored mask for plain images.
+            DataError: see :func:`sample_masks`.
         """
-        mask_type = training.mask_type or (FACESWAP_DEFAULT_MASK if faceswap else ALPHA_MASK)
-        penalized = training.penalized_mask_loss
-        users = [name for name, used in (("training.penalized_mask_loss", penalized),
-                                         ("decoder.learn_mask", learn_mask)) if used]
-        if mask_type == "none" and users:
-            raise DataError(
-                f"training.mask_type is none, but {' and '.join(users)} "
-                f"{'needs' if len(users) == 1 else 'need'} a mask (faceswap refuses this: "
-                "\"You have selected the mask type 'none' but at least one face does not "
-                "contain the selected mask\")",
-                "choose a mask_type (extended, components, a stored mask such as "
-                f"bisenet-fp_face, or alpha), or set {users[0]} to false")
-        if not faceswap and mask_type not in (ALPHA_MASK, "none") and users:
-            source = "the landmarks" if mask_type in LANDMARK_MASKS else "a stored mask"
-            raise DataError(
-                f"training.mask_type {mask_type} comes from {source} in faceswap's face "
-                "headers, but these are plain images without that header",
-                "use mask_type alpha (the images' alpha channel) or none, or use faceswap's "
-                "extracted faces")
+        masks = sample_masks(training, learn_mask, faceswap)
         return cls(size=size, centering=training.centering, coverage=training.coverage,
-                   vertical_offset=training.vertical_offset, mask_type=mask_type,
+                   vertical_offset=training.vertical_offset, mask_type=masks.mask_type,
                    mask_blur_kernel=training.mask_blur_kernel,
                    mask_threshold=training.mask_threshold,
-                   mask_dilation=training.mask_dilation,
-                   face_mask=mask_type != "none" and bool(users),
-                   eye_mask=faceswap and penalized and training.eye_multiplier > 1,
-                   mouth_mask=faceswap and penalized and training.mouth_multiplier > 1)
+                   mask_dilation=training.mask_dilation, face_mask=FACE in masks.channels,
+                   eye_mask=EYE in masks.channels, mouth_mask=MOUTH in masks.channels)
 
     @property
     def masks(self) -> tuple[str, ...]:
@@ -154,6 +132,59 @@ class SampleSettings:
         return TrainingCrop(self.centering, self.size if size is None else size,
                             (self.coverage if coverage is None else coverage) / 100,
                             self.vertical_offset / 100)
+
+
+def resolved_mask_type(training: TrainingSpec, faceswap: bool) -> str:
+    """``training.mask_type``, or what leaving it unset means for this kind of face.
+
+    ``extended`` (faceswap's default) for faceswap faces, ``alpha`` for plain ones.
+    """
+    return training.mask_type or (FACESWAP_DEFAULT_MASK if faceswap else ALPHA_MASK)
+
+
+@dataclass(frozen=True)
+class SampleMasks:
+    """The masks a sample carries: the face mask's type and the channels, in order."""
+
+    mask_type: str
+    channels: tuple[str, ...]
+
+
+def sample_masks(training: TrainingSpec, learn_mask: bool, faceswap: bool) -> SampleMasks:
+    """Which masks the samples carry, by faceswap's rules.
+
+    The face mask when the mask type is not ``none`` and the penalized mask loss or
+    ``decoder.learn_mask`` uses it; the eye (mouth) mask when the penalized loss is on and
+    ``eye_multiplier`` (``mouth_multiplier``) > 1, for faceswap faces (plain ones have no
+    landmarks).
+
+    Raises:
+        DataError: ``mask_type: none`` with the penalized mask loss or learn_mask (faceswap
+            refuses it too); a landmark or stored mask for plain images.
+    """
+    mask_type = resolved_mask_type(training, faceswap)
+    penalized = training.penalized_mask_loss
+    users = [name for name, used in (("training.penalized_mask_loss", penalized),
+                                     ("decoder.learn_mask", learn_mask)) if used]
+    if mask_type == "none" and users:
+        raise DataError(
+            f"training.mask_type is none, but {' and '.join(users)} "
+            f"{'needs' if len(users) == 1 else 'need'} a mask (faceswap refuses this: "
+            "\"You have selected the mask type 'none' but at least one face does not "
+            "contain the selected mask\")",
+            "choose a mask_type (extended, components, a stored mask such as "
+            f"bisenet-fp_face, or alpha), or set {users[0]} to false")
+    if not faceswap and mask_type not in (ALPHA_MASK, "none") and users:
+        source = "the landmarks" if mask_type in LANDMARK_MASKS else "a stored mask"
+        raise DataError(
+            f"training.mask_type {mask_type} comes from {source} in faceswap's face "
+            "headers, but these are plain images without that header",
+            "use mask_type alpha (the images' alpha channel) or none, or use faceswap's "
+            "extracted faces")
+    wanted = ((FACE, mask_type != "none" and bool(users)),
+              (EYE, faceswap and penalized and training.eye_multiplier > 1),
+              (MOUTH, faceswap and penalized and training.mouth_multiplier > 1))
+    return SampleMasks(mask_type, tuple(name for name, on in wanted if on))
 
 
 def channel_names(settings: SampleSettings) -> tuple[str, ...]:
