@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel
 
 from phazer.catalog.losses import LOSSES, LossName
-from phazer.catalog.optimizers import OPTIMIZERS, keras_arguments
+from phazer.catalog.optimizers import OPTIMIZERS, optimizer_arguments
 from phazer.spec import load_spec
 from phazer.spec.dump import dump_spec, spec_to_data
 from phazer.spec.models import GROUPS, ModelSpec
@@ -142,7 +142,8 @@ def test_variant_options_belong_to_their_optimizer():
     spec = training(optimizer={"type": "sgd", "momentum": 0.9, "nesterov": True})
     assert (spec.optimizer.momentum, spec.optimizer.nesterov) == (0.9, True)
     assert training(optimizer={"type": "adamw"}).optimizer.weight_decay == 0.004
-    assert training(optimizer={"type": "lion"}).optimizer.beta_2 == 0.99
+    assert training(optimizer={"type": "lion"}).optimizer.beta_2 == 0.999   # faceswap's
+    assert training(optimizer={"type": "rmsprop"}).optimizer.rho == 0.99    # faceswap's alpha
     for bad in ({"type": "lion", "epsilon_exponent": -7}, {"type": "nadam", "amsgrad": True},
                 {"type": "rmsprop", "beta_1": 0.9}):
         with pytest.raises(ValueError, match="Extra inputs"):
@@ -212,24 +213,26 @@ def test_optimizer_variants_cover_the_catalog_exactly():
         training(optimizer={"type": tag})  # every variant builds with its defaults
 
 
-def test_keras_arguments():
-    name, kwargs = keras_arguments(ModelSpec().training.optimizer)
+def test_optimizer_arguments():
+    name, kwargs = optimizer_arguments(ModelSpec().training.optimizer)
     assert name == "Adam"
     assert kwargs == {"learning_rate": 5e-5, "beta_1": 0.9, "beta_2": 0.999, "amsgrad": False,
-                      "weight_decay": 0.0, "epsilon": 1e-7}
+                      "weight_decay": 0.0, "clipping": "none", "clipping_value": 1.0,
+                      "autoclip_history": 10000, "epsilon": 1e-7,
+                      "gradient_accumulation_steps": None}
     lion = training(optimizer={"type": "lion", "clipping": "global_norm",
                                "clipping_value": 2.0, "gradient_accumulation": 4}).optimizer
-    name, kwargs = keras_arguments(lion)
+    name, kwargs = optimizer_arguments(lion)
     assert name == "Lion" and "epsilon" not in kwargs
-    assert kwargs["global_clipnorm"] == 2.0 and kwargs["gradient_accumulation_steps"] == 4
+    assert (kwargs["clipping"], kwargs["clipping_value"]) == ("global_norm", 2.0)
+    assert kwargs["gradient_accumulation_steps"] == 4
     sgd = training(optimizer={"type": "sgd", "momentum": 0.9, "clipping": "value"}).optimizer
-    assert keras_arguments(sgd) == ("SGD", {"learning_rate": 5e-5, "momentum": 0.9,
-                                            "nesterov": False, "weight_decay": 0.0,
-                                            "clipvalue": 1.0})
-    auto = training(optimizer={"clipping": "autoclip"}).optimizer
-    assert not {"clipnorm", "clipvalue", "global_clipnorm"} & set(keras_arguments(auto)[1])
+    assert optimizer_arguments(sgd) == ("SGD", {
+        "learning_rate": 5e-5, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0,
+        "clipping": "value", "clipping_value": 1.0, "autoclip_history": 10000,
+        "gradient_accumulation_steps": None})
     rms = training(optimizer={"type": "rmsprop", "epsilon_exponent": -5}).optimizer
-    assert keras_arguments(rms)[1]["epsilon"] == pytest.approx(1e-5)
+    assert optimizer_arguments(rms)[1]["epsilon"] == pytest.approx(1e-5)
 
 
 def _said_to_change_on_resume(model, prefix=""):

@@ -1,14 +1,15 @@
 """The optimizers phazer offers, one entry each, TensorFlow-free.
 
-This is the one place to add an optimizer's facts: the trainer builds the Keras class named
-here, the memory estimate counts the state slots named here (:func:`state_slots`), ``phazer
+This is the one place to add an optimizer's facts: the trainer builds phazer's optimizer
+class named here (a ``keras.optimizers.Optimizer`` with torch's update rule, as faceswap
+trains), the memory estimate counts the state slots named here (:func:`state_slots`), ``phazer
 summary --optimizer`` offers these names, and the faceswap importer maps faceswap's names
 through this table. An optimizer's own options (betas, momentum, ...) live in its variant of
 :mod:`phazer.spec.training`, whose ``type`` tags a test checks are exactly these names, and a
 test checks that :mod:`phazer.train` can build every name listed here.
 
-:func:`keras_arguments` turns a spec's optimizer section into the ``keras.optimizers`` class
-name and constructor arguments, so the trainer and the docs agree on what each field means.
+:func:`optimizer_arguments` turns a spec's optimizer section into that class's name and
+constructor arguments, so the trainer and the docs agree on what each field means.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ class OptimizerInfo:
     Attributes:
         name: phazer's name, used as ``training.optimizer.type``.
         description: one line saying how it updates the weights.
-        keras_class: the ``keras.optimizers`` class that implements it.
+        keras_class: the class that implements it (phazer's ``keras.optimizers.Optimizer``
+            subclass of that name, :mod:`phazer.train.optimizers`).
         faceswap_name: faceswap's name in ``[global.optimizer] optimizer`` ("" when none).
         uses_epsilon: whether ``epsilon_exponent`` applies.
-        slots: float32 state slots Keras 3 keeps per trainable weight (read off the
-            optimizers' ``build`` in ``keras/src/optimizers/*.py``).
+        slots: float32 state slots the class keeps per trainable weight (read off its
+            ``build``; a test checks them against the built optimizer's variables).
         extra_slots: options that each add one slot per weight when set (true or non-zero):
-            ``amsgrad`` (velocity_hats), ``momentum`` (momentums), ``centered``
-            (average_gradients).
+            ``amsgrad`` (velocity_hat, variance_max), ``momentum`` (momentum), ``centered``
+            (average_gradient). Gradient accumulation adds one more (Keras' accumulators).
     """
 
     name: str
@@ -76,9 +78,10 @@ OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
 # faceswap optimizers phazer does not offer, with the reason.
 FACESWAP_ONLY_OPTIMIZERS: dict[str, str] = {}
 
-# Option names the optimizer variants may carry, mapped to the Keras argument they become.
+# Option names the optimizer variants may carry, passed on as they are.
 _DIRECT_ARGUMENTS = ("learning_rate", "beta_1", "beta_2", "amsgrad", "rho", "momentum",
-                     "centered", "nesterov", "weight_decay")
+                     "centered", "nesterov", "weight_decay", "clipping", "clipping_value",
+                     "autoclip_history")
 
 
 def optimizer_names() -> tuple[str, ...]:
@@ -113,12 +116,12 @@ def from_faceswap(name: str) -> str | None:
     return None
 
 
-def keras_arguments(optimizer: Any) -> tuple[str, dict[str, Any]]:
-    """The ``keras.optimizers`` class name and constructor arguments for an optimizer spec.
+def optimizer_arguments(optimizer: Any) -> tuple[str, dict[str, Any]]:
+    """The optimizer class name and constructor arguments for an optimizer spec.
 
-    Gradient clipping maps to Keras' own arguments for ``norm`` (``clipnorm``), ``global_norm``
-    (``global_clipnorm``) and ``value`` (``clipvalue``); ``autoclip`` has no Keras argument
-    and is left to the trainer (it reads ``clipping_value`` and ``autoclip_history`` itself).
+    The class is phazer's of that name (:mod:`phazer.train.optimizer_classes`); it takes the
+    spec's options as they are, epsilon as ``10 ** epsilon_exponent`` and the accumulation
+    as ``gradient_accumulation_steps`` (None for 1).
 
     Args:
         optimizer: a ``training.optimizer`` section (any variant of
@@ -134,9 +137,6 @@ def keras_arguments(optimizer: Any) -> tuple[str, dict[str, Any]]:
                               if name in fields}
     if info.uses_epsilon and "epsilon_exponent" in fields:
         kwargs["epsilon"] = 10.0 ** optimizer.epsilon_exponent
-    clip = {"norm": "clipnorm", "global_norm": "global_clipnorm", "value": "clipvalue"}
-    if optimizer.clipping in clip:
-        kwargs[clip[optimizer.clipping]] = optimizer.clipping_value
-    if optimizer.gradient_accumulation > 1:
-        kwargs["gradient_accumulation_steps"] = optimizer.gradient_accumulation
+    steps = optimizer.gradient_accumulation
+    kwargs["gradient_accumulation_steps"] = steps if steps > 1 else None
     return info.keras_class, kwargs

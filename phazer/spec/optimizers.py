@@ -28,8 +28,11 @@ class _OptimizerBase(StrictModel):
     schedule: ScheduleSpec = Field(ScheduleSpec(), description="How the learning rate moves "
                                    "over the run: constant (faceswap's way), or a warm-up and "
                                    "a cosine or linear decay; may change on resume.")
-    weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="Decoupled weight decay "
-                                "per step, 0 for none (faceswap: weight_decay).")
+    weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="Weight decay, 0 for none "
+                                "(faceswap: weight_decay): an L2 term added to the gradient "
+                                "for adam, adamax, nadam, rmsprop and sgd, the weights "
+                                "multiplied by 1 - learning_rate x weight_decay for adamw, "
+                                "adabelief and lion; never on biases or 1-D weights.")
     clipping: Clipping = Field("none", description="Gradient clipping: none; norm (each "
                                "gradient's norm); global_norm (all gradients together); value "
                                "(each element); autoclip (a norm chosen from the history of "
@@ -37,11 +40,12 @@ class _OptimizerBase(StrictModel):
     clipping_value: float = Field(1.0, gt=0.0, le=10.0, description="The clipping threshold; "
                                   "for autoclip the percentile in tens (1.0 = the 10th "
                                   "percentile) (faceswap: clipping_value).")
-    autoclip_history: int = Field(10000, ge=0, le=100000, description="Iterations of gradient "
-                                  "norms autoclip looks back on, 0 for all "
+    autoclip_history: int = Field(10000, ge=0, le=100000, description="Updates of gradient "
+                                  "norms autoclip looks back on, 0 for all (up to 100000) "
                                   "(faceswap: autoclip_history).")
     gradient_accumulation: int = Field(1, ge=1, le=100, description="Average the gradients of "
-                                       "this many batches per update "
+                                       "this many batches per update; clipping, weight decay "
+                                       "and the step count act once per update "
                                        "(faceswap: gradient_accumulation).")
 
 
@@ -63,8 +67,8 @@ class AdaBeliefOptimizer(_AdamBase):
     """AdaBelief: Adam whose second moment tracks the gradient's deviation from its mean."""
 
     type: Literal["adabelief"]
-    amsgrad: bool = Field(False, description="Keep the largest second moment seen "
-                          "(faceswap: ada_amsgrad).")
+    amsgrad: bool = Field(False, description="Divide by the largest variance seen (faceswap: "
+                          "ada_amsgrad, which faceswap's AdaBelief ignores).")
 
 
 class AdamOptimizer(_AdamBase):
@@ -75,11 +79,14 @@ class AdamOptimizer(_AdamBase):
 
 
 class AdamWOptimizer(_AdamBase):
-    """AdamW: Adam with decoupled weight decay (Keras' default decay of 0.004)."""
+    """AdamW: Adam with decoupled weight decay (default 0.004, as faceswap's help says)."""
 
     type: Literal["adamw"]
-    weight_decay: float = Field(0.004, ge=0.0, le=1.0, description="Decoupled weight decay "
-                                "per step (faceswap: weight_decay).")
+    weight_decay: float = Field(0.004, ge=0.0, le=1.0, description="Decoupled weight decay: "
+                                "the weights are multiplied by 1 - learning_rate x "
+                                "weight_decay each update; never on biases or 1-D weights "
+                                "(faceswap: weight_decay, whose default of 0 makes AdamW "
+                                "Adam).")
     amsgrad: bool = Field(False, description="Use the AMSGrad variant (faceswap: ada_amsgrad).")
 
 
@@ -95,15 +102,17 @@ class LionOptimizer(_OptimizerBase):
     type: Literal["lion"]
     beta_1: float = Field(0.9, ge=0.0, lt=1.0, description="Blend of momentum and gradient "
                           "for the step (faceswap: ada_beta_1).")
-    beta_2: float = Field(0.99, ge=0.0, lt=1.0, description="Decay of the momentum "
-                          "(faceswap: ada_beta_2).")
+    beta_2: float = Field(0.999, ge=0.0, lt=1.0, description="Decay of the momentum "
+                          "(faceswap: ada_beta_2, whose 0.999 faceswap's Lion uses; the Lion "
+                          "paper's is 0.99).")
 
 
 class RMSpropOptimizer(_EpsilonMixin, _OptimizerBase):
     """RMSprop: steps scaled by a running root-mean-square of the gradients."""
 
     type: Literal["rmsprop"]
-    rho: float = Field(0.9, ge=0.0, lt=1.0, description="Decay of the mean square.")
+    rho: float = Field(0.99, ge=0.0, lt=1.0, description="Decay of the mean square (faceswap "
+                       "fixes it at 0.99, torch's alpha; Keras' default is 0.9).")
     momentum: float = Field(0.0, ge=0.0, lt=1.0, description="Momentum, 0 for none.")
     centered: bool = Field(False, description="Normalise by the gradient's variance instead "
                            "of its mean square.")

@@ -40,7 +40,6 @@ from phazer.train.modeldir import (
     TrainState,
     spec_text,
 )
-from phazer.train.optimizers import AutoClip
 from phazer.train.previews import PreviewFaces, write_preview
 from phazer.train.progress import Reporter, side_losses
 from phazer.train.schedule import LearningRateSchedule
@@ -99,7 +98,6 @@ class Trainer:
         optimizer: its optimizer, built and restored.
         loss: the per-output loss.
         batch_size: faces per side per iteration.
-        autoclip: gradient autoclipping, or None.
         strategy: the ``tf.distribute`` strategy, or None.
         reporter: the progress bar / log / TensorBoard channel.
         settings: save interval, snapshots, backups, preview faces.
@@ -113,7 +111,7 @@ class Trainer:
 
     def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
                  model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: ModelLoss,
-                 batch_size: int, reporter: Reporter, autoclip: AutoClip | None = None,
+                 batch_size: int, reporter: Reporter,
                  strategy: tf.distribute.Strategy | None = None,
                  settings: SaveSettings | None = None, chief: bool = True,
                  stop_vote: Callable[[bool], bool] | None = None,
@@ -126,11 +124,10 @@ class Trainer:
         self.loss = loss
         self.batch_size = batch_size
         self.reporter = reporter
-        self.autoclip = autoclip
         self.settings = settings or SaveSettings()
         self.chief = chief
         self.stop_vote = stop_vote
-        self.step = TrainStep(model, optimizer, loss, autoclip, strategy)
+        self.step = TrainStep(model, optimizer, loss, strategy)
         self.schedule = LearningRateSchedule(spec.training.optimizer.learning_rate,
                                              spec.training.optimizer.schedule)
         self._rate: float | None = None     # the learning rate the optimizer holds
@@ -225,12 +222,11 @@ class Trainer:
                 for name in names}
 
     def _checkpoint_writers(self) -> dict[str, Any]:
-        extra = self.autoclip.variables if self.autoclip else None
         return {
             SPEC_FILE: text_writer(spec_text(self.spec)),
             STATE_FILE: text_writer(self.state.to_json()),
             WEIGHTS_FILE: weights_writer(self.model),
-            OPTIMIZER_FILE: optimizer_writer(optimizer_arrays(self.optimizer, self.model, extra)),
+            OPTIMIZER_FILE: optimizer_writer(optimizer_arrays(self.optimizer, self.model)),
         }
 
     def save(self) -> None:

@@ -246,14 +246,13 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         if not model.trainable_variables:
             raise TrainInputError("every weight of the model is frozen: nothing to train",
                                   "freeze fewer sub-models (weights.freeze)")
-        optimizer, autoclip = build_optimizer(training)
+        optimizer = build_optimizer(training)
         optimizer.build(model.trainable_variables)
 
     if resumed:
         model.load_weights(model_dir.weights)
         arrays = read_optimizer_arrays(model_dir.optimizer)
-        _, fresh = restore_optimizer(optimizer, model, arrays,
-                                     autoclip.variables if autoclip else None)
+        _, fresh = restore_optimizer(optimizer, model, arrays)
         _say(console, f"resuming {model_dir.path} at iteration {state.iterations} "
                       f"(session {len(state.sessions) + 1})")
         if fresh:
@@ -308,7 +307,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                             training.backup_on_improvement, previews)
     trainer = Trainer(model_dir=model_dir, spec=spec, state=state, model=model,
                       optimizer=optimizer, loss=loss, batch_size=batch_size,
-                      reporter=reporter, autoclip=autoclip, strategy=strategy,
+                      reporter=reporter, strategy=strategy,
                       settings=settings, chief=chief,
                       stop_vote=stop_vote(strategy) if placement.cluster else None,
                       warp_stop=warp_stop)

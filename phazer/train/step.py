@@ -1,8 +1,9 @@
 """The compiled train step, optionally under ``tf.distribute``, and the XLA choice.
 
 :class:`TrainStep` makes the ``tf.function`` that runs one iteration: the forward pass of both
-sides, every loss term, the gradients (loss-scaled for float16, autoclipped if asked), the
-optimizer update. It returns the loss terms so the loop can show them and stop on NaN.
+sides, every loss term, the gradients (loss-scaled for float16), the optimizer update (which
+accumulates, clips and decays as faceswap does: :mod:`phazer.train.optimizer_base`). It
+returns the loss terms so the loop can show them and stop on NaN.
 
 Whether XLA (``jit_compile``) helps depends on the model and the device: on a 2-core CPU it
 made faceswap's Original 5.8x *slower*. :class:`XlaChooser` therefore measures when
@@ -28,7 +29,6 @@ from phazer.train.distribute import (
     apply_reduced_gradients,
 )
 from phazer.train.losses import ModelLoss
-from phazer.train.optimizers import AutoClip
 
 StepFunction = Callable[[Mapping[str, tf.Tensor], Mapping[str, tf.Tensor]],
                         dict[str, tf.Tensor]]
@@ -42,17 +42,14 @@ class TrainStep:
         model: the Keras model (inputs ``face_in_<side>``, outputs as ``loss.output_names``).
         optimizer: a built optimizer.
         loss: the per-output loss.
-        autoclip: gradient autoclipping, or None.
         strategy: a ``tf.distribute`` strategy, or None for one device.
     """
 
     def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                 loss: ModelLoss, autoclip: AutoClip | None = None,
-                 strategy: tf.distribute.Strategy | None = None) -> None:
+                 loss: ModelLoss, strategy: tf.distribute.Strategy | None = None) -> None:
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
-        self.autoclip = autoclip
         self.strategy = strategy
         self.accumulation: Accumulation | None = None
         if strategy is not None:
@@ -79,8 +76,6 @@ class TrainStep:
         if self.strategy is not None:
             # the global batch's gradient, before clipping: as on one device
             grads = all_reduce_gradients(grads)
-        if self.autoclip is not None:
-            grads = self.autoclip(grads)
         if update is None:
             self.optimizer.apply(grads, self.variables)
         elif update:
