@@ -3,7 +3,9 @@
 Layout (``M`` is the model dir)::
 
     M/spec.yaml            the resolved spec the model was built from (defaults filled in)
-    M/state.json           iterations, batch size, sessions, loss history, best loss, XLA choice
+    M/state.json           iterations, batch size, sessions, loss history, best loss, XLA choice,
+                           the learning rate finder's rate
+    M/lr_finder.png        the learning rate finder's loss-vs-rate plot (graph modes)
     M/model.weights.h5     the weights (Keras; load with model.load_weights)
     M/optimizer.npz        the optimizer's state, keyed by variable path (+ autoclip's history)
     M/preview.png          the latest preview: original / reconstruction / swap per side
@@ -66,6 +68,9 @@ class TrainState:
         stream_faces: faces each side has drawn from that stream (batch sizes may differ
             between sessions).
         transfer: how ``phazer transfer`` made this model dir (source, counts), or None.
+        lr_finder: the learning rate finder's result (``learning_rate`` found, strength,
+            iterations run; :mod:`phazer.train.lr_finder`), used instead of the spec's
+            learning rate by every session with ``training.lr_finder.enabled``; or None.
     """
 
     iterations: int = 0
@@ -78,6 +83,7 @@ class TrainState:
     stream_batches: int = 0
     stream_faces: int = 0
     transfer: dict[str, Any] | None = None
+    lr_finder: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""
