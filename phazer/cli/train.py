@@ -76,6 +76,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="devices per machine: the first N GPUs, or N logical CPU devices "
                              "without GPUs (default: training.distribution.devices)")
     parser.add_argument("--distribute", choices=["mirrored"], help=argparse.SUPPRESS)
+    parser.add_argument("--lr-finder", action="store_true",
+                        help="a new model first finds its learning rate (faceswap's "
+                             "--use-lr-finder; the same as --set training.lr_finder.enabled="
+                             "true); a model with a rate found trains at it")
     parser.add_argument("--no-preview", dest="preview", action="store_false",
                         help="do not write preview.png at each save")
     parser.add_argument("--seed", type=int, metavar="N",
@@ -98,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     console, errors = stdout_console(), stderr_console()
     from phazer.train.precheck import TrainInputError, claim, load_spec  # no TensorFlow yet
 
+    if args.lr_finder:
+        args.overrides = [*args.overrides, "training.lr_finder.enabled=true"]
     strategy = args.strategy
     if args.distribute and not strategy:
         errors.print("phazer train: warning: --distribute mirrored is deprecated; use "
@@ -144,6 +150,11 @@ def run(args: argparse.Namespace) -> int:
                      "turn on clipping; if the model is already damaged, restore backup/ or a "
                      "snapshot", highlight=False)
         return EXIT_INVALID
+    if result.stop == "lr_finder":
+        console.print(f"stopped after the learning rate finder (training.lr_finder.mode: "
+                      f"graph_and_exit): {escape(str(args.model_dir))} keeps the rate found; "
+                      "run the same command to train at it", highlight=False)
+        return EXIT_OK
     how = "stopped by Ctrl-C" if result.stop == "interrupted" else "done"
     rate = (f"; {result.examples_per_second:.1f} examples/s"
             if result.examples_per_second else "")

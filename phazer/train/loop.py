@@ -29,6 +29,7 @@ from phazer.spec import ModelSpec
 from phazer.train.checkpoint import optimizer_arrays, optimizer_writer, weights_writer
 from phazer.train.journal import text_writer
 from phazer.train.losses import ModelLoss
+from phazer.train.lr_sweep import session_learning_rate
 from phazer.train.modeldir import (
     OPTIMIZER_FILE,
     PREVIEW_FILE,
@@ -54,8 +55,8 @@ class SessionResult:
     """How a session ended.
 
     Attributes:
-        stop: ``iterations`` (done), ``interrupted`` (Ctrl-C), ``time`` (the time limit) or
-            ``nan``.
+        stop: ``iterations`` (done), ``interrupted`` (Ctrl-C), ``time`` (the time limit),
+            ``nan`` or ``lr_finder`` (ended after the learning rate finder: graph_and_exit).
         iterations: the model's iteration count at the end.
         saved_iteration: the iteration of the last save in the model dir.
         examples_per_second: the steady training rate (examples = one face per side),
@@ -128,7 +129,9 @@ class Trainer:
         self.chief = chief
         self.stop_vote = stop_vote
         self.step = TrainStep(model, optimizer, loss, strategy)
-        self.schedule = LearningRateSchedule(spec.training.optimizer.learning_rate,
+        # the learning rate finder's rate (state.json) replaces learning_rate when enabled
+        self.schedule = LearningRateSchedule(session_learning_rate(spec.training,
+                                                                   state.lr_finder),
                                              spec.training.optimizer.schedule)
         self._rate: float | None = None     # the learning rate the optimizer holds
         self._time_limit: tuple[float, float] | None = None   # (start, deadline), monotonic

@@ -47,6 +47,7 @@ from phazer.train.face_inputs import scan_sides, side_inputs
 from phazer.train.journal import commit, text_writer
 from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
 from phazer.train.losses import ModelLoss
+from phazer.train.lr_finder import before_training
 from phazer.train.modeldir import (
     LOG_DIR,
     SPEC_FILE,
@@ -334,6 +335,10 @@ def train(options: TrainOptions, console: Console) -> SessionResult:
     batches = GuardedBatches(iter(prepared.dataset), prepared.skip_log, stop.set)
     with stop.on_sigint():
         try:
+            early = before_training(prepared.trainer, batches, stop, prepared.record,
+                                    lambda text: _say(console, text))
+            if early is not None:         # graph_and_exit, or Ctrl-C during the finder
+                return early
             result = prepared.trainer.run(batches, options.iterations, stop,
                                           record=prepared.record)
         except DataError as exc:
