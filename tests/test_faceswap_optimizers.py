@@ -450,3 +450,26 @@ def test_autoclip_clips_to_a_percentile_of_past_norms():
     state = inner_optimizer(optimizer)._autoclip
     assert int(state.count.numpy()) == 5
     assert sorted(state.norms.numpy()) == pytest.approx([5.0, 5.0, 50.0, 50.0])
+
+
+@pytest.mark.parametrize("name", ["nadam/wd0.01", "adam/clip_autoclip_h3", "adam/accum3",
+                                  "adabelief/amsgrad", "rms-prop/lr1e-3"])
+def test_a_save_mid_run_resumes_faceswaps_run(name):
+    """The optimizer's state as phazer saves it (optimizer.npz's arrays: moments, Nadam's
+    product, autoclip's history, accumulated gradients, the step count) restored into a new
+    optimizer continues faceswap's run exactly."""
+    from phazer.train.checkpoint import optimizer_arrays, restore_optimizer
+
+    record = case(name)
+    first = Run(record)
+    half = len(record["steps"]) // 2 + 1        # mid-accumulation for accum3
+    replay(record, first, steps=half)
+    saved = optimizer_arrays(first.optimizer, first.model)
+    second = Run(record)
+    for variable, value in zip(second.variables, first.weights(), strict=True):
+        variable.assign(value)
+    restored, fresh = restore_optimizer(second.optimizer, second.model, saved)
+    assert not fresh and len(restored) == len(second.optimizer.variables) - 1  # rate: spec's
+    for number, step in enumerate(record["steps"][half:], half + 1):
+        second.apply(arrays(step["gradient_fed"]), step.get("lr_used"))
+        assert_weights(second.weights(), arrays(step["params_after"]), f"{name} {number}")
