@@ -153,10 +153,12 @@ class Run:
         return found[0].numpy()
 
 
-def assert_weights(got: list[np.ndarray], want: list[np.ndarray], where: str) -> None:
+def assert_weights(got: list[np.ndarray], want: list[np.ndarray], where: str,
+                   ulps: int | None = MAX_ULPS) -> None:
     for name, ours, theirs in zip(WEIGHTS, got, want, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=RELATIVE, atol=0, err_msg=f"{where} {name}")
-        np.testing.assert_array_max_ulp(ours, theirs, maxulp=MAX_ULPS)
+        if ulps is not None:
+            np.testing.assert_array_max_ulp(ours, theirs, maxulp=ulps)
 
 
 def replay(record: dict[str, Any], run: Run | None = None, steps: int | None = None) -> Run:
@@ -365,23 +367,29 @@ class _SurrogateLoss:
         return {"surrogate": total}
 
 
-@pytest.mark.parametrize("name", ["adam/accum2_clip_global_norm", "adam/clip_autoclip_h3",
-                                  "nadam/wd0.01", "adabelief/wd0.01_lr1e-3", "lion/wd0.01",
-                                  "rms-prop/lr1e-3", "adamax/eps-3"])
-def test_the_compiled_train_step_updates_as_faceswap(name):
-    """Through phazer's TrainStep (a tf.function; gradients from a loss whose gradient is the
-    recorded one, Keras' accumulation and the optimizer's clipping inside it)."""
+@pytest.mark.parametrize(("name", "xla"), [
+    ("adam/accum2_clip_global_norm", False), ("adam/clip_autoclip_h3", False),
+    ("nadam/wd0.01", False), ("adabelief/wd0.01_lr1e-3", False), ("lion/wd0.01", False),
+    ("rms-prop/lr1e-3", False), ("adamax/eps-3", False),
+    ("adam/accum2_clip_global_norm", True), ("adam/clip_autoclip_h3", True),
+    ("adabelief/wd0.01_lr1e-3", True)])
+def test_the_compiled_train_step_updates_as_faceswap(name, xla):
+    """Through phazer's TrainStep (a tf.function, with XLA too; gradients from a loss whose
+    gradient is the recorded one, Keras' accumulation and the optimizer's clipping inside
+    it). XLA fuses operations: within 1e-5 relative (5e-7 measured), not ulps."""
     from phazer.train.step import TrainStep
 
     record = case(name)
     run = Run(record, eager=False)
-    step_function = TrainStep(run.model, run.optimizer, _SurrogateLoss(run.model)).function()
+    step_function = TrainStep(run.model, run.optimizer,
+                              _SurrogateLoss(run.model)).function(jit_compile=xla)
     inputs = {"vector": tf.zeros((1, 4)), "image": tf.zeros((1, 5, 5, 2))}
     for number, step in enumerate(record["steps"], 1):
         targets = {name.replace("/", "_"): tf.constant(value) for name, value in zip(
             WEIGHTS, arrays(step["gradient_fed"]), strict=True)}
         step_function(inputs, targets)
-        assert_weights(run.weights(), arrays(step["params_after"]), f"{name} batch {number}")
+        assert_weights(run.weights(), arrays(step["params_after"]), f"{name} batch {number}",
+                       None if xla else MAX_ULPS)
 
 
 OPTIONS = [{}, {"amsgrad": True}, {"momentum": 0.9}, {"centered": True},
