@@ -240,3 +240,69 @@ def test_phazer_train_finds_stores_plots_and_reuses_the_rate(faces, tmp_path, ca
     assert "learning rate finder:" not in said                  # no second sweep
     state = json.loads((model_dir / "state.json").read_text())
     assert state["sessions"][-1]["learning_rate"] == found
+
+
+def _finder_trainer(tmp_path, mode: str, loss_at: Any, **state: Any) -> Any:
+    from phazer.spec import ModelSpec
+    from phazer.train.modeldir import ModelDir
+    from phazer.train.schedule import LearningRateSchedule
+
+    trainer, _ = _stub_trainer({}, loss_at)
+    spec = ModelSpec.model_validate({"training": {"lr_finder": {
+        "enabled": True, "iterations": 100, "mode": mode, "strength": "aggressive"}}})
+    for name, value in state.items():
+        setattr(trainer.state, name, value)
+    trainer.spec, trainer.model_dir, trainer.chief, trainer.saved_iteration = (
+        spec, ModelDir(tmp_path), True, 0)
+    trainer.schedule = LearningRateSchedule(spec.training.optimizer.learning_rate,
+                                            spec.training.optimizer.schedule)
+    return trainer
+
+
+@pytest.mark.keras
+def test_graph_and_set_trains_on_at_the_rate_found(tmp_path):
+    from PIL import Image
+
+    from phazer.train.lr_finder import before_training
+    from phazer.train.stopping import StopRequest
+
+    recorded = run_of(100, "aggressive")
+    trainer = _finder_trainer(tmp_path, "graph_and_set",
+                              lambda index, rate: faceswap_loss(100, index, rate))
+    record, said = {}, []
+    assert before_training(trainer, _batches(), StopRequest(), record, said.append) is None
+    found = recorded["picked_lr"]
+    assert trainer.state.lr_finder["learning_rate"] == pytest.approx(found, rel=1e-6)
+    assert trainer.schedule.rate(0) == record["learning_rate"] == trainer.state.lr_finder[
+        "learning_rate"]
+    saved = json.loads((tmp_path / "state.json").read_text())
+    assert saved["lr_finder"] == trainer.state.lr_finder
+    with Image.open(tmp_path / "lr_finder.png") as plot:
+        assert plot.size == (800, 500)
+    assert said[-1].startswith(f"learning rate finder: {found:.2e} (aggressive")
+
+
+@pytest.mark.keras
+def test_no_rate_is_an_error_that_leaves_the_model_dir(tmp_path):
+    from phazer.train.lr_finder import before_training
+    from phazer.train.precheck import TrainInputError
+    from phazer.train.stopping import StopRequest
+
+    (tmp_path / "state.json").write_text("{}")
+    trainer = _finder_trainer(tmp_path, "set", lambda index, rate: 1.0 + index)   # only rises
+    with pytest.raises(TrainInputError, match="found no rate") as error:
+        before_training(trainer, _batches(), StopRequest(), {}, lambda text: None)
+    assert "training.lr_finder.iterations" in error.value.hint
+    assert (tmp_path / "state.json").read_text() == "{}"        # faceswap deletes the folder
+
+
+@pytest.mark.keras
+def test_a_model_that_trained_without_the_finder_keeps_its_rate(tmp_path):
+    from phazer.train.lr_finder import before_training
+    from phazer.train.stopping import StopRequest
+
+    trainer = _finder_trainer(tmp_path, "set", lambda index, rate: 1.0, iterations=10,
+                              sessions=[{}])
+    said = []
+    assert before_training(trainer, _batches(), StopRequest(), {}, said.append) is None
+    assert "only runs for a new model" in said[0] and trainer.state.stream_batches == 0
