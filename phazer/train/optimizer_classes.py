@@ -138,8 +138,8 @@ class Adamax(PhazerOptimizer):
 class Nadam(PhazerOptimizer):
     """torch's NAdam: Nesterov momentum with the schedule ``b1 (1 - 0.5 * 0.96^(0.004 k))``.
 
-    The product of the schedule so far (``mu_product``) is one float32 scalar, updated once
-    per update, before the weights' steps.
+    The product of the schedule so far (``mu_product``, as torch's) is one float32 scalar,
+    updated once per update, before the weights' steps.
 
     Args:
         beta_1: decay of the first moment (and the schedule's scale).
