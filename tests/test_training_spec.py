@@ -161,11 +161,11 @@ def test_loss_list_length_and_duplicates():
     assert issues[0].message == "0 entries; expected 1 to 4"
 
 
-def test_warp_to_landmarks_is_refused():
-    issues = issues_of("original", ["training.augmentation.warp_to_landmarks=true"])
-    assert issues[0].path == "training.augmentation.warp_to_landmarks"
-    assert "landmarks" in issues[0].message
-    assert training(augmentation={"warp_to_landmarks": False}).augmentation.warp
+def test_warp_to_landmarks_is_accepted():
+    # the faces' kind is checked by phazer train (tests/test_landmark_warp*.py)
+    spec = load_spec("original", ["training.augmentation.warp_to_landmarks=true"]).spec
+    assert spec.training.augmentation.warp_to_landmarks
+    assert training(augmentation={"warp_to_landmarks": True}).augmentation.warp_to_landmarks
 
 
 @pytest.mark.parametrize(("text", "expected"), [("on", "on"), ("off", "off"), ("auto", "auto"),

@@ -9,16 +9,26 @@ transform per image (the coverage crop, rotation, zoom, shift and flip, composed
 resampling), and the random warp on top of that transform for the input only. Input and
 target are each resampled once, straight from the decoded image, with bilinear interpolation
 and edges repeated outward.
+
+With ``training.augmentation.warp_to_landmarks`` (faceswap faces), the input is not warped at
+random: the face after its affine is drawn at the sample's size, its landmarks and those of a
+closest face of the other side are moved by the same affine (flip included), and faceswap's
+landmark warp (:mod:`phazer.data.landmark_warp`, numpy and scipy through
+``tf.numpy_function``) bends the one onto the other before the input is shrunk to its size.
 """
 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import tensorflow as tf
 
+from phazer.data.landmark_warp import warp_batch
 from phazer.spec.training import AugmentationSpec
 
+Landmarks = tuple[tf.Tensor, tf.Tensor]
+"""Each face's landmarks [B, 68, 2] and its candidate destinations [B, K, 68, 2]."""
 WARP_GRID = 5          # control points per side of the warp grid
 WARP_SCALE = 0.02      # std of a control point's offset, as a fraction of the crop side
 CLAHE_MAX_GAIN = 2.0   # the local contrast boost never stretches more than this
@@ -152,6 +162,51 @@ def _apply(xs: tf.Tensor, ys: tf.Tensor, params: tuple[tf.Tensor, ...],
     return src_x, src_y
 
 
+def _follow(points: tf.Tensor, params: tuple[tf.Tensor, ...], width: tf.Tensor,
+            crop: tf.Tensor, side: int) -> tf.Tensor:
+    """Where source pixel points [B, n, 2] (x, y) land in a side x side output of :func:`_apply`.
+
+    The inverse of :func:`_apply` for points: the shift, the rotation, the zoom and the flip
+    undone in turn, then the centred coordinates turned into the output's pixel indices.
+    """
+    angle, scale, shift, flip = (p[:, None] if p.shape.rank == 1 else p for p in params)
+    centre = width / 2 - 0.5
+    dx = points[..., 0] - centre - shift[:, None, 0] * width
+    dy = points[..., 1] - centre - shift[:, None, 1] * width
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    xs = (cos * dx + sin * dy) * scale * flip
+    ys = (cos * dy - sin * dx) * scale
+    return tf.stack([xs, ys], axis=-1) * (side / crop) + (side / 2 - 0.5)
+
+
+def _to_landmarks(rgb: tf.Tensor, params: tuple[tf.Tensor, ...], landmarks: Landmarks,
+                  width: tf.Tensor, crop: tf.Tensor, input_size: int, seed: tf.Tensor
+                  ) -> tf.Tensor:
+    """The input warped to the landmarks of a close face of the other side (faceswap's -M).
+
+    The face after its affine is drawn at the decoded size; one of each face's candidate
+    destinations is picked uniformly; both point sets follow the affine; the numpy warp
+    (:func:`phazer.data.landmark_warp.warp_batch`) bends and shrinks it.
+    """
+    side = int(rgb.shape[2])
+    batch = tf.shape(rgb)[0]
+    xs, ys = _grid(side, crop)
+    sx, sy = _apply(tf.tile(xs[None], [batch, 1, 1]), tf.tile(ys[None], [batch, 1, 1]),
+                    params, width)
+    moved = _sample(rgb, sx, sy)
+    pick_seed, noise_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    sources, choices = landmarks
+    pick = tf.random.stateless_uniform([batch], pick_seed, 0, tf.shape(choices)[1],
+                                       dtype=tf.int32)
+    destinations = tf.gather(choices, pick, batch_dims=1)
+    warped = tf.numpy_function(
+        partial(warp_batch, size=input_size),
+        [moved, _follow(sources, params, width, crop, side),
+         _follow(destinations, params, width, crop, side), noise_seed],
+        tf.float32, stateful=False, name="warp_to_landmarks")
+    return tf.ensure_shape(warped, [None, input_size, input_size, 3])
+
+
 def dilation_kernel(percent: float, size: int) -> int:
     """The width (px, odd, 0 for none) of the round kernel ``mask_dilation`` grows a mask by.
 
@@ -179,7 +234,8 @@ def dilate_mask(mask: tf.Tensor, percent: float) -> tf.Tensor:
 
 def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, coverage: float,
                   input_size: int, output_size: int, augment: bool = True,
-                  mask_dilation: float = 0.0, warp: tf.Tensor | bool = True
+                  mask_dilation: float = 0.0, warp: tf.Tensor | bool = True,
+                  landmarks: Landmarks | None = None
                   ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Turn decoded faces into one training batch.
 
@@ -198,6 +254,10 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
             decoded masks are final (faceswap faces).
         warp: whether this batch is warped (a scalar bool tensor, for a warp that stops at
             an iteration); the warp also needs ``augment`` and ``aug.warp``.
+        landmarks: for faceswap's warp to landmarks instead of the random warp: each face's
+            landmarks [B, 68, 2] and its candidate destinations [B, K, 68, 2] (the closest
+            faces of the other side), (x, y) in the decoded image's pixels; None: the random
+            warp.
 
     Returns:
         ``(input, target, masks)``: [B, input_size, input_size, 3] warped input,
@@ -224,10 +284,15 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor, aug: AugmentationSpec, cov
 
     xs, ys = _grid(input_size, crop)
     xs, ys = tf.tile(xs[None], [batch, 1, 1]), tf.tile(ys[None], [batch, 1, 1])
-    if augment and aug.warp:
-        field = _warp_field(batch, input_size, crop, seeds[7]) * tf.cast(warp, tf.float32)
-        xs, ys = xs + field[..., 0], ys + field[..., 1]
-    ix, iy = _apply(xs, ys, params, width)
-    warped = _sample(rgb, ix, iy)
+    if augment and aug.warp and landmarks is not None:
+        warped = tf.cond(
+            tf.convert_to_tensor(warp, tf.bool),
+            lambda: _to_landmarks(rgb, params, landmarks, width, crop, input_size, seeds[7]),
+            lambda: _sample(rgb, *_apply(xs, ys, params, width)))
+    else:
+        if augment and aug.warp:
+            field = _warp_field(batch, input_size, crop, seeds[7]) * tf.cast(warp, tf.float32)
+            xs, ys = xs + field[..., 0], ys + field[..., 1]
+        warped = _sample(rgb, *_apply(xs, ys, params, width))
     face_mask = dilate_mask(target[..., 3:4], mask_dilation)
     return warped, target[..., :3], tf.concat([face_mask, target[..., 4:]], axis=-1)

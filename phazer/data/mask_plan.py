@@ -25,6 +25,7 @@ from phazer.data.faceswap_sample import (
     sample_masks,
 )
 from phazer.data.folders import DataError, FaceFolder
+from phazer.data.landmark_match import require_landmarks
 from phazer.spec.training import TrainingSpec
 
 _THREADS = 4
@@ -58,9 +59,12 @@ def plan_masks(training: TrainingSpec, folder: FaceFolder, learn_mask: bool,
     Raises:
         DataError: the setting faceswap refuses, or a mask this folder cannot give (landmark
             or stored masks from plain images, a stored mask a face lacks, the alpha channel
-            of images without one); the message starts with the side.
+            of images without one), or plain images with ``warp_to_landmarks``
+            (:func:`phazer.data.landmark_match.require_landmarks`); the message starts with
+            the side.
     """
     name = f"side {side.upper()}"
+    require_landmarks(training, folder, side)   # warp_to_landmarks: faceswap faces only
     try:
         masks = sample_masks(training, learn_mask, folder.faceswap)
     except DataError as exc:

@@ -10,6 +10,10 @@ them:
 3. augment each batch in parallel (:func:`phazer.data.augment.augment_batch`): colour, one
    affine per image with the coverage crop, and the random warp of the input only (until
    the model iteration ``training.augmentation.no_warp_from``, :mod:`phazer.data.warp_stop`);
+   with ``training.augmentation.warp_to_landmarks`` the input is warped to the landmarks of
+   one of its closest faces of the other side instead (:mod:`phazer.data.landmark_match`,
+   worked out once before the first batch; each decoded face carries the index of the file
+   it came from, so a stand-in for a broken file is warped with its own landmarks);
 4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
    ``mask_out_<side>``) and prefetch.
 
@@ -29,8 +33,9 @@ batches keep their shape and training goes on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -43,6 +48,7 @@ from phazer.data.faceswap_header import read_faceswap_header
 from phazer.data.faceswap_sample import make_sample
 from phazer.data.folders import FaceFolder
 from phazer.data.images import read_face
+from phazer.data.landmark_match import LandmarkPairs, landmark_pairs
 from phazer.data.mask_plan import EYE, FACE, MOUTH, MaskPlan, plan_masks
 from phazer.data.warp_stop import NEVER, WarpStop, warped
 from phazer.sides import eye_mask, face_in, face_out, mask_out, mouth_mask
@@ -83,16 +89,22 @@ def resize_face(image: tf.Tensor, size: int, channels: int = 4) -> tf.Tensor:
 def _side(reader: FaceReader, decoding: Decoding, training: TrainingSpec, input_size: int,
           output_size: int, batch_size: int, seed: int | None, cache: bool, augment: bool,
           start: tuple[int, int] = (0, 0), first_iteration: int = 0,
-          no_warp_from: WarpMark | None = None) -> tf.data.Dataset:
+          no_warp_from: WarpMark | None = None, pairs: LandmarkPairs | None = None
+          ) -> tf.data.Dataset:
     size, channels = decoding.size, decoding.channels
     count = len(reader.files)
     files = tf.data.Dataset.range(count)   # indices into the reader's files
 
-    def decode(index: tf.Tensor) -> tf.Tensor:
-        image = tf.numpy_function(reader.read, [index], tf.uint8, name="read_face")
+    def decode(index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
+        if pairs is not None:   # the reader's decode gives (pixels, index of the file read)
+            image, used = tf.numpy_function(reader.read, [index], [tf.uint8, tf.int64],
+                                            name="read_face")
+        else:
+            image = tf.numpy_function(reader.read, [index], tf.uint8, name="read_face")
         image = tf.ensure_shape(image, [None, None, channels])
-        return resize_face(image, size, channels) if decoding.resize else tf.ensure_shape(
+        image = resize_face(image, size, channels) if decoding.resize else tf.ensure_shape(
             image, [size, size, channels])
+        return image if pairs is None else (image, tf.ensure_shape(used, []))
 
     if cache:
         # decoded once, in parallel; the shuffle buffer holds the whole (cached) set, so the
@@ -110,11 +122,25 @@ def _side(reader: FaceReader, decoding: Decoding, training: TrainingSpec, input_
     mark = NEVER if no_warp_from is None else no_warp_from
     # the model iteration each batch trains (1-based), for the warp's stop
     iterations = tf.data.Dataset.counter(first_iteration + 1)
+    if pairs is None:
+        return tf.data.Dataset.zip(batches, seeds, iterations).map(
+            lambda images, pair, iteration: augment_batch(
+                images, pair, aug, decoding.coverage, input_size, output_size, augment,
+                decoding.dilation, warp=warped(iteration, mark)),
+            num_parallel_calls=tf.data.AUTOTUNE)
+    own, other = tf.constant(pairs.own), tf.constant(pairs.other)
+    closest = tf.constant(pairs.closest)
+
+    def to_landmarks(batch: tuple[tf.Tensor, tf.Tensor], pair: tf.Tensor,
+                     iteration: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        images, used = batch
+        points = (tf.gather(own, used), tf.gather(other, tf.gather(closest, used)))
+        return augment_batch(images, pair, aug, decoding.coverage, input_size, output_size,
+                             augment, decoding.dilation, warp=warped(iteration, mark),
+                             landmarks=points)
+
     return tf.data.Dataset.zip(batches, seeds, iterations).map(
-        lambda images, pair, iteration: augment_batch(
-            images, pair, aug, decoding.coverage, input_size, output_size, augment,
-            decoding.dilation, warp=warped(iteration, mark)),
-        num_parallel_calls=tf.data.AUTOTUNE)
+        to_landmarks, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _target_names(side: str, decoded: tuple[str, ...], carried: tuple[str, ...]
@@ -176,6 +202,8 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     Raises:
         ValueError: no side, a side name that is not lowercase letters and digits, or a
             per-side size mapping without one of the sides.
+        DataError: ``warp_to_landmarks`` with a side of plain faces, or a face whose header
+            cannot be read any more (:func:`phazer.data.landmark_match.landmark_pairs`).
     """
     if not folders:
         raise ValueError("make_dataset needs the faces of at least one side")
@@ -193,12 +221,15 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     log = skip_log if skip_log is not None else SkipLog()
     no_warp_from = (warp_stop.variable if warp_stop is not None
                     else training.augmentation.no_warp_from)
+    pairs = _landmark_pairs(folders, training, decodings, augment)
     streams = tuple(
-        _side(FaceReader(folders[side].files, side, log, decodings[side].decode),
+        _side(FaceReader(folders[side].files, side, log,
+                         _indexed(decodings[side], folders[side]) if pairs else
+                         decodings[side].decode),
               decodings[side], training, side_size(input_size, side),
               side_size(output_size, side), batch_size,
               None if seed is None else seed + index, cache, augment, start, first_iteration,
-              no_warp_from)
+              no_warp_from, pairs[side] if pairs else None)
         for index, side in enumerate(folders))
     targets_of = {side: _target_names(side, decodings[side].masks, carried[side])
                   for side in folders}
@@ -217,6 +248,22 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     options.deterministic = seed is not None
     dataset = tf.data.Dataset.zip(streams).map(to_dicts)  # a tuple, even of one side
     return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
+
+
+def _landmark_pairs(folders: Mapping[str, FaceFolder], training: TrainingSpec,
+                    decodings: Mapping[str, Decoding], augment: bool
+                    ) -> dict[str, LandmarkPairs] | None:
+    """Each side's landmarks and closest faces, when its input is warped to landmarks."""
+    aug = training.augmentation
+    if not (augment and aug.warp and aug.warp_to_landmarks):
+        return None
+    return landmark_pairs(folders, training, {side: d.size for side, d in decodings.items()})
+
+
+def _indexed(decoding: Decoding, folder: FaceFolder) -> Callable[[Path], Any]:
+    """The side's decode, giving ``(pixels, index of the file)``: the landmarks' row."""
+    index = {path: row for row, path in enumerate(folder.files)}
+    return lambda path: (decoding.decode(path), np.int64(index[Path(path)]))
 
 
 def _carried(plan: MaskPlan, folder: FaceFolder, include_masks: bool | None

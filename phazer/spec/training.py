@@ -54,9 +54,12 @@ class AugmentationSpec(StrictModel):
         "the details the warp blurs, as faceswap users do by restarting with --no-warp late "
         "in training. null: warped throughout. phazer demo moves it with its run's length "
         "(see docs/training.md).")
-    warp_to_landmarks: bool = Field(False, description="faceswap's landmark-guided warp; "
-                                    "phazer's face folders carry no landmarks, so only false "
-                                    "is accepted (faceswap: --warp-to-landmarks).")
+    warp_to_landmarks: bool = Field(
+        False, description="Warp the input to the landmarks of one of its 10 closest faces of "
+        "the other side (the next side with more than two) instead of at random: faceswap's "
+        "(dfaker's) warp. Needs faceswap's extracted faces (their headers carry the "
+        "landmarks) on every side; does nothing without warp "
+        "(faceswap: --warp-to-landmarks).")
     rotation_range: int = Field(10, ge=0, le=180, description="Rotate by up to this many "
                                 "degrees either way (faceswap: rotation_range).")
     zoom_amount: int = Field(5, ge=0, le=50, description="Zoom in or out by up to this "
@@ -76,14 +79,6 @@ class AugmentationSpec(StrictModel):
     color_clahe_max_size: int = Field(4, ge=1, le=16, description="Largest tile grid (per "
                                       "side) of the local contrast boost "
                                       "(faceswap: color_clahe_max_size).")
-
-    @field_validator("warp_to_landmarks")
-    @classmethod
-    def _no_landmarks(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("needs face landmarks, which phazer's face folders do not carry; "
-                             "only false is supported")
-        return value
 
     @model_validator(mode="after")
     def _no_warp_needs_the_warp(self) -> AugmentationSpec:
