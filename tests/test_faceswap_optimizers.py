@@ -416,6 +416,23 @@ def test_the_memory_estimates_slots_are_the_optimizers_variables(kind):
         assert len(shaped) == state_slots(kind, options) * weights, (kind, options)
 
 
+def test_gradient_accumulation_adds_the_slot_the_estimate_counts():
+    """Accumulating gradients keeps one more float32 copy per weight; the estimate adds it."""
+    from phazer.plan.memory_settings import training_settings
+
+    model = tiny_model()
+    shapes = {tuple(w.shape) for w in model.trainable_variables}
+    for accumulation in (1, 4):
+        training = TrainingSpec.model_validate(
+            {"optimizer": {"type": "adam", "gradient_accumulation": accumulation}})
+        optimizer = build_optimizer(training)
+        optimizer.build(model.trainable_variables)
+        shaped = [v for v in optimizer.variables if tuple(v.shape) in shapes]
+        slots = training_settings(training).slots
+        assert len(shaped) == slots * len(model.trainable_variables), accumulation
+        assert slots == (3 if accumulation > 1 else 2)
+
+
 @pytest.mark.parametrize("kind", sorted(OPTIMIZERS))
 def test_every_catalog_optimizer_builds_and_steps(kind):
     optimizer = build_optimizer(TrainingSpec.model_validate(

@@ -28,6 +28,8 @@ class MemorySettings:
         momentum: SGD / RMSprop momentum (one more slot when non-zero).
         centered: RMSprop's centered variant (one more slot).
         amsgrad: Adam / AdamW's AMSGrad variant (one more slot).
+        accumulation: batches whose gradients are averaged per update
+            (``gradient_accumulation``); above 1 the optimizer keeps one more slot, the sum.
     """
 
     batch_size: int = 16
@@ -37,6 +39,7 @@ class MemorySettings:
     momentum: float = 0.0
     centered: bool = False
     amsgrad: bool = False
+    accumulation: int = 1
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -52,7 +55,8 @@ class MemorySettings:
     def slots(self) -> int:
         """Optimizer slots per trainable weight."""
         return optimizer_slots(self.optimizer, momentum=self.momentum,
-                               centered=self.centered, amsgrad=self.amsgrad)
+                               centered=self.centered, amsgrad=self.amsgrad) + (
+            1 if self.accumulation > 1 else 0)
 
     @property
     def mixed(self) -> bool:
@@ -95,5 +99,6 @@ def training_settings(training: Any, **overrides: Any) -> MemorySettings:
         optimizer=optimizer.type,
         momentum=getattr(optimizer, "momentum", 0.0),
         centered=getattr(optimizer, "centered", False),
-        amsgrad=getattr(optimizer, "amsgrad", False))
+        amsgrad=getattr(optimizer, "amsgrad", False),
+        accumulation=optimizer.gradient_accumulation)
     return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
