@@ -71,6 +71,11 @@ class TrainState:
         lr_finder: the learning rate finder's result (``learning_rate`` found, strength,
             iterations run; :mod:`phazer.train.lr_finder`), used instead of the spec's
             learning rate by every session with ``training.lr_finder.enabled``; or None.
+        color_order: the channel order the model's weights take faces in, ``"rgb"`` or
+            ``"bgr"`` (:mod:`phazer.model_colour`): set when the model dir is made (the
+            model's own order, or the order of the weights it was imported or transferred
+            from) and read by every command that feeds the model. A state file written
+            before phazer recorded it loads as ``"rgb"``: such a model was trained on RGB.
     """
 
     iterations: int = 0
@@ -84,6 +89,7 @@ class TrainState:
     stream_faces: int = 0
     transfer: dict[str, Any] | None = None
     lr_finder: dict[str, Any] | None = None
+    color_order: str = "rgb"
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""
@@ -95,6 +101,10 @@ class TrainState:
         """Parse ``state.json`` text (unknown keys are ignored)."""
         data = json.loads(text)
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        order = known.get("color_order", "rgb")
+        if order not in ("rgb", "bgr"):
+            raise ValueError(f"color_order is {order!r}; expected \"rgb\" or \"bgr\" "
+                             "(fix or remove the field: a model without it is read as RGB)")
         return cls(**known)
 
 
