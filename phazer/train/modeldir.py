@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from phazer.issues import SpecError
+from phazer.model_colour import UNRECORDED, ColorOrder, check_color_order
 from phazer.spec import ModelSpec, load_spec
 from phazer.spec.dump import dump_spec
 from phazer.train.journal import Writer, commit, link_or_copy_tree, recover
@@ -89,7 +90,7 @@ class TrainState:
     stream_faces: int = 0
     transfer: dict[str, Any] | None = None
     lr_finder: dict[str, Any] | None = None
-    color_order: str = "rgb"
+    color_order: ColorOrder = UNRECORDED
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""
@@ -101,10 +102,8 @@ class TrainState:
         """Parse ``state.json`` text (unknown keys are ignored)."""
         data = json.loads(text)
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        order = known.get("color_order", "rgb")
-        if order not in ("rgb", "bgr"):
-            raise ValueError(f"color_order is {order!r}; expected \"rgb\" or \"bgr\" "
-                             "(fix or remove the field: a model without it is read as RGB)")
+        known["color_order"] = check_color_order(known.get("color_order", UNRECORDED),
+                                                 STATE_FILE)
         return cls(**known)
 
 
