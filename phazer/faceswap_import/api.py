@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from phazer.faceswap_import.convert import convert_options, nest, validate_data
-from phazer.faceswap_import.readers import FaceswapFile, read_faceswap_file
+from phazer.faceswap_import.readers import FaceswapFile, read_faceswap_file, read_ini
 from phazer.faceswap_import.sections import report_other_sections
 from phazer.faceswap_import.training import convert_training
 from phazer.issues import Issue, SpecError, has_errors, sort_issues
@@ -57,7 +57,8 @@ def describe(fs_file: FaceswapFile) -> str:
     return f"Imported from [{PHAZE_A_SECTION}] in faceswap's {fs_file.path.name}."
 
 
-def import_faceswap(path: str | Path, name: str | None = None) -> ImportResult:
+def import_faceswap(path: str | Path, name: str | None = None,
+                    ini_text: str | None = None) -> ImportResult:
     """Import a faceswap Phaze-A preset JSON file or ``train.ini`` as a phazer spec.
 
     Never raises for bad input: every problem is an issue in the result.
@@ -65,6 +66,8 @@ def import_faceswap(path: str | Path, name: str | None = None) -> ImportResult:
     Args:
         path: the faceswap file.
         name: the spec's name; by default taken from the file name.
+        ini_text: the text of a ``train.ini`` to read instead of the file (``path`` then only
+            names it in issues): a model folder's options written out as one.
 
     Returns:
         The spec (None when there is an error) and every issue: PHZ401/PHZ402 when the file
@@ -77,7 +80,7 @@ def import_faceswap(path: str | Path, name: str | None = None) -> ImportResult:
     """
     source = Path(path)
     try:
-        fs_file = read_faceswap_file(source)
+        fs_file = read_faceswap_file(source) if ini_text is None else read_ini(source, ini_text)
     except SpecError as exc:
         return ImportResult(None, exc.issues, source)
     converted = convert_options(fs_file)

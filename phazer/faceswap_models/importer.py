@@ -139,8 +139,8 @@ def _nearest_hint(value: int, option: PluginOption) -> str:
     return f"set it to {' or '.join(str(v) for v in picks)}"
 
 
-def _parse_ini(path: Path) -> tuple[configparser.ConfigParser, str]:
-    text = read_text(path)
+def _parse_ini(path: Path, text: str | None = None) -> tuple[configparser.ConfigParser, str]:
+    text = read_text(path) if text is None else text
     parser = configparser.ConfigParser(interpolation=None, allow_no_value=True, strict=True)
     try:
         parser.read_string(text, source=str(path))
@@ -204,7 +204,8 @@ def _training(path: Path, parser: configparser.ConfigParser, lines: dict[str, in
     return dict(nest(converted).get("training", {}))  # type: ignore[arg-type]
 
 
-def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> PluginImport:
+def import_plugin(path: str | Path, plugin: str, name: str | None = None,
+                  ini_text: str | None = None) -> PluginImport:
     """Import ``[model.<plugin>]`` of a faceswap ``train.ini`` as a graph-form spec.
 
     Never raises for bad input: every problem is an issue in the result.
@@ -213,6 +214,8 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> Plu
         path: the ``train.ini``.
         plugin: faceswap's plugin name (``dfl_sae``); see :data:`PLUGINS`.
         name: the spec's name (default ``fs-<plugin>``).
+        ini_text: the text of a ``train.ini`` to read instead of the file (``path`` then only
+            names it in issues): a model folder's options written out as one.
     """
     source = Path(path)
     result = PluginImport(plugin, source)
@@ -221,7 +224,7 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None) -> Plu
         return result
     entry = PLUGINS[plugin]
     try:
-        parser, text = _parse_ini(source)
+        parser, text = _parse_ini(source, ini_text)
     except SpecError as exc:
         result.issues.extend(exc.issues)
         return result
