@@ -29,15 +29,20 @@ from phazer.train.modeldir import (
 
 
 def make_model_dir(folder: Path, spec: str, overrides: Sequence[str] = (), seed: int = 0,
-                   iterations: int = 5) -> Path:
-    """A model dir of ``spec`` with seeded initial weights, as if saved at ``iterations``."""
+                   iterations: int = 5, color_order: str = "rgb") -> Path:
+    """A model dir of ``spec`` with seeded initial weights, as if saved at ``iterations``.
+
+    ``color_order`` is what its ``state.json`` records (``"rgb"``: as a model dir written
+    before phazer recorded the order).
+    """
     resolved = load_spec(spec, list(overrides)).spec
     keras.utils.set_random_seed(seed)
     model = build_model(compile_model_ir(resolved).without_pretrained())
     commit(folder, {SPEC_FILE: text_writer(spec_text(resolved)),
                     WEIGHTS_FILE: weights_writer(model),
                     OPTIMIZER_FILE: optimizer_writer({}),
-                    STATE_FILE: text_writer(TrainState(iterations=iterations).to_json())})
+                    STATE_FILE: text_writer(TrainState(iterations=iterations,
+                                                           color_order=color_order).to_json())})
     return folder
 
 

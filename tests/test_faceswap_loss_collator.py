@@ -3,9 +3,9 @@
 ``losses.json["collator"]`` (see shared/faceswap-training/README.md section 4) holds, for each
 case, faceswap's per-item unweighted values and per-side totals for targets and masks made by
 faceswap's own TrainSet/Collate (``batch_uint8``: items A0, A1, B0, B1; B, G, R, then the mask
-channels) and fixed predictions. faceswap trained in BGR here; phazer's tensors are RGB, so
-targets and predictions are fed with their channels reversed and the loss is told faceswap's
-colour order (``color_order="bgr"``: gmsd depends on it).
+channels) and fixed predictions. faceswap trained in BGR here, as phazer trains a BGR model
+(phazer.model_colour): targets and predictions are fed in faceswap's BGR as they are and the
+loss is told the model's colour order (``color_order="bgr"``: gmsd and flip depend on it).
 """
 
 from __future__ import annotations
@@ -59,15 +59,15 @@ def _training(case: dict[str, Any]) -> TrainingSpec:
 
 
 def _feed(name: str) -> tuple[ModelLoss, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The ModelLoss of a case, its targets and its predictions (phazer's RGB, NHWC)."""
+    """The ModelLoss of a case, its targets and its predictions (a BGR model's, NHWC)."""
     case, arrays = _recorded()[name], _arrays()
     batch = arrays[f"collator/{name}/batch_uint8"].astype(np.float32) / np.float32(255)
     learn_mask = case["collator_args"]["mask_loss"] is not None
     outputs, targets, predictions = [], {}, {}
     for side_name, (side, items) in SIDES.items():
         outputs.append(face_out(side))
-        targets[face_out(side)] = batch[items, ..., 2::-1]           # BGR -> RGB
-        predictions[face_out(side)] = arrays[f"collator/y_pred_{side_name}"][..., ::-1]
+        targets[face_out(side)] = batch[items, ..., :3]              # B, G, R
+        predictions[face_out(side)] = arrays[f"collator/y_pred_{side_name}"]
         for position in range(batch.shape[-1] - 3):
             targets[POSITIONAL_KEYS[position](side)] = batch[items, ..., 3 + position:4 + position]
         if learn_mask:

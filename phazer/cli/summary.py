@@ -29,7 +29,7 @@ from phazer.cli.summary_memory import (
 )
 from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.pipeline import Pipeline
-from phazer.pipeline.summary import Summary, summarize, summary_json
+from phazer.pipeline.summary import Summary, summarize, summary_color_order, summary_json
 from phazer.plan.figures import ModelFigures
 from phazer.sides import face_in, face_out
 
@@ -84,13 +84,15 @@ def _one_face_each(sides: tuple[str, ...]) -> str:
     return f"{listed} face"
 
 
-def overview_table(figures: ModelFigures, keras_params: int | None) -> Table:
-    """The model overview: input/output, totals and FLOPs."""
+def overview_table(figures: ModelFigures, keras_params: int | None,
+                   color_order: str | None = None) -> Table:
+    """The model overview: input/output (and its colour order), totals and FLOPs."""
     table = rich_table(title=f"model {figures.name}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+    colours = f" ({color_order.upper()})" if color_order else ""
     table.add_row("input", " / ".join(f"{face_in(s)} {_shape(figures.side_inputs[s])}"
-                                      for s in figures.sides))
+                                      for s in figures.sides) + colours)
     table.add_row("output", " / ".join(f"{face_out(s)} {_shape(figures.face_output(s))}"
                                        for s in figures.sides))
     table.add_row("parameters", f"{figures.total_params:,} ({figures.trainable_params:,} "
@@ -218,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     figures = summary.figures
     console = stdout_console()
-    console.print(overview_table(figures, keras_params))
+    console.print(overview_table(figures, keras_params, summary_color_order(summary)))
     console.print(submodel_table(figures))
     pipeline = summary.pipeline
     from phazer.diagram.text import routing_text  # the diagram package: text output only

@@ -15,7 +15,9 @@ them:
    worked out once before the first batch; each decoded face carries the index of the file
    it came from, so a stand-in for a broken file is warped with its own landmarks);
 4. zip the sides into the model's dicts (keyed ``face_in_<side>``, ``face_out_<side>``,
-   ``mask_out_<side>``) and prefetch.
+   ``mask_out_<side>``), the faces in the model's colour order (``color_order``:
+   :mod:`phazer.model_colour`; the channels reversed for a BGR model, masks as they are),
+   and prefetch.
 
 Each side has its own input and output size when the model's sides differ (a graph-form spec
 with ``sides: {a: {input: 64}, b: {input: 48}}``): ``input_size`` and ``output_size`` are then
@@ -51,6 +53,7 @@ from phazer.data.images import read_face
 from phazer.data.landmark_match import LandmarkPairs, landmark_pairs
 from phazer.data.mask_plan import EYE, FACE, MOUTH, MaskPlan, plan_masks
 from phazer.data.warp_stop import NEVER, WarpStop, warped
+from phazer.model_colour import check_color_order, to_model_order
 from phazer.sides import eye_mask, face_in, face_out, mask_out, mouth_mask
 from phazer.spec.training import TrainingSpec
 
@@ -157,8 +160,8 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
                  plans: Mapping[str, MaskPlan] | None = None,
                  augment: bool = True, cache_bytes: int = CACHE_BYTES,
                  skip_log: SkipLog | None = None, start: tuple[int, int] = (0, 0),
-                 first_iteration: int = 0, warp_stop: WarpStop | None = None
-                 ) -> tf.data.Dataset:
+                 first_iteration: int = 0, warp_stop: WarpStop | None = None,
+                 color_order: str = "rgb") -> tf.data.Dataset:
     """The endless training dataset of every side.
 
     Args:
@@ -189,15 +192,17 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
         warp_stop: a variable mark for the warp's stop (:class:`WarpStop`, which a run with
             a time limit may bring forward); None: ``training.augmentation.no_warp_from``
             as written.
+        color_order: the model's colour order (``"rgb"`` or ``"bgr"``,
+            :mod:`phazer.model_colour`): the order of the input and target faces' channels.
 
     Returns:
         Batches of ``(inputs, targets)``: ``inputs`` maps ``face_in_<side>`` of every side to
         [batch, input_size, input_size, 3]; ``targets`` maps ``face_out_<side>`` to
-        [batch, output_size, output_size, 3], plus the masks the side's plan carries, each
-        [batch, output_size, output_size, 1]: ``mask_out_<side>`` (the face mask: a plain
-        face's alpha channel, ones without one, or the faceswap mask), ``eye_mask_<side>`` and
-        ``mouth_mask_<side>``; each at its side's sizes. All float32 in [0, 1]. The inputs are
-        warped, the targets not.
+        [batch, output_size, output_size, 3] (both in ``color_order``), plus the masks the
+        side's plan carries, each [batch, output_size, output_size, 1]: ``mask_out_<side>``
+        (the face mask: a plain face's alpha channel, ones without one, or the faceswap mask),
+        ``eye_mask_<side>`` and ``mouth_mask_<side>``; each at its side's sizes. All float32
+        in [0, 1]. The inputs are warped, the targets not.
 
     Raises:
         ValueError: no side, a side name that is not lowercase letters and digits, or a
@@ -209,6 +214,7 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
         raise ValueError("make_dataset needs the faces of at least one side")
     for side in folders:   # side names are checked before any tracing
         face_in(side)
+    check_color_order(color_order, "make_dataset")
     if plans is None:
         plans = {side: plan_masks(training, folders[side], learn_mask, side)
                  for side in folders}
@@ -237,8 +243,10 @@ def make_dataset(folders: Mapping[str, FaceFolder], training: TrainingSpec,
     def to_dicts(*batches: tuple[tf.Tensor, ...]
                  ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
         pairs = list(zip(folders, batches, strict=True))
-        inputs = {face_in(side): batch[0] for side, batch in pairs}
-        targets = {face_out(side): batch[1] for side, batch in pairs}
+        inputs = {face_in(side): to_model_order(batch[0], color_order)
+                   for side, batch in pairs}
+        targets = {face_out(side): to_model_order(batch[1], color_order)
+                   for side, batch in pairs}
         for side, batch in pairs:      # the faces first, then the masks
             targets.update({name: batch[2][..., channel:channel + 1]
                             for channel, name in targets_of[side]})

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from phazer.ir.model import ModelIR
 from phazer.issues import Issue
+from phazer.model_colour import model_color_order
 from phazer.pipeline import Pipeline
 from phazer.pipeline.validation import ValidationReport, validate_reference
 from phazer.plan.figures import ModelFigures
@@ -50,6 +51,12 @@ def _shapes_json(shapes: list[tuple[int, ...]]) -> list:
     return list(shapes[0]) if len(shapes) == 1 else [list(shape) for shape in shapes]
 
 
+def summary_color_order(summary: Summary) -> str | None:
+    """The channel order a new model of the spec takes faces in (:mod:`phazer.model_colour`)."""
+    pipeline = summary.pipeline
+    return None if pipeline is None else model_color_order(pipeline.lowered)
+
+
 def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float32",
                  optimizer: str = "adam", keras_total_params: int | None = None,
                  memory: MemoryReport | None = None) -> dict:
@@ -72,6 +79,7 @@ def summary_json(summary: Summary, batch_size: int = 16, precision: str = "float
         "side_inputs": {side: list(shape) for side, shape in figures.side_inputs.items()},
         "side_outputs": {side: _shapes_json(list(outputs.values()))
                          for side, outputs in figures.side_outputs.items()},
+        "color_order": summary_color_order(summary),
         "total_params": figures.total_params,
         "trainable_params": figures.trainable_params,
         "non_trainable_params": figures.non_trainable_params,

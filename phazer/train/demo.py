@@ -191,12 +191,17 @@ def _files(folder: Path) -> list[Path]:
 
 
 def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: int,
-            coverage: float, seed: int) -> tuple[dict[str, Any], np.ndarray]:
+            coverage: float, seed: int, color_order: str = "rgb"
+            ) -> tuple[dict[str, Any], np.ndarray]:
     """Swap quality of the held-out faces, and the swap image rows (input | swap | truth).
 
     The held-out A faces (trained as the model's first side) are swapped to the next side,
-    which was trained on the B folder.
+    which was trained on the B folder. The faces are fed in the model's ``color_order`` (the
+    model dir's) and scored as RGB.
     """
+    def predict(faces: np.ndarray) -> dict[str, np.ndarray]:
+        return predict_both(model, faces, color_order=color_order)
+
     sides = face_sides(str(n) for n in model.output_names)
     own, swapped_to = face_out(sides[0]), face_out(other_side(sides[0], sides))
     test_files = _files(folders["test_a"])
@@ -204,13 +209,13 @@ def measure(model: Any, folders: dict[str, Path], input_size: int, output_size: 
     inputs = load_faces(test_files, input_size, coverage)
     unchanged = load_faces(test_files, output_size, coverage, with_alpha=True)
     truth = load_faces(truth_files, output_size, coverage, with_alpha=True)
-    outputs = predict_both(model, inputs)
+    outputs = predict(inputs)
     swapped = outputs[swapped_to]
     b_files = _files(folders["swap_to"])
     rng = np.random.default_rng(seed)
     random_b = [b_files[i] for i in rng.choice(len(b_files), len(test_files), replace=False)]
-    random_recon = predict_both(model, load_faces(random_b, input_size, coverage))[swapped_to]
-    truth_recon = predict_both(model, load_faces(truth_files, input_size, coverage))[swapped_to]
+    random_recon = predict(load_faces(random_b, input_size, coverage))[swapped_to]
+    truth_recon = predict(load_faces(truth_files, input_size, coverage))[swapped_to]
     face, a_face = truth[..., 3:], unchanged[..., 3:]
     unchanged = unchanged[..., :3]
     quality = swap_quality(swapped, truth[..., :3], unchanged, random_recon, mask=face)
@@ -288,7 +293,8 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     input_size = int(model.inputs[0].shape[1])
     output_size = int(model.outputs[0].shape[1])
     quality, rows = measure(model, folders, input_size, output_size,
-                            prepared.spec.training.coverage, settings.seed)
+                            prepared.spec.training.coverage, settings.seed,
+                            prepared.trainer.state.color_order)
     write_swap_image(rows, folder / "swap.png")
     report = {"preset": settings.preset, "iterations": result.iterations,
               "stopped_by": result.stop, "precision": prepared.spec.training.dtype_policy,

@@ -1,6 +1,6 @@
 """``phazer export``: a trained model's swap as standalone inference models, checked.
 
-One model per side ``S`` asked for, ``swap_to_S``: input ``face`` (float32 RGB in [0, 1], shape
+One model per side ``S`` asked for, ``swap_to_S``: input ``face`` (float32 in [0, 1], shape
 ``[N, input, input, 3]``, the aligned face cropped to ``training.coverage`` as in training),
 outputs ``face_out_S`` (``[N, output, output, 3]``, in [0, 1] up to the model's overshoot) and,
 when the model learnt a mask, ``mask_out_S``. It is exactly what ``phazer swap --to S``
@@ -11,6 +11,12 @@ S's (for sides a, b with a shared encoder: the encoder, then B's FC and decoder 
 size and draws side S's. One file per side keeps every export a
 plain one-input model that other tools can run; ``export.json`` beside them says what they
 take and give.
+
+The faces in and out are in the model's colour order (the model dir's ``color_order``,
+:mod:`phazer.model_colour`): BGR for most of faceswap's encoders, RGB for Keras Applications
+and CLIP ones and for model dirs trained before phazer recorded the order. ``export.json``'s
+``input.pixels`` says which (``"BGR in [0, 1]"``): a tool reading RGB images reverses the
+channels of a BGR export's input and face output. The check feeds the exports in that order.
 
 Every file is written into the output folder's staging area, loaded back from disk and run on
 a few faces next to phazer's own model (the one ``phazer swap`` loads); the largest absolute
@@ -30,6 +36,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from phazer.model_colour import pixels_text, to_model_order
 from phazer.spec.training import TrainingSpec
 from phazer.train.export_formats import (
     INPUT_NAME,
@@ -41,7 +48,7 @@ from phazer.train.export_formats import (
 )
 from phazer.train.journal import Writer, commit, recover
 from phazer.train.swap import SwapError, load_trained
-from phazer.train.swap_models import SwapModels, route_model
+from phazer.train.swap_models import SwapModels, predict_both, route_model
 from phazer.train.swap_route import default_source, swap_route
 from phazer.train.transfer_checks import SourceModel, TransferError, require_new_folder
 
@@ -87,6 +94,7 @@ class ExportReport:
     sides: list[SideExport] = field(default_factory=list)
     custom_objects: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    color_order: str = "rgb"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (``export.json``; ``--json`` adds the folder)."""
@@ -94,7 +102,8 @@ class ExportReport:
             "format": self.format, "converter": self.converter, "source": str(self.source),
             "source_iterations": self.source_iterations, "spec": self.spec,
             "input": {"name": INPUT_NAME, "shape": self.input_shape, "dtype": "float32",
-                      "pixels": "RGB in [0, 1]", "coverage": self.coverage},
+                      "pixels": pixels_text(self.color_order),
+                      "color_order": self.color_order, "coverage": self.coverage},
             "sides": {s.side: {"file": s.file, "from": s.source, "input": s.input_shape,
                                "outputs": s.outputs, "max_abs_diff": s.max_abs_diff}
                       for s in self.sides},
@@ -156,7 +165,8 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
                             f"{', '.join(model_ir.sides)}",
                             f"pass --side {' or --side '.join(model_ir.sides)}, or no --side "
                             "for every side")
-    coverage, swaps = float(spec.training.coverage), SwapModels(model, model_ir)
+    order = source.color_order
+    coverage, swaps = float(spec.training.coverage), SwapModels(model, model_ir, order)
     sources = {side: default_source(side, model_ir.sides) for side in chosen}
     sizes = {side: swaps.input_size(sources[side], side) for side in chosen}
     samples = {size: sample_faces(size, coverage, faces_dir, training=spec.training)
@@ -164,14 +174,16 @@ def export(source: SourceModel, target: Path, fmt: str, sides: Sequence[str] | N
     first = sizes[chosen[0]]
     report = ExportReport(target, fmt, converter(fmt), source.folder.path,
                           source.iterations, spec.name or "", [None, first, first, 3],
-                          coverage, len(samples[first][0]), samples[first][1])
+                          coverage, len(samples[first][0]), samples[first][1],
+                          color_order=order)
     writers: dict[str, Writer] = {}
     expected: dict[str, np.ndarray] = {}
     for side in chosen:
-        faces = samples[sizes[side]][0]
+        # the exports take and give the model's order: both are checked in it
+        faces = np.ascontiguousarray(to_model_order(samples[sizes[side]][0], order))
         exported = route_model(model, swap_route(model_ir, sources[side], side),
                                input_name=INPUT_NAME, name=f"swap_to_{side}")
-        outputs = swaps.predict(sources[side], side, faces)
+        outputs = predict_both(swaps.get(sources[side], side), faces)
         expected.update(outputs)
         entry = SideExport(side, file_name(side, fmt),
                            {name: [None, *(int(d) for d in out.shape[1:])] for name, out

@@ -5,7 +5,8 @@ row: original | reconstruction | swap for side A, then the same for side B; with
 one swap column per other side. The reconstruction is the side's own route and each swap the
 route :mod:`phazer.train.swap_route` forms (the face through its own side's path to where the
 routes join, then the other side's), exactly what ``phazer swap`` runs. When the sides differ
-in size each face sits in the middle of a tile of the largest output size.
+in size each face sits in the middle of a tile of the largest output size. The faces are fed
+in the model's colour order and shown as RGB (:meth:`phazer.train.swap_models.SwapModels.predict`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class PreviewFaces:
     (:class:`phazer.train.swap_models.SwapModels`, kept in ``swaps`` between previews).
     ``masks`` (side -> [N, size, size, 1], at the shown size) is the training mask of each
     shown face when the model trains with one: the preview tints what lies outside it, as
-    faceswap's preview does.
+    faceswap's preview does. ``inputs`` and ``shown`` are RGB; ``color_order`` is the
+    model's (:mod:`phazer.model_colour`), the order the faces are fed in.
     """
 
     inputs: dict[str, np.ndarray]
@@ -53,6 +55,7 @@ class PreviewFaces:
     model_ir: ModelIR | None = None
     masks: dict[str, np.ndarray] | None = None
     swaps: SwapModels | None = field(default=None, repr=False, compare=False)
+    color_order: str = "rgb"
 
 
 def pick_files(files: Sequence[Path], count: int) -> list[Path]:
@@ -92,7 +95,7 @@ def _readable(files: Sequence[Path], count: int, sizes: tuple[int, int], coverag
 def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size: SideSizes,
                        output_size: SideSizes, coverage: float,
                        model_ir: ModelIR | None = None, training: TrainingSpec | None = None,
-                       masked: bool = False) -> PreviewFaces:
+                       masked: bool = False, color_order: str = "rgb") -> PreviewFaces:
     """Load the preview faces of each side (``{"a": files, "b": files}``).
 
     Each side's faces are read at its own input and output size (``input_size`` and
@@ -100,13 +103,15 @@ def load_preview_faces(files: dict[str, Sequence[Path]], count: int, input_size:
     a faceswap face's centering and offset; None: the defaults). A file that cannot be read
     any more is replaced by another of its side. ``model_ir`` is needed to draw the preview.
     ``masked``: the model trains with a face mask, which the preview shows.
+    ``color_order``: the model's colour order (the model dir's), which the faces are fed in.
     """
     inputs, shown, masks = {}, {}, {}
     for side, side_files in files.items():
         sizes = (side_size(input_size, side), side_size(output_size, side))
         inputs[side], with_mask = _readable(list(side_files), count, sizes, coverage, training)
         shown[side], masks[side] = with_mask[..., :3], with_mask[..., 3:]
-    return PreviewFaces(inputs, shown, model_ir, masks if masked else None)
+    return PreviewFaces(inputs, shown, model_ir, masks if masked else None,
+                        color_order=color_order)
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:
@@ -128,7 +133,7 @@ def _swaps(model: keras.Model, faces: PreviewFaces) -> SwapModels:
         raise ValueError("the preview faces were loaded without the model's IR "
                          "(load_preview_faces(..., model_ir=...))")
     if faces.swaps is None or faces.swaps.model is not model:
-        faces.swaps = SwapModels(model, faces.model_ir)
+        faces.swaps = SwapModels(model, faces.model_ir, faces.color_order)
     return faces.swaps
 
 

@@ -24,6 +24,7 @@ from phazer.data.folders import DataError, FaceFolder, conversion_note, skipped_
 from phazer.data.mask_plan import FACE, MaskPlan, plan_masks
 from phazer.data.pipeline import make_dataset
 from phazer.data.warp_stop import WarpStop
+from phazer.model_colour import model_color_order
 from phazer.plan.figures import ModelFigures
 from phazer.sides import is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
@@ -53,6 +54,7 @@ from phazer.train.modeldir import (
     SPEC_FILE,
     STATE_FILE,
     ModelDir,
+    ModelDirError,
     TrainState,
     spec_text,
 )
@@ -191,6 +193,23 @@ def _mask_plans(training: TrainingSpec, folders: dict[str, FaceFolder], learn_ma
         raise TrainInputError(exc.message, exc.hint) from None
 
 
+def _loaded_order(source: Path, own: str, console: Console) -> str:
+    """The colour order of a new model whose sub-models came from ``source`` (--load-weights).
+
+    The loaded weights were trained in the source model dir's order, so the new model keeps
+    it (said when it is not the one the spec's model would take).
+    """
+    try:
+        theirs = ModelDir(source).read_state().color_order
+    except ModelDirError:
+        return own
+    if theirs != own:
+        _say(console, f"note: the weights loaded from {source} take {theirs.upper()} faces; "
+                      f"this model trains in {theirs.upper()} too (a new one of this spec "
+                      f"would take {own.upper()})")
+    return theirs
+
+
 def prepare(options: TrainOptions, console: Console) -> Prepared:
     """Check the inputs, build or resume the model and make the dataset.
 
@@ -264,6 +283,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
         if options.load_weights:
             _say(console, "warning: --load-weights only applies to a new model; ignored")
     else:
+        # a new model takes faces in its own colour order; saved weights keep theirs
+        state.color_order = model_color_order(spec)
         if options.load_weights:
             try:
                 report = load_submodels(model, options.load_weights, load)
@@ -271,6 +292,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                 raise TrainInputError(f"--load-weights: {exc}") from None
             if report.done:
                 _say(console, f"loaded {', '.join(report.done)} from {options.load_weights}")
+                state.color_order = _loaded_order(options.load_weights, state.color_order,
+                                                  console)
             if report.missing:
                 _say(console, f"warning: not loaded (missing in one of the models): "
                               f"{', '.join(report.missing)}")
@@ -284,7 +307,9 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                       f"{model_dir.path}")
 
     masks = any(FACE in plan.channels for plan in plans.values())
-    loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks)
+    order = state.color_order     # the order the model's weights take (and give) faces in
+    loss = ModelLoss(training, [str(n) for n in model.output_names], masks_in_targets=masks,
+                     color_order=order)
     skip_log = SkipLog(lambda line: _say(console, f"warning: {line}"))
     no_warp_from = training.augmentation.no_warp_from
     warp_stop = WarpStop(no_warp_from) if no_warp_from is not None else None
@@ -293,14 +318,16 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     dataset = make_dataset(folders, training, input_size, output_size, batch_size,
                            learn_mask, seed, plans=plans, skip_log=skip_log,
                            start=start, first_iteration=state.iterations,
-                           warp_stop=warp_stop if strategy is None else None)
+                           warp_stop=warp_stop if strategy is None else None,
+                           color_order=order)
     if strategy is not None:
         dataset = distribute_dataset(strategy, dataset)
     previews = None
     if options.preview:
         previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
                                       training.preview_images, input_size, output_size,
-                                      training.coverage, model_ir, training, masked=masks)
+                                      training.coverage, model_ir, training, masked=masks,
+                                      color_order=order)
     session_number = len(state.sessions) + 1
     log_dir = model_dir.path / LOG_DIR / f"session_{session_number:03d}" if chief else None
     reporter = Reporter(console, log_dir, show_bar=options.show_bar)

@@ -161,7 +161,7 @@ def swap_folder(model_dir: str | Path, input_dir: str | Path, output_dir: str | 
             discard_output(plan.target)
         raise
     to = plan.to
-    swap = SwapModels(model, plan.model)
+    swap = SwapModels(model, plan.model, plan.color_order)
     face_output, input_size = face_out(to), swap.input_size(plan.source, to)
     names = output_names(list(plan.faces.files))
     result = SwapResult(skipped=list(plan.faces.skipped))

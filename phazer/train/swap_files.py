@@ -62,6 +62,8 @@ class SwapPlan:
         target: the output folder (it exists now).
         created: the output folder was created by :func:`plan_swap` (removed again by
             :func:`discard_output` when nothing is written into it).
+        color_order: the colour order the model's weights take faces in (its
+            ``state.json``'s, :mod:`phazer.model_colour`).
     """
 
     model_dir: ModelDir
@@ -72,6 +74,7 @@ class SwapPlan:
     target: Path
     created: bool = False
     source: str = ""
+    color_order: str = "rgb"
 
 
 def read_model_dir(model_dir: str | Path) -> tuple[ModelDir, ModelSpec]:
@@ -102,6 +105,19 @@ def read_model_dir(model_dir: str | Path) -> tuple[ModelDir, ModelSpec]:
     except OSError as exc:
         raise SwapError(f"model dir {path} cannot be read ({exc.strerror or exc})",
                         "check its permissions") from None
+
+
+def model_color_order(folder: ModelDir) -> str:
+    """The colour order a model dir's weights take faces in (its ``state.json``'s).
+
+    Raises:
+        SwapError: ``state.json`` cannot be read.
+    """
+    try:
+        return folder.read_state().color_order
+    except ModelDirError as exc:
+        raise SwapError(str(exc), f"restore {STATE_FILE} from {folder.path / BACKUP_DIR} or "
+                        "a snapshot of the same save") from None
 
 
 def _prepare_output(target: Path) -> bool:
@@ -191,11 +207,12 @@ def plan_swap(model_dir: str | Path, input_dir: str | Path, output_dir: str | Pa
     except DataError as exc:
         raise SwapError(exc.message, exc.hint) from None
     folder, spec = read_model_dir(model_dir)
+    order = model_color_order(folder)
     model = _model_ir(folder, spec)
     side = _side(model, to)
     of = _source(model, side, source)
     created = _prepare_output(target)
-    return SwapPlan(folder, spec, model, side, faces, target, created, of)
+    return SwapPlan(folder, spec, model, side, faces, target, created, of, order)
 
 
 def discard_output(target: Path) -> None:

@@ -5,6 +5,10 @@ from one side to another runs; :func:`route_model` builds that as a Keras model 
 trained model's own sub-models (the same layers, so the same weights), and
 :class:`SwapModels` keeps one per (source, target) pair. ``phazer swap``, the preview and
 ``phazer export`` all run these, so they draw the same faces.
+
+The model takes and draws faces in its colour order (:mod:`phazer.model_colour`, the model
+dir's ``color_order``); :func:`predict_both` and :meth:`SwapModels.predict` take RGB faces
+and give RGB faces, swapping the channels around the model for a BGR one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import keras
 import numpy as np
 
 from phazer.ir.model import ModelIR, split_ref
+from phazer.model_colour import outputs_from_model_order, to_model_order
 from phazer.train.swap_route import swap_route
 
 PREDICT_BATCH = 16
@@ -53,33 +58,38 @@ def route_model(model: keras.Model, route: ModelIR, input_name: str | None = Non
     return keras.Model(face, outputs, name=name or route.name)
 
 
-def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDICT_BATCH
-                 ) -> dict[str, np.ndarray]:
+def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDICT_BATCH,
+                 color_order: str = "rgb") -> dict[str, np.ndarray]:
     """Every output of the model with ``faces`` fed to every side's input.
 
     With a one-input model (a swap of :class:`SwapModels`) that is simply its outputs.
 
     Args:
         model: the face-swap model, or one of its swaps.
-        faces: float32 [N, input, input, 3] in [0, 1].
+        faces: float32 [N, input, input, 3] in [0, 1], RGB.
         batch_size: faces per call.
+        color_order: the model's colour order: the faces are fed in it and its face outputs
+            turned back to RGB (``"rgb"``: fed and returned as they are).
 
     Returns:
-        Output name -> float32 [N, ...] array (e.g. ``face_out_a``, ``face_out_b``).
+        Output name -> float32 [N, ...] array (e.g. ``face_out_a``, ``face_out_b``); faces
+        RGB, masks as the model gives them.
     """
     names = [str(name) for name in model.output_names]
     results: dict[str, list[np.ndarray]] = {name: [] for name in names}
     input_names = [str(t.name).split(":")[0] for t in model.inputs]
     for start in range(0, len(faces), batch_size):
-        chunk = np.asarray(faces[start:start + batch_size], np.float32)
+        chunk = np.ascontiguousarray(to_model_order(
+            np.asarray(faces[start:start + batch_size], np.float32), color_order))
         feed = chunk if len(input_names) == 1 else {name: chunk for name in input_names}
         outputs = model(feed, training=False)
         if not isinstance(outputs, list | tuple):
             outputs = [outputs]
         for name, value in zip(names, outputs, strict=True):
             results[name].append(np.asarray(value, np.float32))
-    return {name: np.concatenate(parts) if parts else np.zeros((0,)) for name, parts in
-            results.items()}
+    return outputs_from_model_order(
+        {name: np.concatenate(parts) if parts else np.zeros((0,))
+         for name, parts in results.items()}, color_order)
 
 
 class SwapModels:
@@ -88,11 +98,15 @@ class SwapModels:
     Args:
         model: the trained face-swap model.
         model_ir: the IR it was built from.
+        color_order: the model's colour order (the model dir's ``color_order``): what
+            :meth:`predict` feeds it in.
     """
 
-    def __init__(self, model: keras.Model, model_ir: ModelIR) -> None:
+    def __init__(self, model: keras.Model, model_ir: ModelIR, color_order: str = "rgb"
+                 ) -> None:
         self.model = model
         self.model_ir = model_ir
+        self.color_order = color_order
         self._built: dict[tuple[str, str], keras.Model] = {}
 
     def get(self, source: str, to: str) -> keras.Model:
@@ -112,5 +126,8 @@ class SwapModels:
         return int(self.get(source, to).inputs[0].shape[1])
 
     def predict(self, source: str, to: str, faces: np.ndarray) -> dict[str, np.ndarray]:
-        """The swap's outputs (``face_out_<to>``, ...) for faces at its input size."""
-        return predict_both(self.get(source, to), faces)
+        """The swap's outputs (``face_out_<to>``, ...) for RGB faces at its input size.
+
+        The faces go in in the model's colour order; its faces come back as RGB.
+        """
+        return predict_both(self.get(source, to), faces, color_order=self.color_order)

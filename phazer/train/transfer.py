@@ -14,6 +14,11 @@ The new model dir holds the new resolved spec, the weights, an empty optimizer s
 optimizer starts fresh) and a ``state.json`` at iteration 0 whose ``transfer`` records where
 the weights came from and the counts. Having weights, it is a model dir ``phazer train``
 resumes: it loads these weights instead of initialising the model again.
+
+Its ``color_order`` (:mod:`phazer.model_colour`) is the old model dir's when any weight was
+copied: the copied weights were trained on faces in that order (a copied encoder reads it, a
+copied decoder draws it). When nothing was copied the model starts afresh, in the new spec's
+own order.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import keras
 import numpy as np
 
 from phazer.ir.model import ModelIR
+from phazer.model_colour import model_color_order
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.train.build import build_model
 from phazer.train.checkpoint import optimizer_writer, weights_writer
@@ -205,7 +211,10 @@ def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR
     records, dropped = copy_weights(new_model, old_model, mapping)
     report = TransferReport(source.folder.path, target, spec_name, source.iterations,
                             records, dropped)
-    state = TrainState(transfer={**report.record(), "seed": seed})
+    report.color_order = (source.color_order if report.totals()["copied_params"] else
+                          model_color_order(spec))
+    state = TrainState(transfer={**report.record(), "seed": seed},
+                       color_order=report.color_order)
     require_new_folder(target, "the new model dir")      # again: building took a while
     created = not target.exists()
     try:

@@ -33,11 +33,16 @@ class TransferError(Exception):
 
 @dataclass
 class SourceModel:
-    """A trained model dir that was checked: its folder, spec and saved iteration."""
+    """A trained model dir that was checked: its folder, spec and saved iteration.
+
+    ``color_order`` is the order its weights take faces in (its ``state.json``'s,
+    :mod:`phazer.model_colour`).
+    """
 
     folder: ModelDir
     spec: ModelSpec | GraphSpec
     iterations: int
+    color_order: str = "rgb"
 
 
 def read_source(model_dir: str | Path) -> SourceModel:
@@ -54,7 +59,7 @@ def read_source(model_dir: str | Path) -> SourceModel:
     except ModelDirError as exc:      # an unreadable state.json
         raise TransferError(str(exc), "restore state.json from the model dir's backup/ or "
                             "a snapshot of the same save") from None
-    return SourceModel(folder, spec, state.iterations)
+    return SourceModel(folder, spec, state.iterations, state.color_order)
 
 
 def require_new_folder(path: str | Path, what: str) -> Path:

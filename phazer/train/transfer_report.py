@@ -83,6 +83,8 @@ class TransferReport:
     source_iterations: int
     submodels: list[SubModelTransfer]
     dropped_submodels: list[str]
+    color_order: str = "rgb"
+    """The new model dir's colour order (:func:`phazer.train.transfer.transfer` chooses)."""
 
     def totals(self) -> dict[str, int]:
         """Layers and parameters copied and re-initialised, over the whole model."""
@@ -109,7 +111,8 @@ class TransferReport:
                                "layers": [asdict(layer) for layer in sub.layers],
                                "dropped_layers": sub.dropped_layers}
                               for sub in self.submodels],
-                "dropped_submodels": self.dropped_submodels}
+                "dropped_submodels": self.dropped_submodels,
+                "color_order": self.color_order}
 
     def record(self) -> dict[str, Any]:
         """What ``state.json`` keeps of the transfer."""

@@ -35,7 +35,7 @@ from phazer.sides import (
     side_of,
 )
 from phazer.spec.training import TrainingSpec
-from phazer.train.losses.filters import Tensor, as_float
+from phazer.train.losses.filters import Tensor, as_float, reverse_channels
 from phazer.train.losses.registry import ColorOrder, ImageLoss, LossOptions, get_loss
 
 
@@ -57,8 +57,11 @@ class ModelLoss:
         output_names: the model's outputs (``face_out_<side>``, ``mask_out_<side>``).
         masks_in_targets: the targets carry ``mask_out_<side>`` (the data pipeline's masks);
             needed for the penalized mask loss and the mask outputs.
-        color_order: the channel order faceswap would train this model in ("bgr" for the
-            fs_original and VGG encoders, else "rgb"); only gmsd depends on it.
+        color_order: the model's colour order (:mod:`phazer.model_colour`): the channel
+            order of the face targets and predictions, as the data pipeline feeds them.
+            Each loss is computed as faceswap computes it for a model trained in that order:
+            the faces are turned to RGB for the losses, and gmsd, whose edge filters depend
+            on the channel's position, puts them back in this order.
 
     Raises:
         LossWeightsError: an LPIPS loss whose weights file is missing or unreadable.
@@ -67,6 +70,7 @@ class ModelLoss:
     def __init__(self, training: TrainingSpec, output_names: list[str],
                  masks_in_targets: bool, color_order: ColorOrder = "rgb") -> None:
         self.output_names = list(output_names)
+        self.color_order = color_order
         self.face_terms: list[tuple[str, float, ImageLoss]] = [
             (term.function, float(term.weight),
              get_loss(term.function, LossOptions(color_order, term.weights_file)))
@@ -117,6 +121,8 @@ class ModelLoss:
                 continue
             side = side_of(output)
             true = _resized(targets[output if output in targets else face_out(side)], scale)
+            if self.color_order == "bgr":   # the losses take RGB (gmsd reverses it back)
+                true, pred = reverse_channels(true), reverse_channels(pred)
             masks = self._masks(targets, side, scale)
             for name, _, loss in self.face_terms:
                 if loss.per_pixel:
