@@ -34,7 +34,7 @@ def _adain(b: SubModelBuilder) -> Tensor:
     style = b.input((8,), name="style")
     gamma = b.add("dense", style, name="gamma", units=8, kernel_initializer="he_normal")
     beta = b.add("dense", style, name="beta", units=8, kernel_initializer="he_normal")
-    return b.add("adain", [features, gamma, beta], epsilon=1e-3)
+    return b.add("adain", [features, beta, gamma], epsilon=1e-3)
 
 
 # (case id, op kind, builder); several cases per kind where the attrs change the figures.

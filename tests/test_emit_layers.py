@@ -54,7 +54,11 @@ def test_adain_normalises_then_applies_the_style() -> None:
     x = _images(2, 8, 8, 3) * 5 + 3
     gamma = np.array([[1.0, 2.0, 0.5], [3.0, 1.0, 1.0]], "float32")
     beta = np.array([[0.0, -1.0, 4.0], [1.0, 2.0, 3.0]], "float32")
-    out = _np(AdaIN(epsilon=1e-5)([x, gamma, beta]))
+    out = _np(AdaIN(epsilon=1e-5)([x, beta, gamma]))
+    # faceswap's AdaInstanceNormalization: (x - mean) / (population std + epsilon)
+    normed = (x - x.mean(axis=(1, 2), keepdims=True)) / (x.std(axis=(1, 2), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(out, normed * gamma[:, None, None] + beta[:, None, None],
+                               rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(out.mean(axis=(1, 2)), beta, atol=1e-4)
     np.testing.assert_allclose(out.std(axis=(1, 2)), gamma, rtol=1e-3)
 

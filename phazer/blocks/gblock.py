@@ -3,7 +3,8 @@
 Inputs: the FC output (features) and fc_gblock's output (style). The style goes through a
 fixed MLP of 3 x Dense(512, HeNormal) with LeakyReLU(0.1) between them. The features go
 through a 3x3 conv (faceswap's, HeUniform) and GaussianNoise(1.0), then two AdaIN recursions,
-each: two Dense(filters) + Reshape(1, 1, filters) from the style (gamma and beta), a noise
+each: two Dense(filters) + Reshape(1, 1, filters) from the style (beta from the first,
+gamma from the second, AdaIN taking ``[x, beta, gamma]`` as faceswap's does), a noise
 branch GaussianNoise(1.0) + 1x1 conv, a 3x3 conv on the features in the last recursion only,
 AdaIN, add the noise branch, LeakyReLU(0.2). Filters = the features' channels. The layers
 inside the recursions are stock Keras ones (GlorotUniform).
@@ -36,14 +37,14 @@ def _style_mlp(b: SubModelBuilder, style: Tensor) -> Tensor:
 
 def _adain_recursion(b: SubModelBuilder, x: Tensor, style: Tensor, filters: int,
                      last: bool) -> Tensor:
-    gamma, beta = (b.add("reshape", dense(b, style, filters, name=f"adain_{role}_dense"),
+    beta, gamma = (b.add("reshape", dense(b, style, filters, name=f"adain_{role}_dense"),
                          name=f"adain_{role}", target_shape=(1, 1, filters))
-                   for role in ("gamma", "beta"))
+                   for role in ("beta", "gamma"))
     noise = b.add("gaussian_noise", x, name="gaussian_noise", stddev=1.0)
     noise = plain_conv(b, noise, filters, 1, name="noise_conv2d")
     if last:
         x = plain_conv(b, x, filters, 3, name="conv2d")
-    x = b.add("adain", [x, gamma, beta], name="adain", epsilon=1e-3)
+    x = b.add("adain", [x, beta, gamma], name="adain", epsilon=1e-3)
     x = b.add("add", [x, noise], name="add")
     return b.add("leaky_relu", x, name="leaky_re_lu", negative_slope=0.2)
 

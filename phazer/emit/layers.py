@@ -129,17 +129,16 @@ class ReflectionPadding2D(keras.layers.Layer):
 class AdaIN(keras.layers.Layer):
     """Adaptive instance normalization (Huang & Belongie, 2017); no weights of its own.
 
-    Called on ``[features, gamma, beta]``: each example's features are normalised per channel
-    over the spatial axes, ``(x - mean) / sqrt(var + epsilon)``, then scaled by ``gamma`` and
-    shifted by ``beta``. ``gamma``/``beta`` have one value per channel (shape ``(batch, C)``
-    or already broadcastable) and are broadcast over the spatial axes. The statistics are
-    computed in float32 whatever the compute dtype, and the result cast back.
-
-    Note: faceswap's ``AdaInstanceNormalization`` takes ``[features, beta, gamma]`` and divides
-    by ``std + epsilon``; phazer's IR fixes the order ``(features, gamma, beta)``.
+    Called on ``[features, beta, gamma]`` (faceswap's order): each example's features are
+    normalised per channel over the spatial axes as faceswap's ``AdaInstanceNormalization`` does,
+    ``(x - mean) / (std + epsilon)`` (the population standard deviation; epsilon added to it,
+    not to the variance), then scaled by ``gamma`` and shifted by ``beta``. ``gamma``/``beta``
+    have one value per channel (shape ``(batch, C)`` or already broadcastable) and are
+    broadcast over the spatial axes. The statistics are computed in float32 whatever the
+    compute dtype, and the result cast back.
 
     Args:
-        epsilon: added to the variance.
+        epsilon: added to the standard deviation.
         **kwargs: standard layer arguments.
     """
 
@@ -149,12 +148,12 @@ class AdaIN(keras.layers.Layer):
 
     def call(self, inputs: Any) -> Any:
         """Apply the layer."""
-        features, gamma, beta = inputs
+        features, beta, gamma = inputs
         x = ops.cast(features, "float32")
         axes = tuple(range(1, len(features.shape) - 1))
         mean = ops.mean(x, axis=axes, keepdims=True)
-        var = ops.var(x, axis=axes, keepdims=True)
-        normed = (x - mean) * ops.rsqrt(var + self.epsilon)
+        std = ops.sqrt(ops.var(x, axis=axes, keepdims=True))
+        normed = (x - mean) / (std + self.epsilon)
         gamma = self._broadcastable(ops.cast(gamma, "float32"), len(features.shape))
         beta = self._broadcastable(ops.cast(beta, "float32"), len(features.shape))
         return ops.cast(normed * gamma + beta, features.dtype)

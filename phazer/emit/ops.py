@@ -19,6 +19,7 @@ from typing import Any
 import keras
 
 from phazer.emit.applications import build_keras_app
+from phazer.emit.conv_transpose import Conv2DTranspose
 from phazer.emit.errors import EmitError
 from phazer.emit.initializers import get_initializer
 from phazer.emit.layers import (
@@ -162,7 +163,7 @@ EMITTERS: dict[str, Emitter] = {
                                               **_base(op))),
     "dense": Emitter(_dense),
     "conv2d": Emitter(_conv(L.Conv2D)),
-    "conv2d_transpose": Emitter(_conv(L.Conv2DTranspose)),
+    "conv2d_transpose": Emitter(_conv(Conv2DTranspose)),   # faceswap's (torch's) window
     "separable_conv2d": Emitter(_separable_conv),
     "pixel_shuffle": Emitter(lambda op: PixelShuffle(_attr(op, "scale"), **_base(op))),
     "upsampling2d": Emitter(lambda op: L.UpSampling2D(

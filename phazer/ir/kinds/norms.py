@@ -43,8 +43,8 @@ def _group_norm(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
 
 def _adain(attrs: Attrs, ins: tuple[Shape, ...]) -> Shape:
     if len(ins) != 3:
-        raise IRShapeError(f"AdaIN expects (features, gamma, beta), got {len(ins)} inputs")
-    features, gamma, beta = ins
+        raise IRShapeError(f"AdaIN expects (features, beta, gamma), got {len(ins)} inputs")
+    features, beta, gamma = ins
     if gamma[-1] != features[-1] or beta[-1] != features[-1]:
         raise IRShapeError(f"AdaIN style {gamma}/{beta} does not match features {features}")
     return features
@@ -63,6 +63,7 @@ KINDS: tuple[OpKind, ...] = (
             params=_instance_norm_params, flops=per_element(5)),
     op_kind("group_norm", _group_norm, backward=SAVES_INPUT, attrs={"groups", "epsilon"},
             params=_norm_params(2), flops=per_element(5)),
-    # (features, gamma, beta) -> features normalised per channel, scaled by the style
+    # (features, beta, gamma) -> features normalised per channel, scaled by the style
+    # (faceswap's AdaInstanceNormalization's order)
     op_kind("adain", _adain, backward=SAVES_INPUT, attrs=_EPSILON, flops=per_element(7)),
 )
