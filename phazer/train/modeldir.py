@@ -69,6 +69,8 @@ class TrainState:
         stream_faces: faces each side has drawn from that stream (batch sizes may differ
             between sessions).
         transfer: how ``phazer transfer`` made this model dir (source, counts), or None.
+        imported: where ``phazer import-faceswap`` took this model from (the faceswap model
+            folder, its plugin, faceswap's iteration count, what was carried), or None.
         lr_finder: the learning rate finder's result (``learning_rate`` found, strength,
             iterations run; :mod:`phazer.train.lr_finder`), used instead of the spec's
             learning rate by every session with ``training.lr_finder.enabled``; or None.
@@ -89,6 +91,7 @@ class TrainState:
     stream_batches: int = 0
     stream_faces: int = 0
     transfer: dict[str, Any] | None = None
+    imported: dict[str, Any] | None = None
     lr_finder: dict[str, Any] | None = None
     color_order: ColorOrder = UNRECORDED
 
