@@ -164,14 +164,16 @@ def test_train_resume_swap_both_ways_and_export(faces, tmp_path, capsys) -> None
         assert len(files) == 8
         with Image.open(files[0]) as image:
             assert image.size == (size, size) and image.mode == "RGB"
-    # the swap is stem_a -> trunk -> decoder_b, exactly as run by the trained model's layers
+    # the swap is stem_a -> trunk -> decoder_b, exactly as run by the trained model's layers,
+    # fed in the model's colour order (BGR: a graph form without a Keras encoder, as faceswap)
     from phazer.data.pipeline import load_faces
     from phazer.train.swap import load_trained
 
+    assert json.loads((model_dir / "state.json").read_text())["color_order"] == "bgr"
     model, _ = load_trained(model_dir)
     stem, trunk, decoder = (model.get_layer(n) for n in ("stem_a", "trunk", "decoder_b"))
-    first = load_faces(sorted((faces / "a").iterdir())[:1], 64)
-    drawn = np.asarray(decoder(trunk(stem(first))))[0]
+    first = load_faces(sorted((faces / "a").iterdir())[:1], 64)[..., ::-1]
+    drawn = np.asarray(decoder(trunk(stem(first))))[0][..., ::-1]
     written = np.asarray(Image.open(a_as_b[0]), np.float32) / 255.0
     assert np.abs(np.clip(drawn, 0, 1) - written).max() <= 1 / 255 + 1e-6
 
