@@ -3,6 +3,9 @@
 ``--model phaze_a`` (the default) reads Phaze-A's preset JSON or ``train.ini`` section into a
 ``phazer: 1`` spec; any other plugin (``--model dfl_sae``) reads its ``[model.<plugin>]``
 section of a ``train.ini`` into a graph-form (``phazer: 2``) spec.
+
+``phazer import-faceswap FACESWAP_MODEL_DIR -o M``: a folder argument is a model faceswap
+trained; it becomes the phazer model dir ``M`` (:mod:`phazer.cli.import_folder`).
 """
 
 from __future__ import annotations
@@ -20,23 +23,33 @@ from phazer.fileio import atomic_write_text
 from phazer.issues import has_errors
 from phazer.spec.dump import dump_spec
 
+HELP = ("convert a faceswap preset or train.ini to a spec, a faceswap model folder to a model "
+        "dir")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
-        "import-faceswap", help="convert a faceswap preset JSON or train.ini to a spec",
+        "import-faceswap", help=HELP,
         description="Read faceswap's Phaze-A settings from a GUI preset file "
                     "(model_phaze_a_<name>_preset.json) or a train.ini and write them as a "
                     "phazer spec; with --model PLUGIN, read another model plugin's "
                     "[model.<plugin>] section of a train.ini and write it as a graph-form "
                     "spec. Every option that is dropped, filled in or rejected is "
-                    "reported. Nothing is written when there is an error (exit 1).")
-    parser.add_argument("file", metavar="FILE", help="faceswap preset .json or train.ini")
-    parser.add_argument("--model", default=PHAZE_A, metavar="PLUGIN",
+                    "reported. Given faceswap's model folder (<plugin>.keras and "
+                    "<plugin>_state.json), write the phazer model dir -o M: the spec rebuilt "
+                    "from the options the model was built with, every weight, the iterations "
+                    "and sessions, and the optimizer's state where phazer's optimizer is the "
+                    "same. Nothing is written when there is an error (exit 1).")
+    parser.add_argument("file", metavar="FILE",
+                        help="faceswap preset .json, train.ini, or faceswap's model folder")
+    parser.add_argument("--model", default=None, metavar="PLUGIN",
                         help=f"faceswap's model plugin: {PHAZE_A} (default) or one of "
-                             f"{', '.join(PLUGINS)} (read from a train.ini)")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT.yaml",
-                        help="the spec file to write")
+                             f"{', '.join(PLUGINS)} (read from a train.ini; a model folder's "
+                             "file names say it)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the spec file to write (OUT.yaml), or for a model folder the "
+                             "model dir (must not exist, or be empty)")
     parser.add_argument("--name", help="the spec's name (default: from the file name; "
                                          "fs-<plugin> with --model)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
@@ -57,7 +70,11 @@ def _output_problem(out: Path, force: bool) -> tuple[str, str] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Import the faceswap file and write the spec when there is no error."""
-    if args.model != PHAZE_A:
+    if Path(args.file).is_dir():
+        from phazer.cli.import_folder import run_folder
+
+        return run_folder(args)
+    if args.model not in (None, PHAZE_A):
         result = import_plugin(args.file, args.model, name=args.name)
         return _write(args, result, f" for --model {args.model}",
                       f"Imported by `phazer import-faceswap --model {args.model}` from "

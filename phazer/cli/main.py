@@ -62,7 +62,8 @@ COMMAND_HELP: dict[str, str] = {
     "swap": "swap a folder of aligned faces with a trained model",
     "transfer": "start a model dir for a changed spec from a trained model's matching weights",
     "export": "export a trained model's swap as a standalone model (keras, saved_model, onnx)",
-    "import-faceswap": "convert a faceswap preset JSON or train.ini to a spec",
+    "import-faceswap": ("convert a faceswap preset or train.ini to a spec, a faceswap model "
+                        "folder to a model dir"),
     "schema": "write the JSON Schema of spec files",
     "demo": "train a small model on synthetic faces and measure its swap",
 }
