@@ -230,7 +230,8 @@ FC_DEPTH0_MISMATCH = register_code(
 RETILE_NOT_DIVIDING = register_code(
     "PHZ305", "error", "FC output cannot be re-tiled to reach the output size")
 TOO_MANY_FC_UPSCALES = register_code(
-    "PHZ306", "error", "more upscales moved into the FC than the decoder has")
+    "PHZ306", "warning",
+    "more upscales moved into the FC than the decoder has: all of them are (as faceswap builds)")
 MASK_WITH_FC_UPSCALES = register_code(
     "PHZ307", "error", "learn_mask combined with upscales in the FC")
 NORM_CHANNELS = register_code(
@@ -246,6 +247,8 @@ POOLING_FLAT_FEATURES = register_code(
     "PHZ314", "error", "pooling bottleneck on an encoder output without height and width")
 TOO_MANY_LAYERS = register_code(
     "PHZ315", "error", "more layers or sub-model calls than phazer plans (a resource limit)")
+ZERO_WIDTH = register_code(
+    "PHZ316", "error", "a layer would get 0 filters or units (faceswap's build fails too)")
 FC_FILTERS_RESCALED = register_code(
     "PHZ320", "info", "FC filters lowered so the output can re-tile to the output size")
 DECODER_RETILED = register_code(
@@ -262,6 +265,10 @@ INPUT_RAISED_TO_MIN = register_code(
     "PHZ326", "info", "encoder.scaling gives less than the encoder's minimum input: raised")
 POSITIONS_RESAMPLED = register_code(
     "PHZ327", "info", "CLIP positional embedding resampled to the input's patch grid")
+WIDTH_OUTSIDE_GUI = register_code(
+    "PHZ328", "info", "a width faceswap's settings GUI does not offer (its train.ini builds it)")
+ENCODER_REACHES_1PX = register_code(
+    "PHZ329", "warning", "encoder blocks on a 1x1 map: their convs use only the kernel centre")
 OVER_GPU_MEMORY = register_code(
     "PHZ330", "warning", "the estimated training memory exceeds the GPU memory")
 NO_GPU_HOLDS = register_code(

@@ -218,26 +218,41 @@ def test_retile_that_does_not_divide() -> None:
     assert flagged(spec, "fc.upsample_filters")
 
 
-@pytest.mark.parametrize(("encoder", "message"), [
-    ({"type": "fs_original", "alt": True, "depth": 7, "scaling": 13}, "4x4 conv"),
-    ({"type": "fs_original", "depth": 8, "scaling": 7}, "too deep"),
+@pytest.mark.parametrize(("encoder", "groups", "message"), [
+    ({"type": "fs_original", "alt": True, "depth": 7, "scaling": 13}, {}, "4x4 conv"),
+    ({"type": "fs_original", "depth": 6, "scaling": 7}, {"convolutions": {"reflect_padding": True}},
+     "too deep"),
 ])
-def test_encoder_too_deep(encoder: dict[str, Any], message: str) -> None:
-    spec = make(encoder=encoder)
+def test_encoder_too_deep(encoder: dict[str, Any], groups: dict[str, Any], message: str) -> None:
+    spec = make(encoder=encoder, **groups)
     found = problems(spec)
     assert found and found[0].path == "encoder.depth" and message in found[0].message
+    assert "faceswap fails here too" in found[0].message
+
+
+def test_encoder_reaching_1px_builds_with_a_warning() -> None:
+    """faceswap's 'same' stride-2 convs take a 1x1 map: the plain encoder builds (PHZ329)."""
+    spec = make(encoder={"type": "fs_original", "depth": 8, "scaling": 7})
+    assert problems(spec) == []
+    (found,) = [i for i in compile_model(spec).issues if i.code == "PHZ329"]
+    assert (found.severity, found.path) == ("warning", "encoder.depth")
+    assert "the last 2 blocks get a 1x1 map" in found.message
 
 
 def test_more_fc_upscales_than_exist() -> None:
+    """faceswap moves every upscale into the FC (its slice of the filter list ends early)."""
     spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 0},
                 decoder={"upscales_in_fc": 3})
-    assert derive(spec).total_upscales == 2
-    assert flagged(spec, "decoder.upscales_in_fc")
+    assert derive(spec).total_upscales == 2 and derive(spec).fc_upscales == 2
+    assert problems(spec) == []
+    (found,) = [i for i in compile_model(spec).issues if i.code == "PHZ306"]
+    assert (found.severity, found.path) == ("warning", "decoder.upscales_in_fc")
 
 
 def test_learn_mask_with_fc_upscales() -> None:
     spec = make(decoder={"learn_mask": True, "upscales_in_fc": 1})
     assert flagged(spec, "decoder.learn_mask")
+    assert "faceswap's build fails here too" in problems(spec)[0].message
 
 
 def test_fc_output_larger_than_output() -> None:

@@ -180,7 +180,7 @@ def test_integer_ranges_per_group(tmp_path):
           scaling: 201
         bottleneck:
           type: dense
-          size: 64
+          size: 0
         fc:
           depth: 17
         decoder:

@@ -18,6 +18,7 @@ from phazer.blocks.upscalers import UPSCALERS, upscaler
 from phazer.ir.ops import Shape
 from phazer.issues import (
     DECODER_RETILED,
+    ENCODER_REACHES_1PX,
     ENCODER_TOO_DEEP,
     FC_DEPTH0_MISMATCH,
     FC_FILTERS_RESCALED,
@@ -43,27 +44,48 @@ def _lower_multiple(value: int, step: int) -> int:
     return max(value // step * step, step)
 
 
-# --- encoder ------------------------------------------------------------------------------------
+# --- encoder ---------------------------------------------------------------------------------
 def check_fs_encoder_depth(ctx: BuildContext, px: int) -> None:
-    """Faceswap's encoder on a ``px`` input: its last block must get a map its conv can take."""
+    """Faceswap's encoder on a ``px`` input: its last block must get a map its conv can take.
+
+    The plain encoder's 'same' stride-2 convs take any map, 1x1 included (faceswap builds
+    them; PHZ329 says how many blocks only see one pixel); the alt encoder's pooling and last
+    'valid' 4x4 conv, and reflect padding, need a larger map (PHZ310: faceswap fails too).
+    """
     enc, reflect = ctx.spec.encoder, ctx.spec.convolutions.reflect_padding
     depth = enc.depth
     paths = ("encoder.depth", "encoder.scaling")
     if enc.alt:  # the last level gets the input after depth - 1 2x2 poolings
         last, need = px // 2 ** (depth - 1), 3 if reflect else 4
         if last < need:
+            fails = ("reflection padding cannot pad that map" if reflect else
+                     "Keras refuses a pooling or 'valid' conv window larger than its input")
             ctx.stop(ENCODER_TOO_DEEP, paths,
                      f"the alt encoder's last block gets {last}x{last} from the {px}px "
-                     f"input, too small for its 4x4 conv (needs {need}px)",
+                     f"input, too small for its 4x4 conv (needs {need}px); faceswap fails here "
+                     f"too: {fails}",
                      f"use encoder.depth <= {max(1, int(math.log2(px / need)) + 1)} or a "
                      "larger encoder.scaling")
         return
-    last, need = -(-px // 2 ** (depth - 1)), 3 if reflect else 2  # 'same' stride-2 convs
-    if last < need:
+    last = -(-px // 2 ** (depth - 1))  # 'same' stride-2 convs
+    if reflect and last < 3:
         ctx.stop(ENCODER_TOO_DEEP, paths,
-                 f"encoder.depth {depth} is too deep for the {px}px input: the last block "
-                 f"gets {last}x{last}" + (" (reflect padding needs 3px)" if reflect else ""),
-                 "lower encoder.depth or raise encoder.scaling")
+                 f"encoder.depth {depth} is too deep for the {px}px input with reflect "
+                 f"padding: the last block gets {last}x{last}, and reflect padding needs 3px; "
+                 "faceswap fails here too (reflection padding cannot pad a map smaller than "
+                 "its padding)",
+                 "lower encoder.depth, raise encoder.scaling or turn reflect padding off")
+    sizes = [-(-px // 2 ** i) for i in range(depth)]  # each block's input
+    tiny = [i for i, size in enumerate(sizes) if size == 1]
+    if tiny:
+        blocks = ("the last block gets" if len(tiny) == 1
+                  else f"the last {len(tiny)} blocks get")
+        ctx.report(ENCODER_REACHES_1PX, "warning", paths,
+                   f"encoder.depth {depth} halves the {px}px input to 1x1 before the last "
+                   f"of its {depth} blocks: {blocks} a 1x1 map, so each 5x5 conv there uses "
+                   "only its kernel's centre (faceswap builds it the same way)",
+                   f"use encoder.depth <= {depth - len(tiny)} or a larger encoder.scaling to "
+                   "give every block a map of 2px or more")
 
 
 # --- FC -----------------------------------------------------------------------------------------
@@ -74,11 +96,19 @@ def check_fc_filters(ctx: BuildContext, filters: FCFilters) -> None:
         if scaled == 0:
             ctx.error(FC_FILTERS_ZERO, (path, *FC_SIZE),
                       f"{path} {given} is rescaled to 0: {_rescale_reason(ctx, filters)}, so "
-                      f"FC filter counts are rounded down to multiples of {filters.multiple}",
+                      f"FC filter counts are rounded down to multiples of {filters.multiple}; "
+                      "faceswap's build fails here too (its _scale_filters gives the same 0, "
+                      f"and Keras refuses the {_zero_layer(path)} built from it)",
                       f"use at least {filters.multiple} filters, or choose fc.dimensions and "
                       f"fc.upsamples so that {_rescale_sizes(filters)} doubles up to {out}px")
     if any(scaled == 0 for _, _, scaled in filters.changes):
         raise CannotBuild(FC_FILTERS_ZERO)
+
+
+def _zero_layer(path: str) -> str:
+    if path == "fc.upsample_filters":
+        return "upsampler's Conv2D of 0 filters"
+    return "Reshape to 0 channels (or Dense layer of 0 units)"
 
 
 def _rescale_sizes(filters: FCFilters) -> str:
@@ -168,16 +198,23 @@ def check_reflect_fc_upsampler(ctx: BuildContext, dim: int) -> None:
 
 # --- the upscale chain --------------------------------------------------------------------------
 def check_fc_upscales(ctx: BuildContext, chain: UpscaleChain) -> None:
-    """Upscales moved into the FC: no more than exist, and not with a learned mask."""
+    """Upscales moved into the FC: more than exist moves them all; none with a learned mask."""
     dec = ctx.spec.decoder
     if dec.upscales_in_fc > chain.total:
-        ctx.error(TOO_MANY_FC_UPSCALES, ("decoder.upscales_in_fc",),
-                  f"decoder.upscales_in_fc is {dec.upscales_in_fc} but the model only has "
-                  f"{chain.total} upscales", f"use at most {chain.total}")
+        ctx.report(TOO_MANY_FC_UPSCALES, "warning", ("decoder.upscales_in_fc",),
+                   f"decoder.upscales_in_fc is {dec.upscales_in_fc} but the model only has "
+                   f"{chain.total} upscale{'' if chain.total == 1 else 's'}: "
+                   + (f"all {chain.total} are built at the end of the FC models"
+                      if chain.total else "the FC models start the chain")
+                   + " and the decoders keep only their output convs, as faceswap builds "
+                   "it", f"write {chain.total} to say so")
     if dec.learn_mask and dec.upscales_in_fc:
         ctx.error(MASK_WITH_FC_UPSCALES, ("decoder.learn_mask", "decoder.upscales_in_fc"),
-                  "learn_mask cannot be combined with upscales in the FC models (faceswap "
-                  "always fails to build this)",
+                  "learn_mask cannot be combined with upscales in the FC models; faceswap's "
+                  "build fails here too: its decoder takes the FC's face output indexed "
+                  "twice, a tensor without height and width, and its first Conv2D refuses it "
+                  "(\"expected min_ndim=4, found ndim=3\"; with a shared FC its Concatenate "
+                  "fails first)",
                   "set decoder.upscales_in_fc to 0 or turn learn_mask off")
     if ("skip_last_residual" in dec.model_fields_set and dec.skip_last_residual
             and dec.res_blocks and 0 < chain.in_fc < chain.total
@@ -201,7 +238,7 @@ def check_retile(ctx: BuildContext, shape: Shape, chain: UpscaleChain,
                  f"learned upsamples) must be a multiple of {multiple} (and even for "
                  f"upscale_hybrid), or pick another fc.upsampler")
     target = (s, s, h * w * c // (s * s))
-    where = "at the end of the FC models" if chain.in_fc else "at the start of the decoder"
+    where = "at the end of the FC models" if chain.fc_starts else "at the start of the decoder"
     ctx.report(DECODER_RETILED, "info", ("fc.dimensions",),
                f"the FC output {_shape(shape)} is reshaped to {_shape(target)} {where} (no "
                f"learned layer) so that {s} doubles up to {out}px",
@@ -210,11 +247,15 @@ def check_retile(ctx: BuildContext, shape: Shape, chain: UpscaleChain,
     return target
 
 
-def check_chain_start(ctx: BuildContext, chain: UpscaleChain, start: int, stop: int) -> None:
-    """The chain's upscales ``start`` to ``stop``: reflect padding and hybrid residuals."""
+def check_chain_start(ctx: BuildContext, chain: UpscaleChain, start: int, stop: int,
+                      head: bool) -> None:
+    """The chain's upscales ``start`` to ``stop``: reflect padding and hybrid residuals.
+
+    ``head``: the part that starts the chain (its re-tiling and entry convs).
+    """
     dec, s = ctx.spec.decoder, chain.retile_dim
     info = upscaler(dec.upscaler)
-    if (start == 0 and chain.total and ctx.spec.convolutions.reflect_padding
+    if (head and chain.total and ctx.spec.convolutions.reflect_padding
             and s < info.reflect_min_size):
         first = (f"the {dec.upscaler} entry conv" if info.entry
                  else f"the first {dec.upscaler} conv")

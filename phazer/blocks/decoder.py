@@ -25,6 +25,7 @@ from phazer.blocks.conv import ConvSettings, output_conv, residual_block
 from phazer.blocks.norms import apply_norm
 from phazer.blocks.sizing import UpscaleChain, upscale_chain_plan
 from phazer.blocks.upscalers import upscaler
+from phazer.blocks.width_checks import check_decoder_filters
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.models import ModelSpec
 
@@ -58,12 +59,17 @@ def upscale_block(b: SubModelBuilder, x: Tensor, spec: ModelSpec, filters: int,
 
 
 def upscale_chain(b: SubModelBuilder, x: Tensor, ctx: BuildContext, chain: UpscaleChain,
-                  start: int, stop: int, settings: ConvSettings,
+                  start: int, stop: int, settings: ConvSettings, *, head: bool,
                   mask: bool = False) -> Tensor:
-    """The chain's upscales ``start`` to ``stop`` (with re-tiling and entry convs at 0)."""
+    """The chain's upscales ``start`` to ``stop``, after its re-tiling and entry convs if ``head``.
+
+    ``head`` marks the part that starts the chain: the FC models' when ``chain.fc_starts``,
+    else the decoder's.
+    """
     spec = ctx.spec
-    check_chain_start(ctx, chain, start, stop)
-    if start == 0:
+    check_decoder_filters(ctx, chain)
+    check_chain_start(ctx, chain, start, stop, head)
+    if head:
         x = retile(b, x, ctx, chain)
         entry = upscaler(spec.decoder.upscaler).entry
         if entry is not None:
@@ -116,11 +122,12 @@ def _build_decoder(ctx: BuildContext, name: str, input_shape: Sequence[int]) -> 
     settings = ConvSettings.from_spec(spec.convolutions)
     b = SubModelBuilder(name)
     inputs = b.input(tuple(input_shape), name="decoder_in")
-    face = upscale_chain(b, inputs, ctx, chain, chain.in_fc, chain.total, settings)
+    head = not chain.fc_starts
+    face = upscale_chain(b, inputs, ctx, chain, chain.in_fc, chain.total, settings, head=head)
     outputs = [output_conv(b, face, 3, spec.decoder.output_kernel, settings, "face_out")]
     if spec.decoder.learn_mask:
         mask = upscale_chain(b, inputs, ctx, chain, chain.in_fc, chain.total, settings,
-                             mask=True)
+                             head=head, mask=True)
         outputs.append(output_conv(b, mask, 1, spec.decoder.output_kernel, settings,
                                    "mask_out"))
     return b.build(outputs)

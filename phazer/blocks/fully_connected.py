@@ -29,6 +29,7 @@ from phazer.blocks.conv import ConvSettings, dense
 from phazer.blocks.decoder import upscale_chain
 from phazer.blocks.sizing import fc_filters, fc_node_curve, gblock_node_curve, upscale_chain_plan
 from phazer.blocks.upscalers import fc_upsampling
+from phazer.blocks.width_checks import check_fc_nodes, check_gblock_nodes
 from phazer.ir.graph import SubModelBuilder, SubModelIR, Tensor
 from phazer.spec.models import ModelSpec
 
@@ -82,6 +83,7 @@ def _build_fc(ctx: BuildContext, name: str, input_shape: Sequence[int]) -> SubMo
     b = SubModelBuilder(name)
     x = _flat_features(b, b.input(tuple(input_shape), name="fc_in"), ctx)
     nodes = fc_node_curve(spec, filters)
+    check_fc_nodes(ctx, nodes, filters)
     x = _dense_stack(b, x, nodes, fc.dropout, "fc")
     target = (fc.dimensions, fc.dimensions, filters.max_filters)
     ctx.sizes.record(fc_filters=filters, fc_nodes=nodes, fc_reshape=target)
@@ -95,8 +97,8 @@ def _build_fc(ctx: BuildContext, name: str, input_shape: Sequence[int]) -> SubMo
     ctx.sizes.record(fc_upsampled_shape=x.shape, chain=chain)
     note_fc_rescaling(ctx, filters, chain)
     check_fc_upscales(ctx, chain)
-    if chain.in_fc:
-        x = upscale_chain(b, x, ctx, chain, 0, chain.in_fc, settings)
+    if chain.fc_starts:
+        x = upscale_chain(b, x, ctx, chain, 0, chain.in_fc, settings, head=True)
     ctx.sizes.record(fc_output_shape=x.shape)
     return b.build(x)
 
@@ -116,5 +118,6 @@ def _build_gblock_fc(ctx: BuildContext, input_shape: Sequence[int]) -> SubModelI
     x = _flat_features(b, b.input(tuple(input_shape), name="fc_gblock_in"), ctx)
     nodes = gblock_node_curve(ctx.spec)
     ctx.sizes.record(gblock_fc_nodes=nodes)
+    check_gblock_nodes(ctx, nodes)
     x = _dense_stack(b, x, nodes, ctx.spec.gblock_fc.dropout, "fc_gblock")
     return b.build(x)

@@ -157,9 +157,12 @@ class UpscaleChain:
         retile_dim: ``scale_dim(output_size, start_dim)``, the size upscaling starts at.
         total: upscales from ``retile_dim`` to the output size.
         in_fc: of which done at the end of the FC models (``decoder.upscales_in_fc``,
-            at most ``total``).
+            at most ``total``: asking for more moves them all, as faceswap builds it).
         filters: filters of every upscale (FC ones first).
         residual: per upscale, whether residual blocks follow it.
+        fc_starts: whether the FC models start the chain (``decoder.upscales_in_fc`` > 0):
+            the re-tiling and the upscaler's entry convs are then theirs, even when the
+            chain has no upscale to move (faceswap starts it wherever the first part is).
     """
 
     start_dim: int
@@ -168,6 +171,7 @@ class UpscaleChain:
     in_fc: int
     filters: tuple[int, ...]
     residual: tuple[bool, ...]
+    fc_starts: bool = False
 
     @property
     def retiled(self) -> bool:
@@ -183,4 +187,5 @@ def upscale_chain_plan(spec: ModelSpec, start_dim: int) -> UpscaleChain:
     curve = tuple(filter_curve(dec.max_filters, dec.min_filters, total, dec.slope,
                                dec.slope_mode)) if total else ()
     return UpscaleChain(start_dim, s, total, min(dec.upscales_in_fc, total), curve,
-                        residual_flags(spec, total, dec.upscales_in_fc))
+                        residual_flags(spec, total, dec.upscales_in_fc),
+                        dec.upscales_in_fc > 0)

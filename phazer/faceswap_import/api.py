@@ -11,6 +11,7 @@ from phazer.faceswap_import.readers import FaceswapFile, read_faceswap_file, rea
 from phazer.faceswap_import.sections import report_other_sections
 from phazer.faceswap_import.training import convert_training
 from phazer.issues import Issue, SpecError, has_errors, sort_issues
+from phazer.rules.gui_range import import_notes
 from phazer.spec.faceswap_names import PHAZE_A_SECTION
 from phazer.spec.models import ModelSpec
 
@@ -90,6 +91,8 @@ def import_faceswap(path: str | Path, name: str | None = None,
     data["name"] = default_name(source) if name is None else name
     data["description"] = describe(fs_file)
     spec, schema_issues = validate_data(data, converted, fs_file)
+    if spec is not None:  # widths faceswap's GUI would not offer are carried over, noted
+        schema_issues = import_notes(spec, str(fs_file.path), fs_file.lines)
     issues = sort_issues([*converted.issues, *schema_issues])
     if has_errors(issues):
         spec = None

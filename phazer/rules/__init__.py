@@ -137,10 +137,10 @@ def module_rules(module: ModuleType) -> tuple[Rule, ...]:
 
 
 def rule_modules() -> tuple[ModuleType, ...]:
-    """Every module that holds rules: the stage modules, the graph form's, the limits'."""
-    from phazer.rules import graph_form, limits
+    """Every module that holds rules: the stages', the graph form's, the limits', the widths'."""
+    from phazer.rules import graph_form, gui_range, limits
 
-    return (*stage_modules().values(), graph_form, limits)
+    return (*stage_modules().values(), graph_form, limits, gui_range)
 
 
 @functools.cache

@@ -29,6 +29,11 @@ Scaling = Annotated[int, Field(
                 "so 0 gives the minimum (faceswap: enc_scaling).")]
 
 
+WIDTH_POLICY = (" Any width from 1 builds as in faceswap: outside its GUI's range is info "
+                "PHZ328, and a width the build rounds to 0 is error PHZ316.")
+"""The width options' policy, ending each one's description (see docs/errors.md, PHZ328)."""
+
+
 class _EncoderBase(StrictModel):
     scaling: Scaling = 7
 
@@ -60,12 +65,15 @@ class FsOriginalEncoder(_EncoderBase):
     """faceswap's own configurable convolutional encoder."""
 
     type: Literal["fs_original"] = "fs_original"
-    depth: int = Field(4, ge=2, le=10, description="Number of stride-2 conv blocks "
+    depth: int = Field(4, ge=2, le=10, description="Number of stride-2 conv blocks; deep "
+                       "enough to reach 1x1 it builds as in faceswap (warning PHZ329) "
                        "(faceswap: fs_original_depth).")
-    min_filters: int = Field(128, ge=16, le=2048, description="Filters of the first block; "
-                             "doubled each block (faceswap: fs_original_min_filters).")
-    max_filters: int = Field(1024, ge=16, le=8192, description="Cap on the filters "
-                             "(faceswap: fs_original_max_filters).")
+    min_filters: int = Field(128, ge=1, le=2048, description="Filters of the first block; "
+                             "doubled each block (faceswap: fs_original_min_filters; its GUI "
+                             "offers 16-2048)." + WIDTH_POLICY)
+    max_filters: int = Field(1024, ge=1, le=8192, description="Cap on the filters "
+                             "(faceswap: fs_original_max_filters; its GUI offers 256-8192)."
+                             + WIDTH_POLICY)
     alt: bool = Field(False, description="Use the alternate layout: 1x1 entry conv, 3x3 convs "
                       "with max-pooling, final 4x4 valid conv (faceswap: fs_original_use_alt).")
 

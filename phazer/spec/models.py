@@ -3,7 +3,10 @@
 A spec is grouped by sub-model. Every field's description names the faceswap option it carries
 (the full mapping lives in :mod:`phazer.spec.faceswap_names`). Ranges follow faceswap's documented
 option ranges, except where a value outside them cannot be built (then phazer is stricter) or the
-range is a GUI convenience (then phazer says so in the docs).
+range is a GUI convenience. Width options (filters, nodes, the bottleneck size) take every value
+faceswap's build takes, from 1 up: one its settings GUI would not offer builds as faceswap builds
+it, with info PHZ328 (:mod:`phazer.rules.gui_range`), and one its curves round down to 0
+filters is PHZ316 (faceswap's build fails there too).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from phazer.catalog.norms import BottleneckNormName, NormName
 from phazer.catalog.upscalers import FcUpsamplerName, UpscalerName
 from phazer.curves import SLOPE_LIMIT
 from phazer.spec.base import StrictModel
-from phazer.spec.encoders import EncoderSpec, FsOriginalEncoder
+from phazer.spec.encoders import WIDTH_POLICY, EncoderSpec, FsOriginalEncoder
 from phazer.spec.training import TrainingSpec
 
 FORMAT_VERSION = 1
@@ -98,8 +101,8 @@ class DenseBottleneck(_BottleneckBase):
     """Flatten, then one Dense layer of ``size`` nodes."""
 
     type: Literal["dense"] = "dense"
-    size: int = Field(1024, ge=128, le=4096, description="Dense nodes "
-                      "(faceswap: bottleneck_size).")
+    size: int = Field(1024, ge=1, le=4096, description="Dense nodes "
+                      "(faceswap: bottleneck_size; its GUI offers 128-4096)." + WIDTH_POLICY)
 
 
 class PoolingBottleneck(_BottleneckBase):
@@ -124,10 +127,12 @@ class FullyConnectedSpec(StrictModel):
     """The fully-connected models: fc_a / fc_b / fc_both / fc_shared."""
 
     depth: int = Field(1, ge=0, le=16, description="Dense layers (faceswap: fc_depth).")
-    min_filters: int = Field(1024, ge=16, le=5120, description="Filters of the first Dense "
-                             "layer; nodes = filters x dimensions^2 (faceswap: fc_min_filters).")
-    max_filters: int = Field(1024, ge=16, le=5120, description="Filters of the last Dense "
-                             "layer, the reshape depth (faceswap: fc_max_filters).")
+    min_filters: int = Field(1024, ge=1, le=5120, description="Filters of the first Dense "
+                             "layer; nodes = filters x dimensions^2 (faceswap: fc_min_filters; "
+                             "its GUI offers 16-5120)." + WIDTH_POLICY)
+    max_filters: int = Field(1024, ge=1, le=5120, description="Filters of the last Dense "
+                             "layer, the reshape depth (faceswap: fc_max_filters; its GUI "
+                             "offers 128-5120)." + WIDTH_POLICY)
     dimensions: int = Field(4, ge=1, le=16, description="Height and width of the reshape "
                             "(faceswap: fc_dimensions).")
     slope: Slope = Field(-0.5, description="Curve from min to max filters "
@@ -138,19 +143,22 @@ class FullyConnectedSpec(StrictModel):
                                  "(faceswap: fc_upsampler).")
     upsamples: int = Field(1, ge=0, le=4, description="Upsamples at the end of the FC, each "
                            "doubling height and width (faceswap: fc_upsamples).")
-    upsample_filters: int = Field(512, ge=16, le=5120, description="Filters of the FC "
-                                  "upsamplers, unused by upsample2d "
-                                  "(faceswap: fc_upsample_filters).")
+    upsample_filters: int = Field(512, ge=1, le=5120, description="Filters of the FC "
+                                  "upsamplers, unused by upsample2d (faceswap: "
+                                  "fc_upsample_filters; its GUI offers 128-5120)."
+                                  + WIDTH_POLICY)
 
 
 class GBlockFCSpec(StrictModel):
     """The shared fully-connected model that feeds the G-Block (fc_gblock)."""
 
     depth: int = Field(3, ge=1, le=16, description="Dense layers (faceswap: fc_gblock_depth).")
-    min_nodes: int = Field(512, ge=16, le=5120, description="Nodes of the first layer "
-                           "(faceswap: fc_gblock_min_nodes).")
-    max_nodes: int = Field(512, ge=16, le=5120, description="Nodes of the last layer "
-                           "(faceswap: fc_gblock_max_nodes).")
+    min_nodes: int = Field(512, ge=1, le=5120, description="Nodes of the first layer "
+                           "(faceswap: fc_gblock_min_nodes; its GUI offers 128-5120)."
+                           + WIDTH_POLICY)
+    max_nodes: int = Field(512, ge=1, le=5120, description="Nodes of the last layer "
+                           "(faceswap: fc_gblock_max_nodes; its GUI offers 128-5120)."
+                           + WIDTH_POLICY)
     slope: Slope = Field(-0.5, description="Curve from min to max nodes "
                          "(faceswap: fc_gblock_filter_slope).")
     dropout: Dropout = Field(0.0, description="Dropout before every Dense layer; may change "
@@ -163,14 +171,17 @@ class DecoderSpec(StrictModel):
     upscaler: Upscaler = Field("subpixel", description="Upscale block "
                                "(faceswap: dec_upscale_method).")
     upscales_in_fc: int = Field(0, ge=0, le=6, description="Move this many of the first "
-                                "upscales to the end of the FC models "
+                                "upscales to the end of the FC models; more than the model "
+                                "has moves them all, as faceswap builds it (warning PHZ306) "
                                 "(faceswap: dec_upscales_in_fc).")
     norm: NormName = Field(
         "none", description="Normalization after each upscale (faceswap: dec_norm).")
-    min_filters: int = Field(64, ge=16, le=5120, description="Filters of the last upscale "
-                             "(faceswap: dec_min_filters).")
-    max_filters: int = Field(512, ge=16, le=5120, description="Filters of the first upscale "
-                             "(faceswap: dec_max_filters).")
+    min_filters: int = Field(64, ge=1, le=5120, description="Filters of the last upscale "
+                             "(faceswap: dec_min_filters; its GUI offers 16-512)."
+                             + WIDTH_POLICY)
+    max_filters: int = Field(512, ge=1, le=5120, description="Filters of the first upscale "
+                             "(faceswap: dec_max_filters; its GUI offers 256-5120)."
+                             + WIDTH_POLICY)
     slope_mode: Literal["full", "cap_max", "cap_min"] = Field(
         "full", description="How the slope is applied (faceswap: dec_slope_mode).")
     slope: Slope = Field(-0.45, description="Curve from max to min filters "
