@@ -28,8 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "export", help=HELP,
         description="Write the swap of a trained model as one standalone inference model "
-                    "per side, swap_to_<side>: input 'face' (float32 RGB in [0, 1], "
-                    "[N, input, input, 3], cropped to training.coverage), output "
+                    "per side, swap_to_<side>: input 'face' (float32 in [0, 1], "
+                    "[N, input, input, 3], cropped to training.coverage, in the model's "
+                    "colour order: export.json's input.pixels says BGR or RGB), output "
                     "'face_out_<side>' (and 'mask_out_<side>' when the model learnt a mask), "
                     "plus export.json describing them. Each export is loaded back from disk "
                     "and run next to phazer's own swap on a few faces; the largest absolute "
