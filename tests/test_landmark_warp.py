@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from scipy.interpolate import griddata
 from scipy.spatial.distance import cdist
 
 from phazer.data.faceswap_header import read_faceswap_header
@@ -27,6 +28,7 @@ from phazer.data.landmark_match import (
 )
 from phazer.data.landmark_warp import (
     edge_anchors,
+    interpolate,
     kept_points,
     noise_scale,
     noisy,
@@ -86,6 +88,24 @@ def test_warp_is_faceswaps_on_its_own_samples():
             np.testing.assert_array_equal(ours[inside], data[f"{case}/warped"][inside],
                                           err_msg=case)
     assert len(cases) == 4
+
+
+@pytest.mark.parametrize(("size", "centering", "coverage"), [(64, "face", 87.5),
+                                                             (128, "legacy", 68.75)])
+def test_interpolation_is_griddatas(size, centering, coverage):
+    settings = SampleSettings(size, centering, coverage)
+    side_a, side_b = _landmarks("A", settings), _landmarks("B", settings)
+    rng = np.random.default_rng(size)
+    for source, destination in zip(side_a, side_b, strict=True):
+        destination = destination + rng.normal(scale=noise_scale(size), size=(68, 2))
+        keep = kept_points(source, destination)
+        src = np.concatenate([source[keep], edge_anchors(size)])
+        dst = np.concatenate([destination[keep], edge_anchors(size)])
+        grid = np.mgrid[0:size, 0:size].astype(np.float64)
+        expected = griddata(dst, src, (grid[0], grid[1]), method="linear")
+        ours = interpolate(dst, src, size)
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(expected))
+        np.testing.assert_allclose(ours, expected, atol=1e-9)
 
 
 def test_identical_landmarks_give_the_identity():

@@ -20,6 +20,13 @@ output), before the input is resized to the model's input size:
    source position it shows, and the image is resampled there (``cv2.remap``, bilinear,
    ``BORDER_TRANSPARENT``).
 
+phazer triangulates with scipy's ``Delaunay`` (Qhull, as ``griddata`` does) but computes the
+linear interpolation itself (:func:`interpolate`: each triangle's barycentric coordinates in
+closed form) rather than calling ``griddata``: ``griddata`` solves the triangles' barycentric
+transforms with the LAPACK of scipy's bundled OpenBLAS, which deadlocks when several threads
+call it at once, as the training pipeline's threads do. The values are ``griddata``'s to
+rounding (``tests/test_landmark_warp.py`` checks both).
+
 Two things faceswap does that phazer keeps or settles:
 
 - **Axes.** faceswap evaluates the interpolation on a ``numpy.mgrid`` whose first axis is the
@@ -40,7 +47,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.interpolate import griddata
+from scipy.spatial import Delaunay
 
 LANDMARKS = 68
 """faceswap's warp needs its 68-point landmarks."""
@@ -48,6 +55,7 @@ CORE_FROM = 17
 """Landmarks from this index on (brows, eyes, nose, mouth) make the face core."""
 TESTED = 18
 """Only the first 18 points (the jaw and the first brow point) are tested against the core."""
+_INSIDE = 1e-8   # barycentric tolerance: grid points on a triangle's edge belong to it
 
 
 def noise_scale(size: int) -> float:
@@ -85,6 +93,82 @@ def kept_points(source: np.ndarray, destination: np.ndarray) -> np.ndarray:
     return keep
 
 
+def _row_spans(edges: np.ndarray, det: np.ndarray, last: np.ndarray, row: np.ndarray,
+               size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns each (triangle, row) pair covers, one wider each way than its exact span.
+
+    On a row each barycentric weight is linear in the column, so each bounds the column from
+    one side; the span is their intersection, clipped to the grid (empty: first > last).
+    """
+    dx = row - last[:, 0]
+    slopes = np.stack([-edges[:, 1, 0], edges[:, 0, 0]], axis=-1) / det[:, None]
+    offsets = np.stack([edges[:, 1, 1] * dx + edges[:, 1, 0] * last[:, 1],
+                        -edges[:, 0, 1] * dx - edges[:, 0, 0] * last[:, 1]],
+                       axis=-1) / det[:, None]
+    slopes = np.concatenate([slopes, -slopes.sum(axis=1, keepdims=True)], axis=1)
+    offsets = np.concatenate([offsets, 1.0 - offsets.sum(axis=1, keepdims=True)], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = (-_INSIDE - offsets) / slopes               # weight >= -tol from here on
+    never = (slopes == 0) & (offsets < -_INSIDE)
+    lower = np.where(slopes > 0, bound, -np.inf).max(axis=1)
+    upper = np.where(slopes < 0, bound, np.inf).min(axis=1)
+    lower = np.where(never.any(axis=1), np.inf, lower)
+    first = np.clip(np.floor(lower), 0, size).astype(np.int64)
+    last_column = np.clip(np.ceil(upper), -1, size - 1).astype(np.int64)
+    return first, last_column
+
+
+def interpolate(points: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Linear interpolation of scattered values on the integer grid (``griddata``'s "linear").
+
+    Args:
+        points: ``[n, 2]`` where the values are known.
+        values: ``[n, k]`` the values there.
+        size: the grid's side.
+
+    Returns:
+        ``float64 [size, size, k]``: at ``[i, j]`` the value at the point ``(i, j)``,
+        interpolated over the Delaunay triangles of ``points``; NaN outside their hull.
+    """
+    points = np.asarray(points, np.float64)
+    values = np.asarray(values, np.float64)
+    out = np.full((size * size, values.shape[1]), np.nan)
+    simplices = Delaunay(points).simplices
+    corners = points[simplices]                                  # [t, 3, 2]
+    # barycentric coordinates as scipy takes them, relative to the last corner: for the grid
+    # point (i, j), weight_a = (ey1 (i - cx) - ex1 (j - cy)) / det, weight_b likewise
+    edges = corners[:, :2] - corners[:, 2:]                      # [t, 2 edges, (x, y)]
+    det = edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 1, 0] * edges[:, 0, 1]
+    keep = np.abs(det) >= 1e-12                                  # a flat triangle covers nothing
+    simplices, corners, edges, det = simplices[keep], corners[keep], edges[keep], det[keep]
+    # the rows (first coordinate) each triangle spans, one (triangle, row) pair per row
+    low = np.clip(np.ceil(corners[:, :, 0].min(axis=1) - _INSIDE), 0, size).astype(np.int64)
+    high = np.clip(np.floor(corners[:, :, 0].max(axis=1) + _INSIDE), -1, size - 1)
+    rows = np.maximum(high.astype(np.int64) - low + 1, 0)
+    tri = np.repeat(np.arange(len(simplices)), rows)
+    row = low[tri] + np.arange(rows.sum()) - np.repeat(np.cumsum(rows) - rows, rows)
+    span = _row_spans(edges[tri], det[tri], corners[tri, 2], row, size)
+    # every grid point of every span, then the exact barycentric test on each
+    counts = np.maximum(span[1] - span[0] + 1, 0)
+    pair = np.repeat(np.arange(len(row)), counts)
+    first = row[pair]
+    second = span[0][pair] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts,
+                                                                  counts)
+    tri = tri[pair]
+    e, d = edges[tri], det[tri]
+    dx, dy = first - corners[tri, 2, 0], second - corners[tri, 2, 1]
+    weight_a = (e[:, 1, 1] * dx - e[:, 1, 0] * dy) / d
+    weight_b = (e[:, 0, 0] * dy - e[:, 0, 1] * dx) / d
+    weight_c = 1.0 - weight_a - weight_b
+    inside = (weight_a >= -_INSIDE) & (weight_b >= -_INSIDE) & (weight_c >= -_INSIDE)
+    # a grid point on an edge gets one of its triangles' values: they agree to rounding
+    corner_values = values[simplices[tri[inside]]]              # [n, 3, k]
+    out[(first * size + second)[inside]] = (
+        weight_a[inside, None] * corner_values[:, 0] + weight_b[inside, None] * corner_values[:, 1]
+        + weight_c[inside, None] * corner_values[:, 2])
+    return out.reshape(size, size, -1)
+
+
 def warp_maps(source: np.ndarray, destination: np.ndarray, size: int,
               faceswap_axes: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The ``cv2.remap`` maps that move ``source`` landmarks onto ``destination`` ones.
@@ -104,10 +188,14 @@ def warp_maps(source: np.ndarray, destination: np.ndarray, size: int,
     anchors = edge_anchors(size)
     src = np.concatenate([np.asarray(source, np.float64)[keep], anchors])
     dst = np.concatenate([np.asarray(destination, np.float64)[keep], anchors])
-    rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
-    at = (rows, cols) if faceswap_axes else (cols, rows)
-    values = griddata(dst, src, at, method="linear").astype(np.float32)
-    first, second = np.where(np.isnan(values), np.stack(at, axis=-1), values).transpose(2, 0, 1)
+    # values[i, j]: the source position of the destination point (i, j); faceswap reads it
+    # for the pixel at row i, column j, the intended warp for row j, column i
+    values = interpolate(dst, src, size)
+    if not faceswap_axes:
+        values = values.transpose(1, 0, 2)
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)
+    at = np.stack((rows, cols) if faceswap_axes else (cols, rows), axis=-1)
+    first, second = np.where(np.isnan(values), at, values).astype(np.float32).transpose(2, 0, 1)
     return (second, first) if faceswap_axes else (first, second)
 
 
