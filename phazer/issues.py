@@ -221,7 +221,8 @@ GRAPH_OUTPUTS = register_code(
 SUBMODEL_REUSED = register_code(
     "PHZ217", "info", "graph form: a route calls one sub-model more than once")
 # --- arithmetic: specs that cannot be built, and silent adjustments ---------------------------
-FC_TOO_LARGE = register_code("PHZ301", "error", "FC output larger than the output size")
+FC_TOO_LARGE = register_code(
+    "PHZ301", "warning", "FC output larger than the output size: re-tiled down (as faceswap)")
 FC_FILTERS_ZERO = register_code("PHZ302", "error", "FC filters rescaled to zero")
 FC_RESHAPE_FLOOR8 = register_code(
     "PHZ303", "error", "FC layer width rounded to 8 no longer fits the reshape")

@@ -256,8 +256,13 @@ def test_learn_mask_with_fc_upscales() -> None:
 
 
 def test_fc_output_larger_than_output() -> None:
+    """faceswap re-tiles it down (its _reshape_for_output) and builds no upscale: PHZ301."""
     spec = make(output_size=64, fc={"dimensions": 16, "upsamples": 3})
-    assert flagged(spec, "fc.upsamples")
+    assert problems(spec) == []
+    assert derive(spec).retile == ((128, 128, 1024), (64, 64, 4096))
+    assert derive(spec).total_upscales == 0
+    (found,) = [i for i in compile_model(spec).issues if i.code == "PHZ301"]
+    assert (found.severity, found.path) == ("warning", "fc.dimensions")
 
 
 @pytest.mark.parametrize(("channels", "groups"), [

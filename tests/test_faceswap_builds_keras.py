@@ -1,7 +1,8 @@
 """The configurations faceswap builds and phazer once refused build as Keras models whose
 parameters and shapes are the plan's, and run (issue 28): upscales moved into the FC beyond
-the upscales (also with none to move, upscale_dny's entry convs in the FC), an fs_original
-encoder down to 1x1, and widths of 1 where faceswap does not round them.
+the upscales (also with none to move, upscale_dny's entry convs in the FC), an FC output
+larger than the output (re-tiled down), an fs_original encoder down to 1x1, and widths of 1
+where faceswap does not round them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ SPECS = {
     "upscales_in_fc_beyond": _with(decoder={"upscales_in_fc": 5}),
     "none_to_move_dny": _with(fc={"dimensions": 8, "upsamples": 3},
                               decoder={"upscaler": "upscale_dny", "upscales_in_fc": 2}),
+    "fc_larger_than_output": _with(fc={"dimensions": 16, "upsamples": 3}),
     "encoder_to_1x1": _with(encoder={"type": "fs_original", "scaling": 0, "depth": 7,
                                      "min_filters": 4, "max_filters": 8}),
     "widths_of_one": _with(encoder={"type": "fs_original", "depth": 3, "min_filters": 1,

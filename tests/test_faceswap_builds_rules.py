@@ -103,6 +103,16 @@ def test_learn_mask_with_fc_upscales_names_faceswaps_failure() -> None:
     assert "expected min_ndim=4, found ndim=3" in error.message
 
 
+def test_fc_output_larger_than_the_output_is_retiled_down() -> None:
+    """faceswap's _reshape_for_output: _scale_dim(64, 128) is 64, so the 128x128x32 FC output
+    is reshaped to 64x64x128 and the decoder builds no upscale (its output conv alone)."""
+    spec = make(**{**SMALL, "fc": {**SMALL["fc"], "dimensions": 16, "upsamples": 3}})
+    assert params(spec)["decoder_both"] == output_conv(5, 128)
+    (warning,) = codes(spec, "PHZ301")
+    assert (warning.severity, warning.path) == ("warning", "fc.dimensions")
+    assert "re-tiles it down to 64x64" in warning.message
+
+
 # --- the fs_original encoder down to 1x1 ----------------------------------------------------
 def test_encoder_reaching_1x1_builds_as_faceswap() -> None:
     """32 px, depth 7: blocks get 32, 16, 8, 4, 2, 1, 1 px; faceswap's 'same' convs build all

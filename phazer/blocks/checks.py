@@ -152,13 +152,16 @@ def check_fc_reshape(ctx: BuildContext, flat: int, target: Shape,
 
 
 def check_fc_size(ctx: BuildContext, dim: int) -> None:
-    """The FC output (after its upsamplers) must not be larger than the output."""
+    """An FC output larger than the output is re-tiled down, as faceswap builds it (PHZ301)."""
     fc, out = ctx.spec.fc, ctx.spec.output_size
     if dim > out:
-        ctx.stop(FC_TOO_LARGE, FC_SIZE,
-                 f"the FC output is {dim}x{dim} (fc.dimensions {fc.dimensions} x "
-                 f"2^{fc.upsamples} upsamples), larger than the {out}px output",
-                 "lower fc.dimensions or fc.upsamples, or raise output_size")
+        ctx.report(FC_TOO_LARGE, "warning", FC_SIZE,
+                   f"the FC output is {dim}x{dim} (fc.dimensions {fc.dimensions} x "
+                   f"2^{fc.upsamples} upsamples), larger than the {out}px output: as faceswap "
+                   f"builds it, a plain reshape re-tiles it down to {out}x{out} and the "
+                   "decoders have no upscale",
+                   "lower fc.dimensions or fc.upsamples, or raise output_size, for a decoder "
+                   "that upscales")
 
 
 def note_fc_rescaling(ctx: BuildContext, filters: FCFilters, chain: UpscaleChain) -> None:
@@ -239,9 +242,10 @@ def check_retile(ctx: BuildContext, shape: Shape, chain: UpscaleChain,
                  f"upscale_hybrid), or pick another fc.upsampler")
     target = (s, s, h * w * c // (s * s))
     where = "at the end of the FC models" if chain.fc_starts else "at the start of the decoder"
+    purpose = f"so that {s} doubles up to {out}px" if s < out else f"to the {out}px output"
     ctx.report(DECODER_RETILED, "info", ("fc.dimensions",),
                f"the FC output {_shape(shape)} is reshaped to {_shape(target)} {where} (no "
-               f"learned layer) so that {s} doubles up to {out}px",
+               f"learned layer) {purpose}",
                "choose fc.dimensions x 2^fc.upsamples that doubles up to output_size to avoid "
                "the reshape")
     return target
