@@ -261,3 +261,48 @@ def test_presets_get_no_new_warning() -> None:
             noted[name] = sorted(i.path for i in found)
     assert noted == {"demo": ["decoder.max_filters", "encoder.max_filters", "fc.max_filters",
                               "fc.upsample_filters"]}
+
+
+# --- faceswap's other models: the same width policy in their importer -------------------------
+def _plugin(tmp_path: Path, plugin: str, config: dict[str, Any]) -> Any:
+    from phazer.faceswap_models.importer import import_plugin
+    from tests.test_import_plugins import write_ini
+
+    return import_plugin(write_ini(tmp_path, plugin, config), plugin)
+
+
+def test_plugin_widths_off_the_slider_are_carried_over(tmp_path: Path) -> None:
+    """unbalanced's Dense(nodes) and its convs of complexity_encoder x 1, 2, 4, 6, 8: off the
+    slider (1000 is off its steps of 64, 8 below its 64) they build as given."""
+    result = _plugin(tmp_path, "unbalanced", {"input_size": 64, "nodes": 1000,
+                                              "complexity_encoder": 8})
+    assert result.ok, [i.message for i in result.issues if i.severity == "error"]
+    notes = {i.path: i for i in result.issues if i.code == "PHZ328"}
+    assert set(notes) == {"[model.unbalanced] nodes", "[model.unbalanced] complexity_encoder"}
+    assert "off the steps of 64" in notes["[model.unbalanced] nodes"].message
+    assert "below 64, the smallest" in notes["[model.unbalanced] complexity_encoder"].message
+    encoder = result.document["models"]["encoder"]
+    assert encoder[0]["conv"]["filters"] == [8, 16]
+    assert encoder[1]["conv"]["filters"] == [32, 48, 64]
+    assert next(b["dense"]["units"] for b in encoder if "dense" in b)[0] == 1000
+    assert compile_model(result.spec).errors == []
+
+
+@pytest.mark.parametrize(("plugin", "config", "model"), [
+    ("unbalanced", {"complexity_decoder_a": 3}, "decoder_a"),    # 3 // 4 filters
+    ("realface", {"dense_nodes": 1}, "decoder_a"),               # int(1 / 1.5) units
+])
+def test_plugin_widths_that_make_a_layer_of_zero_are_refused(tmp_path: Path, plugin: str,
+                                                             config: dict[str, Any],
+                                                             model: str) -> None:
+    result = _plugin(tmp_path, plugin, config)
+    errors = [i for i in result.issues if i.severity == "error"]
+    assert not result.ok and [i.code for i in errors] == ["PHZ316"]
+    assert model in errors[0].message and "faceswap's build fails here too" in errors[0].message
+
+
+def test_plugin_sizes_off_the_slider_stay_refused(tmp_path: Path) -> None:
+    """Image sizes are not widths: dfl_sae's input_size 272 is refused (PHZ405)."""
+    result = _plugin(tmp_path, "dfl_sae", {"input_size": 272, "encoder_dims": 8})
+    assert [(i.code, i.path) for i in result.issues if i.severity == "error"] == [
+        ("PHZ405", "[model.dfl_sae] input_size")]

@@ -5,14 +5,17 @@ The steps, in order; nothing is built while any step has an error:
 1. the plugin must be one of :data:`~phazer.faceswap_models.registry.PLUGINS` (did-you-mean);
 2. read the ``train.ini`` (PHZ401 when it cannot be read);
 3. read each option of the plugin's section, and of the other sections its build reads, as
-   faceswap's type (PHZ406), check it against faceswap's GUI range and step (PHZ405), fill
-   missing ones with faceswap's default (PHZ407) and note unknown keys (PHZ403);
+   faceswap's type (PHZ406), check it against faceswap's GUI range and step (PHZ405; a
+   width option off the slider is carried over with info PHZ328, see
+   :mod:`phazer.faceswap_models.widths`), fill missing ones with faceswap's default (PHZ407)
+   and note unknown keys (PHZ403);
 4. read ``[global.loss] learn_mask``; refuse ``icnr_init``, ``conv_aware_init`` and
    ``reflect_padding`` when True (PHZ405: the graph form builds neither ICNR nor
    convolution-aware initialisation nor reflection padding);
 5. apply the plugin's build-time rules from faceswap's code (PHZ405);
 6. build the graph-form document, validate it and compile its IR (an error here is a phazer
-   bug, reported as PHZ399); the ``train.ini``'s training options fill ``training:``.
+   bug, reported as PHZ399), after refusing widths that make a layer of 0 (PHZ316); the
+   ``train.ini``'s training options fill ``training:``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from phazer.faceswap_models.blocks import dense_units, largest_dense
 from phazer.faceswap_models.options import PluginOption, PluginValue
 from phazer.faceswap_models.registry import PLUGINS, Plugin, inherited_option
 from phazer.faceswap_models.settings import Document, Settings
+from phazer.faceswap_models.widths import below_least, is_width, note, off_slider, zero_width_models
 from phazer.issues import (
     BUILD_FAILED,
     FS_BAD_VALUE,
@@ -41,6 +45,8 @@ from phazer.issues import (
     FS_UNKNOWN_OPTION,
     FS_UNREADABLE,
     FS_VALUE_REJECTED,
+    WIDTH_OUTSIDE_GUI,
+    ZERO_WIDTH,
     Issue,
     SpecError,
     has_errors,
@@ -89,6 +95,7 @@ class _Reader:
     parser: configparser.ConfigParser
     lines: dict[str, int]
     issues: list[Issue] = field(default_factory=list)
+    plugin: str = ""
 
     def issue(self, code: str, severity: str, section: str, option: str, message: str,
               hint: str = "") -> None:
@@ -118,6 +125,12 @@ class _Reader:
                        hint or f"write {option.allowed()}, e.g. {option.default}")
             return None
         if option.type == "int" and not _on_grid(value, option):  # type: ignore[arg-type]
+            if (section == f"model.{self.plugin}" and is_width(self.plugin, option.name)
+                    and not below_least(option, value)):  # type: ignore[arg-type]
+                self.issue(WIDTH_OUTSIDE_GUI, "info", section, option.name,
+                           *note(section, option, value,  # type: ignore[arg-type]
+                                 off_slider(option, value)))  # type: ignore[arg-type]
+                return value
             self.issue(FS_VALUE_REJECTED, "error", section, option.name,
                        f"[{section}] {option.name} = {value} is not a value faceswap offers: "
                        f"it takes {option.allowed()} ({option.help.rstrip('.')})",
@@ -228,7 +241,7 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None,
     except SpecError as exc:
         result.issues.extend(exc.issues)
         return result
-    reader = _Reader(source, parser, _ini_lines(text))
+    reader = _Reader(source, parser, _ini_lines(text), plugin=plugin)
     values = _read_section(reader, entry)
     inherited: dict[str, dict[str, PluginValue]] = {}
     for section, option in entry.reads:
@@ -248,10 +261,12 @@ def import_plugin(path: str | Path, plugin: str, name: str | None = None,
             result.settings = settings
             result.document = _finish(entry.build(settings), entry, source, name)
             _check_dense(result.document, entry, reader)
+            _check_zero_widths(result.document, entry, reader)
             training = _training(source, parser, reader.lines, issues)
             if training:
                 result.document["training"] = training
-            result.spec = _checked(result.document, source, issues)
+            if not has_errors(issues):  # a refused size would only fail validation again
+                result.spec = _checked(result.document, source, issues)
     result.issues = sort_issues(issues)
     if has_errors(result.issues):
         result.spec = result.document = None
@@ -272,6 +287,19 @@ def _check_dense(document: Document, plugin: Plugin, reader: _Reader) -> None:
                 f"{units:,} units in {model}; phazer's graph form takes at most {limit:,} "
                 "units per dense layer", f"use smaller values of: {sizes}", str(reader.path)))
             return
+
+
+def _check_zero_widths(document: Document, plugin: Plugin, reader: _Reader) -> None:
+    """Refuse widths the plugin's arithmetic turns into a layer of 0 filters or units."""
+    models = zero_width_models(document)
+    if not models:
+        return
+    widths = ", ".join(o.name for o in plugin.options if is_width(plugin.name, o.name))
+    reader.issues.append(Issue(
+        ZERO_WIDTH, "error", f"[{plugin.section}]",
+        f"[{plugin.section}] these options give a layer of 0 filters or units in "
+        f"{', '.join(models)}; faceswap's build fails here too (Keras refuses a layer of 0 "
+        "filters or units)", f"use larger values of: {widths}", str(reader.path)))
 
 
 def _finish(document: Document, plugin: Plugin, source: Path, name: str | None) -> Document:
