@@ -2,8 +2,10 @@
 
 ``options.json`` lists, per plugin, every option of its ``[model.<plugin>]`` section as
 faceswap's ``<plugin>_defaults.py`` defines it: type, default, GUI range, step (``rounding``)
-and choices. faceswap itself does not enforce the GUI range; phazer's importer does (a value
-off the grid is one faceswap's GUI cannot make, and the reference builds use the grid).
+and choices. faceswap itself does not enforce the GUI range; phazer's importer does for image
+sizes and choices (a value off the grid is one faceswap's GUI cannot make, and the reference
+builds use the grid), and carries a width option off the grid over with a note
+(:mod:`phazer.faceswap_models.widths`).
 """
 
 from __future__ import annotations
