@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="the spec file to write (OUT.yaml), or for a model folder the "
                              "model dir (must not exist, or be empty)")
     parser.add_argument("--name", help="the spec's name (default: from the file name; "
-                                         "fs-<plugin> with --model)")
+                                         "fs-<plugin> with --model; a model folder's name)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.set_defaults(func=run)
 
