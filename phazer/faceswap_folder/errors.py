@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from phazer.issues import Issue
+
 
 class FolderImportError(Exception):
     """A faceswap model folder cannot be imported; nothing was written.
@@ -15,3 +17,11 @@ class FolderImportError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class SpecRebuildError(FolderImportError):
+    """The state's options do not give a spec phazer builds; ``issues`` says why."""
+
+    def __init__(self, message: str, hint: str, issues: list[Issue]) -> None:
+        super().__init__(message, hint)
+        self.issues = issues

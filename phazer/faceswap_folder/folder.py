@@ -39,11 +39,6 @@ class ModelFiles:
     left: list[str] = field(default_factory=list)
 
 
-def is_model_folder(path: Path) -> bool:
-    """Whether ``path`` is a folder with a ``.keras`` or faceswap 2 ``.h5`` model in it."""
-    return path.is_dir() and any(p.suffix in (KERAS_SUFFIX, ".h5") for p in path.iterdir())
-
-
 def find_model_files(folder: Path) -> ModelFiles:
     """The model files of a faceswap model folder.
 

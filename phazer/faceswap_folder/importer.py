@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phazer.faceswap_folder.errors import FolderImportError
+from phazer.faceswap_folder.errors import FolderImportError, SpecRebuildError
 from phazer.faceswap_folder.folder import ModelFiles, find_model_files
 from phazer.faceswap_folder.optimizer_state import CarriedOptimizer, carry_optimizer
 from phazer.faceswap_folder.spec import rebuild_spec
@@ -35,14 +35,6 @@ from phazer.issues import FS_MISSING_OPTION, Issue
 from phazer.spec import GraphSpec, ModelSpec
 
 AUGMENTATION_SECTION = "trainer.augmentation"
-
-
-class SpecRebuildError(FolderImportError):
-    """The state's options do not give a spec phazer builds; ``issues`` says why."""
-
-    def __init__(self, message: str, hint: str, issues: list[Issue]) -> None:
-        super().__init__(message, hint)
-        self.issues = issues
 
 
 @dataclass

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import keras
 import numpy as np
 
 from phazer.faceswap_folder.errors import FolderImportError
@@ -43,9 +42,6 @@ VARIABLE_NAMES: dict[str, tuple[str, ...]] = {
 
 BROADCAST_LAYOUTS = frozenset({"GroupNormalization"})
 """Classes whose faceswap variables carry extra size-1 axes that phazer's do not."""
-
-CLASS_ALIASES: dict[str, str] = {}
-"""faceswap's class -> phazer's, where they differ for a layer with weights."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +68,8 @@ class Placement:
 
 def _weighted(layer: Any) -> list[tuple[str, Any]]:
     """The layers with weights of one of phazer's (sub-)models, nested models walked in place."""
+    import keras
+
     found: list[tuple[str, Any]] = []
     for inner in getattr(layer, "layers", []):
         if isinstance(inner, keras.Model):
@@ -128,6 +126,8 @@ def _fit(sub: str, path: str, stored: StoredLayer, name: str, variable: Any, var
 
 def _place_submodel(sub: str, stored: StoredModel | StoredLayer, layer: Any,
                     prefix: str) -> list[Placement]:
+    import keras
+
     theirs = (list(stored.weighted_layers()) if isinstance(stored, StoredModel)
               else [(stored.name, stored)])
     mine = _weighted(layer) if isinstance(layer, keras.Model) else [(layer.name, layer)]
@@ -139,8 +139,7 @@ def _place_submodel(sub: str, stored: StoredModel | StoredLayer, layer: Any,
                           f" phazer's {sub} has {len(mine)} layers with weights, faceswap's "
                           f"{len(theirs)}")
         name, ours = mine[index]
-        wanted = CLASS_ALIASES.get(fs_layer.class_name, fs_layer.class_name)
-        if type(ours).__name__ != wanted:
+        if type(ours).__name__ != fs_layer.class_name:
             raise _refuse(f"{sub}: layer {index + 1} with weights is faceswap's {path} "
                           f"({fs_layer.class_name}) but phazer's {name} "
                           f"({type(ours).__name__})")
@@ -156,7 +155,7 @@ def _place_submodel(sub: str, stored: StoredModel | StoredLayer, layer: Any,
     return placements
 
 
-def place_weights(model: keras.Model, stored: StoredModel) -> list[Placement]:
+def place_weights(model: Any, stored: StoredModel) -> list[Placement]:
     """Assign every weight of the file to phazer's model (all or nothing).
 
     Returns:
