@@ -75,7 +75,8 @@ def test_all_eleven_cases_are_there() -> None:
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_import_then_summary_gives_faceswaps_params(name: str, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """`phazer import-faceswap train.ini` then `phazer summary --json`: faceswap's counts."""
+    """`phazer import-faceswap train.ini` then `phazer summary --json`: faceswap's counts
+    per sub-model, and its input and output shapes, side by side, in faceswap's order."""
     case = cases()[name]
     spec = tmp_path / "x.yaml"
     model = [] if case["plugin"] == "phaze_a" else ["--model", case["plugin"]]
@@ -88,6 +89,10 @@ def test_import_then_summary_gives_faceswaps_params(name: str, tmp_path: Path,
     assert summary["total_params"] == case["total_params"]
     assert summary["trainable_params"] == case["trainable_params"]
     assert not [i for i in summary["issues"] if i["severity"] == "error"]
+    assert summary["side_inputs"] == {i["name"][-1]: i["shape"] for i in case["inputs"]}
+    outputs = {side: [o["shape"] for o in case["outputs"] if o["side"] == side] for side in "ab"}
+    single = {side: shapes[0] if len(shapes) == 1 else shapes for side, shapes in outputs.items()}
+    assert summary["side_outputs"] == single  # one output: its shape; several: a list
 
 
 def _used_outside(case: dict[str, Any]) -> dict[str, list[int]]:
