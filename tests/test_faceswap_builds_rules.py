@@ -306,3 +306,18 @@ def test_plugin_sizes_off_the_slider_stay_refused(tmp_path: Path) -> None:
     result = _plugin(tmp_path, "dfl_sae", {"input_size": 272, "encoder_dims": 8})
     assert [(i.code, i.path) for i in result.issues if i.severity == "error"] == [
         ("PHZ405", "[model.dfl_sae] input_size")]
+
+
+def test_unused_widths_are_not_noted(tmp_path: Path) -> None:
+    """G-Block nodes without the G-Block, upsample filters of upsample2d: nothing to note."""
+    from phazer.faceswap_import import import_faceswap
+    from tests.helpers import edit_ini
+
+    spec = make(**{**SMALL, "gblock_fc": {"min_nodes": 16, "max_nodes": 16},
+                   "fc": {**SMALL["fc"], "upsample_filters": 16}})
+    assert {i.path for i in codes(spec, "PHZ328")} == {
+        "encoder.max_filters", "fc.max_filters", "decoder.max_filters"}
+    ini = edit_ini(tmp_path, {"enable_gblock": "False", "fc_gblock_min_nodes": "16"})
+    result = import_faceswap(ini)
+    assert result.spec is not None
+    assert not [i for i in result.issues if i.path == "fc_gblock_min_nodes"]

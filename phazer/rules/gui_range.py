@@ -101,9 +101,9 @@ def _phaze_a_blocks(spec: ModelSpec | GraphSpec) -> frozenset[str]:
                      if isinstance(model, PhazeABlock))
 
 
-def outside_gui_range(spec: ModelSpec, blocks: frozenset[str] = frozenset(
-        {"encoder", "fc", "fc_gblock", "decoder"})) -> list[tuple[str, int, GuiRange]]:
-    """``(spec path, value, slider)`` of every used width faceswap's GUI would not offer."""
+def outside_gui_range(spec: ModelSpec, blocks: frozenset[str]
+                      ) -> list[tuple[str, int, GuiRange]]:
+    """``(spec path, value, slider)`` of each width off faceswap's slider that ``blocks`` read."""
     return [(path, value, GUI_RANGES[path]) for path, value in _used(spec, blocks).items()
             if GUI_RANGES[path].outside(value)]
 
@@ -138,7 +138,7 @@ def import_notes(spec: ModelSpec, file: str, lines: dict[str, int]) -> list[Issu
                   f"and so does phazer ({path}: {value})",
                   "nothing to fix: the value is carried over as it is", file,
                   lines.get(slider.option))
-            for path, value, slider in outside_gui_range(spec)]
+            for path, value, slider in outside_gui_range(spec, _phaze_a_blocks(spec))]
 
 
 @rule("routing", WIDTH_OUTSIDE_GUI, forms=(1, 2))
