@@ -19,7 +19,7 @@ from phazer.cli.tensorflow_import import quiet_tensorflow
 def run_folder(args: argparse.Namespace) -> int:
     """Import the faceswap model folder ``args.file`` into the model dir ``args.output``."""
     console, errors = stdout_console(), stderr_console()
-    from phazer.faceswap_folder.errors import FolderImportError
+    from phazer.faceswap_folder.errors import FolderImportError, SpecRebuildError
     from phazer.faceswap_folder.folder import find_model_files
 
     folder, target = Path(args.file), Path(args.output)
@@ -40,7 +40,7 @@ def run_folder(args: argparse.Namespace) -> int:
                           f"model ({files.keras.name})", "leave --model out for a folder: "
                           "the model file names its plugin")
         quiet_tensorflow()
-        from phazer.faceswap_folder.importer import SpecRebuildError, import_folder
+        from phazer.faceswap_folder.importer import import_folder
 
         result = import_folder(folder, target, args.name)
     except SpecRebuildError as exc:
