@@ -58,7 +58,8 @@ def check_fs_encoder_depth(ctx: BuildContext, px: int) -> None:
     if enc.alt:  # the last level gets the input after depth - 1 2x2 poolings
         last, need = px // 2 ** (depth - 1), 3 if reflect else 4
         if last < need:
-            fails = ("reflection padding cannot pad that map" if reflect else
+            fails = ("its first step fails, as reflection padding cannot pad that map"
+                     if reflect else
                      "Keras refuses a pooling or 'valid' conv window larger than its input")
             ctx.stop(ENCODER_TOO_DEEP, paths,
                      f"the alt encoder's last block gets {last}x{last} from the {px}px "
@@ -72,8 +73,8 @@ def check_fs_encoder_depth(ctx: BuildContext, px: int) -> None:
         ctx.stop(ENCODER_TOO_DEEP, paths,
                  f"encoder.depth {depth} is too deep for the {px}px input with reflect "
                  f"padding: the last block gets {last}x{last}, and reflect padding needs 3px; "
-                 "faceswap fails here too (reflection padding cannot pad a map smaller than "
-                 "its padding)",
+                 "faceswap fails here too: it builds the model, but its first step fails, as "
+                 "reflection padding cannot pad a map smaller than its padding",
                  "lower encoder.depth, raise encoder.scaling or turn reflect padding off")
     sizes = [-(-px // 2 ** i) for i in range(depth)]  # each block's input
     tiny = [i for i, size in enumerate(sizes) if size == 1]
