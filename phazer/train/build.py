@@ -22,6 +22,7 @@ from phazer.ir.model import ModelIR
 from phazer.spec import ModelSpec
 from phazer.spec.models import KERAS_ENCODER
 from phazer.train.modeldir import ModelDir, ModelDirError
+from phazer.train.weight_format import upgrade_weights
 
 
 def build_model(model_ir: ModelIR, dtype_policy: str = "float32") -> keras.Model:
@@ -130,6 +131,7 @@ def load_submodels(model: keras.Model, source: str | Path, names: Iterable[str]
         raise LoadWeightsError(str(exc)) from None
     other = build_model(compile_model_ir(other_spec).without_pretrained())
     other.load_weights(other_dir.weights)
+    upgrade_weights(other, other_dir.read_state().layers)
     report = SubModelReport()
     for name in names:
         mine, theirs = find_submodel(model, name), find_submodel(other, name)

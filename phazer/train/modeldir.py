@@ -45,6 +45,10 @@ SNAPSHOT_DIR = "snapshots"
 LOG_DIR = "logs"
 CHECKPOINT_FILES = (SPEC_FILE, STATE_FILE, WEIGHTS_FILE, OPTIMIZER_FILE)
 STATE_VERSION = 1
+LAYERS_VERSION = 2
+"""The layout of phazer's layers new weights are saved with (:mod:`phazer.train.weight_format`)."""
+UNRECORDED_LAYERS = 1
+"""The layout of weights whose state file does not say (saved before it was recorded)."""
 EXAMPLE_DEFINITION = "one face per side (an A face and a B face), as in phazer summary"
 # what phazer.fileio's atomic writes leave when killed: .<name>.<12 hex digits>.tmp
 _TEMP_FILE = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
@@ -79,6 +83,10 @@ class TrainState:
             model's own order, or the order of the weights it was imported or transferred
             from) and read by every command that feeds the model. A state file written
             before phazer recorded it loads as ``"rgb"``: such a model was trained on RGB.
+        layers: the layout of phazer's layers the weights were saved with
+            (:data:`LAYERS_VERSION`; a state file without it is version 1), so weights saved
+            by an older phazer are moved to today's layers when they load
+            (:mod:`phazer.train.weight_format`).
     """
 
     iterations: int = 0
@@ -94,6 +102,7 @@ class TrainState:
     imported: dict[str, Any] | None = None
     lr_finder: dict[str, Any] | None = None
     color_order: ColorOrder = UNRECORDED
+    layers: int = LAYERS_VERSION
 
     def to_json(self) -> str:
         """The state as pretty JSON text."""
@@ -107,6 +116,7 @@ class TrainState:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["color_order"] = check_color_order(known.get("color_order", UNRECORDED),
                                                  STATE_FILE)
+        known.setdefault("layers", UNRECORDED_LAYERS)
         return cls(**known)
 
 

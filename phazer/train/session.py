@@ -63,6 +63,7 @@ from phazer.train.precheck import TrainInputError, check_placement, check_resume
 from phazer.train.precision import precision_warnings
 from phazer.train.previews import load_preview_faces
 from phazer.train.progress import Reporter
+from phazer.train.weight_format import LAYERS_VERSION, upgrade_weights
 
 
 @dataclass
@@ -271,6 +272,9 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
 
     if resumed:
         model.load_weights(model_dir.weights)
+        for line in upgrade_weights(model, state.layers):
+            _say(console, f"note: {line}")
+        state.layers = LAYERS_VERSION
         arrays = read_optimizer_arrays(model_dir.optimizer)
         _, fresh = restore_optimizer(optimizer, model, arrays)
         _say(console, f"resuming {model_dir.path} at iteration {state.iterations} "

@@ -33,7 +33,14 @@ from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
 from phazer.spec.training import TrainingSpec
 from phazer.train.build import build_model
-from phazer.train.modeldir import BACKUP_DIR, SPEC_FILE, WEIGHTS_FILE, ModelDir
+from phazer.train.modeldir import (
+    BACKUP_DIR,
+    SPEC_FILE,
+    UNRECORDED_LAYERS,
+    WEIGHTS_FILE,
+    ModelDir,
+    ModelDirError,
+)
 from phazer.train.swap_files import (
     SwapError,
     SwapPlan,
@@ -44,6 +51,7 @@ from phazer.train.swap_files import (
     write_png,
 )
 from phazer.train.swap_models import SwapModels
+from phazer.train.weight_format import upgrade_weights
 
 __all__ = ["SwapError", "SwapResult", "load_trained", "output_names", "swap_folder"]
 
@@ -100,6 +108,15 @@ def _load_weights(model: keras.Model, folder: ModelDir) -> None:
         message, hint = mismatch
         first = re.split(r"[.]\s", skipped[0])[0]
         raise SwapError(f"{message}: {first}", hint)
+    upgrade_weights(model, _layers_version(folder))
+
+
+def _layers_version(folder: ModelDir) -> int:
+    """The layer layout the dir's weights were saved with (its state file's, else 1)."""
+    try:
+        return folder.read_state().layers
+    except ModelDirError:
+        return UNRECORDED_LAYERS
 
 
 def load_trained(model_dir: str | Path) -> tuple[keras.Model, ModelSpec]:
