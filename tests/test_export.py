@@ -211,7 +211,7 @@ def test_errors_come_before_tensorflow_is_imported(model_dir, tmp_path):
             f"assert main(['transfer', {str(model_dir)!r}, {TINY_SPEC!r}, '-o', "
             f"{str(model_dir)!r}]) == 1; "
             f"assert main(['transfer', {str(model_dir)!r}, {TINY_SPEC!r}, '-o', "
-            f"{str(tmp_path / 'new')!r}, '--set', 'bottleneck.size=96']) == 1")
+            f"{str(tmp_path / 'new')!r}, '--set', 'bottleneck.size=0']) == 1")
     done = run_fresh(code)
     assert done.returncode == 0, done.stderr
     assert done.loaded("tensorflow") == [], "tensorflow imported"
