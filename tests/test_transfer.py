@@ -171,7 +171,7 @@ def test_an_old_model_dir_that_cannot_be_used(case, old, tmp_path, capsys):
 
 def test_an_invalid_spec_is_reported_as_validate_does(old, tmp_path, capsys):
     code, _, err = transfer(capsys, str(old), TINY_SPEC, "-o", str(tmp_path / "new"),
-                            "--set", "bottleneck.size=96")
+                            "--set", "bottleneck.size=0")
     assert code == 1
     assert "bottleneck.size" in err and "error[PHZ104]" in err
     assert "phazer transfer: error: the spec" in err
