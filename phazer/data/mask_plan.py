@@ -71,8 +71,6 @@ def plan_masks(training: TrainingSpec, folder: FaceFolder, learn_mask: bool,
         raise DataError(f"{name}: {exc.message} ({folder.folder})", exc.hint) from None
     if folder.faceswap:
         return _faceswap_plan(training, folder, masks, name, learn_mask)
-    notes = [f"{name}: {folder.folder} holds plain faces (no faceswap header): the image is "
-             "the crop"]
     channels = masks.channels
     if FACE in channels and not folder.with_alpha:
         if training.mask_type == ALPHA_MASK:
@@ -80,12 +78,17 @@ def plan_masks(training: TrainingSpec, folder: FaceFolder, learn_mask: bool,
                 f"{name}: training.mask_type is alpha, but no image in {folder.folder} "
                 "has an alpha channel", "export the faces with their mask as alpha, or "
                 "set mask_type none and penalized_mask_loss false")
-        notes.append(f"{name}: no image has an alpha channel: no mask, every pixel "
-                     "counts fully")
+        mask = "no mask (no image has an alpha channel: every pixel counts fully)"
         channels = channels if learn_mask else ()
     elif FACE in channels:
-        notes.append(f"{name}: mask from the alpha channel ({folder.with_alpha} of "
-                     f"{len(folder)} images have one; the others count fully)")
+        some = ("" if folder.with_alpha == len(folder) else
+                f" ({folder.with_alpha} of {len(folder)} images have one; the others count "
+                "fully)")
+        mask = f"the alpha channel as the mask{some}"
+    else:
+        mask = "no mask"
+    notes = [f"{name}: {folder.folder} holds plain faces (no faceswap header): the image is "
+             f"the crop, {mask}"]
     if training.penalized_mask_loss and max(training.eye_multiplier,
                                             training.mouth_multiplier) > 1:
         notes.append(f"{name}: eye_multiplier / mouth_multiplier need landmarks, which "
