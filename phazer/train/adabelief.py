@@ -88,6 +88,8 @@ class AdaBelief(PhazerOptimizer):
         **kwargs: see :class:`PhazerOptimizer`.
     """
 
+    hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad", "replay_rectifier")
+
     def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
                  replay_rectifier: bool = False, **kwargs: Any) -> None:
@@ -146,9 +148,3 @@ class AdaBelief(PhazerOptimizer):
         step = ops.where(n_sma >= SMA_THRESHOLD, adaptive, ops.convert_to_tensor(m))
         self.assign_sub(variable, factor * step)
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "amsgrad": self.amsgrad, "replay_rectifier": self.replay_rectifier})
-        return config

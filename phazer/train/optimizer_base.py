@@ -114,10 +114,14 @@ class PhazerOptimizer(keras.optimizers.Optimizer):
     def _clip_gradients(self, grads: list[Any]) -> list[Any]:
         return clip(self.clipping, self.clipping_value, grads, self._autoclip)
 
+    hyperparameters: tuple[str, ...] = ()
+    """A subclass's own constructor arguments, kept as attributes of the same names."""
+
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments (Keras serialisation)."""
         config = super().get_config()
         config.update({"weight_decay": self.decay, "clipping": self.clipping,
                        "clipping_value": self.clipping_value,
                        "autoclip_history": self.autoclip_history})
+        config.update({name: getattr(self, name) for name in self.hyperparameters})
         return config

@@ -40,6 +40,8 @@ class Adam(PhazerOptimizer):
         **kwargs: see :class:`PhazerOptimizer`.
     """
 
+    hyperparameters = ("beta_1", "beta_2", "epsilon", "amsgrad")
+
     decoupled = False
 
     def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
@@ -80,12 +82,6 @@ class Adam(PhazerOptimizer):
         denominator = ops.sqrt(v) / ops.sqrt(self._one_minus_power(self.beta_2, k)) + self.epsilon
         self.assign_sub(variable, step_size * (m / denominator))
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2,
-                       "epsilon": self.epsilon, "amsgrad": self.amsgrad})
-        return config
 
 
 class AdamW(Adam):
@@ -103,6 +99,8 @@ class Adamax(PhazerOptimizer):
         epsilon: added to ``abs(g)`` inside the maximum.
         **kwargs: see :class:`PhazerOptimizer`.
     """
+
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
@@ -128,11 +126,6 @@ class Adamax(PhazerOptimizer):
         step_size = lr / self._one_minus_power(self.beta_1, k)
         self.assign_sub(variable, step_size * (m / u))
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
 
 
 class Nadam(PhazerOptimizer):
@@ -147,6 +140,8 @@ class Nadam(PhazerOptimizer):
         epsilon: added to the bias-corrected ``sqrt(v)``.
         **kwargs: see :class:`PhazerOptimizer`.
     """
+
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
@@ -189,8 +184,3 @@ class Nadam(PhazerOptimizer):
         self.assign_sub(variable, gradient_step * (g / denominator))
         self.assign_sub(variable, momentum_step * (m / denominator))
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config

@@ -30,6 +30,8 @@ class RMSprop(PhazerOptimizer):
         **kwargs: see :class:`PhazerOptimizer`.
     """
 
+    hyperparameters = ("rho", "momentum", "centered", "epsilon")
+
     def __init__(self, learning_rate: float = 5e-5, rho: float = 0.99, momentum: float = 0.0,
                  centered: bool = False, epsilon: float = 1e-7, **kwargs: Any) -> None:
         kwargs.setdefault("name", "rmsprop")
@@ -68,12 +70,6 @@ class RMSprop(PhazerOptimizer):
         else:
             self.assign_sub(variable, lr * (g / denominator))
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"rho": self.rho, "momentum": self.momentum, "centered": self.centered,
-                       "epsilon": self.epsilon})
-        return config
 
 
 class Lion(PhazerOptimizer):
@@ -84,6 +80,8 @@ class Lion(PhazerOptimizer):
         beta_2: decay of the momentum.
         **kwargs: see :class:`PhazerOptimizer`.
     """
+
+    hyperparameters = ("beta_1", "beta_2")
 
     def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
                  beta_2: float = 0.999, **kwargs: Any) -> None:
@@ -107,11 +105,6 @@ class Lion(PhazerOptimizer):
         self.assign_sub(variable, lr * ops.sign(m * self.beta_1 + g * (1.0 - self.beta_1)))
         self.assign(m, m * self.beta_2 + g * (1.0 - self.beta_2))
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2})
-        return config
 
 
 class SGD(PhazerOptimizer):
@@ -122,6 +115,8 @@ class SGD(PhazerOptimizer):
         nesterov: step along ``g + momentum * b`` instead of ``b``.
         **kwargs: see :class:`PhazerOptimizer`.
     """
+
+    hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate: float = 5e-5, momentum: float = 0.0,
                  nesterov: bool = False, **kwargs: Any) -> None:
@@ -148,8 +143,3 @@ class SGD(PhazerOptimizer):
             g = g + buffer * self.momentum if self.nesterov else buffer
         self.assign_sub(variable, lr * g)
 
-    def get_config(self) -> dict[str, Any]:
-        """The constructor's arguments (Keras serialisation)."""
-        config = super().get_config()
-        config.update({"momentum": self.momentum, "nesterov": self.nesterov})
-        return config
