@@ -92,3 +92,11 @@ def test_a_folder_mixing_faceswap_and_plain_faces_is_refused(tmp_path, plain_fol
         (mixed / source.name).write_bytes(source.read_bytes())
     with pytest.raises(DataError, match="mixes faceswap's extracted faces"):
         scan_faces(mixed, min_images=1)
+
+
+@needs_faceswap_faces
+def test_the_note_says_when_inputs_are_warped_to_landmarks(faceswap_folder):
+    plan = plan_masks(training(augmentation={"warp_to_landmarks": True}), faceswap_folder,
+                      False, "a")
+    assert "warped to the landmarks" in plan.notes[0]
+    assert "warped" not in plan_masks(training(), faceswap_folder, False, "a").notes[0]

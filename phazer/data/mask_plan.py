@@ -140,5 +140,7 @@ def _faceswap_plan(training: TrainingSpec, folder: FaceFolder, masks: SampleMask
         (EYE, "eyes", training.eye_multiplier), (MOUTH, "mouth", training.mouth_multiplier))
         if channel in channels]
     extra = f", {' and '.join(weights)} in the loss" if weights else ""
+    if training.augmentation.warp_to_landmarks and training.augmentation.warp:
+        extra += ", inputs warped to the landmarks of the closest faces of the next side"
     note = f"{name}: {folder.folder} holds faceswap faces: {crop}, {mask}{extra}"
     return MaskPlan(mask_type, channels, (note,), learn_mask)
