@@ -10,7 +10,6 @@ absent. No TensorFlow here.
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, shared_folder
 
 ENV = "PHAZER_FACESWAP_MODELS"
 FOLDER = "faceswap-models-trained"
@@ -38,12 +37,7 @@ TOLERANCE = 1e-4
 
 def oracle_dir() -> Path | None:
     """The oracle folder, or None when this checkout has none."""
-    candidates = [os.environ.get(ENV, "")]
-    candidates += [str(base / "shared" / FOLDER) for base in (REPO.parent, REPO)]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "cases.json").is_file():
-            return Path(candidate)
-    return None
+    return shared_folder(FOLDER, ENV)
 
 
 def require_oracle() -> Path:

@@ -9,7 +9,6 @@ explicitly. Tests that need it skip cleanly when it is absent.
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, shared_folder
 
 ENV = "PHAZER_FACESWAP_TRAINING"
 TRAINING_FIELDS = ("centering", "coverage", "vertical_offset", "mask_type", "mask_blur_kernel",
@@ -30,12 +29,7 @@ SIDES = {"A": "a", "B": "b"}
 
 def oracle_dir() -> Path | None:
     """The oracle folder, or None when this checkout has none."""
-    candidates = [os.environ.get(ENV, "")]
-    candidates += [str(base / "shared" / "faceswap-training") for base in (REPO.parent, REPO)]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "cases.json").is_file():
-            return Path(candidate)
-    return None
+    return shared_folder("faceswap-training", ENV)
 
 
 def require_oracle() -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -159,3 +160,17 @@ def run_fresh(code: str, *args: str, cwd: Path = REPO, env: Mapping[str, str] | 
 def run_cli_fresh(*argv: str, cwd: Path = REPO, timeout: float = 120) -> Fresh:
     """Run ``phazer ARGV`` in a fresh interpreter (exit code: what ``main`` returned)."""
     return run_fresh(_CLI, *argv, cwd=cwd, timeout=timeout)
+
+
+def shared_folder(name: str, env: str) -> Path | None:
+    """A reference folder of ``shared/`` (one holding ``cases.json``), or None when absent.
+
+    Looked for in the ``env`` environment variable, then ``<repo>/../shared/<name>`` (a
+    developer's machine and CI), then ``<repo>/shared/<name>``.
+    """
+    candidates = [os.environ.get(env, "")]
+    candidates += [str(base / "shared" / name) for base in (REPO.parent, REPO)]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "cases.json").is_file():
+            return Path(candidate)
+    return None

@@ -90,7 +90,20 @@ class AdamW(Adam):
     decoupled = True
 
 
-class Adamax(PhazerOptimizer):
+class _TwoMoments(PhazerOptimizer):
+    """An optimizer of two decays and an epsilon (Adamax, Nadam): their arguments, once."""
+
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
+    default_name = ""
+
+    def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
+        kwargs.setdefault("name", self.default_name)
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+
+class Adamax(_TwoMoments):
     """torch's Adamax: Adam with the infinity norm ``u = max(b2*u, abs(g) + eps)``.
 
     Args:
@@ -100,13 +113,7 @@ class Adamax(PhazerOptimizer):
         **kwargs: see :class:`PhazerOptimizer`.
     """
 
-    hyperparameters = ("beta_1", "beta_2", "epsilon")
-
-    def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
-        kwargs.setdefault("name", "adamax")
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+    default_name = "adamax"
 
     def build(self, var_list: list[Any]) -> None:
         """Create the moment and the infinity norm."""
@@ -128,7 +135,7 @@ class Adamax(PhazerOptimizer):
 
 
 
-class Nadam(PhazerOptimizer):
+class Nadam(_TwoMoments):
     """torch's NAdam: Nesterov momentum with the schedule ``b1 (1 - 0.5 * 0.96^(0.004 k))``.
 
     The product of the schedule so far (``mu_product``, as torch's) is one float32 scalar,
@@ -141,13 +148,7 @@ class Nadam(PhazerOptimizer):
         **kwargs: see :class:`PhazerOptimizer`.
     """
 
-    hyperparameters = ("beta_1", "beta_2", "epsilon")
-
-    def __init__(self, learning_rate: float = 5e-5, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
-        kwargs.setdefault("name", "nadam")
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+    default_name = "nadam"
 
     def build(self, var_list: list[Any]) -> None:
         """Create the moments and the schedule's running product."""
