@@ -103,3 +103,19 @@ def test_model_loss_reads_the_weights_file_of_its_term(tmp_path):
     no_file = TrainingSpec.model_validate({"losses": [{"function": "lpips_squeeze"}]})
     with pytest.raises(LossWeightsError, match="lpips_squeeze needs pretrained weights"):
         ModelLoss(no_file, ["face_out_a"], masks_in_targets=False)
+
+
+def test_phazer_train_refuses_a_missing_lpips_weights_file_before_building(faces, tmp_path,
+                                                                          capsys):
+    from phazer.cli.main import main
+    from tests.helpers import TINY_SPEC
+
+    model_dir = tmp_path / "model"
+    code = main(["train", TINY_SPEC, "--input-a", str(faces / "a"), "--input-b",
+                 str(faces / "b"), "--model-dir", str(model_dir), "--iterations", "1",
+                 "--batch-size", "4", "--set",
+                 "training.losses=[{function: ssim}, {function: lpips_alex, weight: 0.1}]"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "lpips_alex needs pretrained weights" in err and "alexnet" in err
+    assert not model_dir.exists()

@@ -48,6 +48,7 @@ from phazer.train.face_inputs import scan_sides, side_inputs
 from phazer.train.journal import commit, text_writer
 from phazer.train.loop import SaveSettings, SessionResult, StopRequest, Trainer
 from phazer.train.losses import ModelLoss
+from phazer.train.losses.lpips import check_weights_files
 from phazer.train.lr_finder import before_training
 from phazer.train.modeldir import (
     LOG_DIR,
@@ -230,6 +231,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
             _say(console, f"note: {conversion_note(folder)}")
     learn_mask = any(is_mask_out(name) for name in summary.model.outputs)
     plans = _mask_plans(training, folders, learn_mask)
+    check_weights_files(training)     # an LPIPS term's weights: before the model is built
     for plan in plans.values():
         for line in plan.notes:
             _say(console, line)

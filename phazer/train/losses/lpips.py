@@ -147,6 +147,20 @@ def _read(trunk: str, weights_file: str | None) -> dict[str, np.ndarray]:
     return found
 
 
+def check_weights_files(training: Any) -> None:
+    """Read every LPIPS term's weights file now, before a model is built.
+
+    Args:
+        training: the spec's ``training:`` section.
+
+    Raises:
+        LossWeightsError: a term without its weights file, or one that cannot be used.
+    """
+    for term in training.losses:
+        if term.function.startswith("lpips_"):
+            _read(term.function.removeprefix("lpips_"), term.weights_file)
+
+
 def _conv(images: Tensor, kernel: Any, bias: Any, stride: int, padding: int) -> Tensor:
     if padding:
         images = ops.pad(images, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
