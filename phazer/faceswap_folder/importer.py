@@ -21,7 +21,6 @@ transfer and export work on it.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,28 +167,12 @@ def import_folder(folder: str | Path, target: str | Path, name: str | None = Non
 def _write(target: Path, spec: ModelSpec | GraphSpec, model: Any, arrays: dict[str, Any],
            state: Any) -> None:
     """Write the model dir's four files at once; on failure leave nothing behind."""
-    from phazer.train.checkpoint import optimizer_writer, weights_writer
-    from phazer.train.journal import commit, recover, text_writer
-    from phazer.train.modeldir import (
-        OPTIMIZER_FILE,
-        SPEC_FILE,
-        STATE_FILE,
-        WEIGHTS_FILE,
-        spec_text,
-    )
+    from phazer.train.checkpoint import write_new_model_dir
 
     _require_new(target)        # again: building and placing took a while
-    created = not target.exists()
     try:
-        commit(target, {SPEC_FILE: text_writer(spec_text(spec)),
-                        WEIGHTS_FILE: weights_writer(model),
-                        OPTIMIZER_FILE: optimizer_writer(arrays),
-                        STATE_FILE: text_writer(state.to_json())})
+        write_new_model_dir(target, spec, model, arrays, state)
     except OSError as exc:
-        recover(target)
-        if created:
-            with contextlib.suppress(OSError):
-                target.rmdir()
         raise FolderImportError(f"cannot write the model dir {target}: {exc}",
                                 "free some disk space or pass another folder; nothing of the "
                                 "model dir was kept") from None

@@ -8,6 +8,7 @@ set of weights is trainable (``--freeze-weights`` on or off).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from phazer.train.journal import Writer
+from phazer.train.journal import Writer, commit, recover, text_writer
+from phazer.train.modeldir import (
+    OPTIMIZER_FILE,
+    SPEC_FILE,
+    STATE_FILE,
+    WEIGHTS_FILE,
+    spec_text,
+)
 
 _NAMES_KEY = "__names__"
 
@@ -165,3 +173,28 @@ def restore_optimizer(optimizer: keras.optimizers.Optimizer, model: keras.Model,
         variable.assign(value)
         restored.append(key)
     return restored, fresh
+
+
+def write_new_model_dir(target: Path, spec: Any, model: keras.Model,
+                        optimizer_arrays: Mapping[str, np.ndarray], state: Any) -> None:
+    """Write a whole new model dir at once (spec, weights, optimizer state, state.json).
+
+    Used by the commands that make a model dir without training (``phazer transfer``,
+    ``phazer import-faceswap``): it is complete or absent.
+
+    Raises:
+        OSError: the write failed; what it left inside ``target`` is discarded, and
+            ``target`` itself removed if this call created it.
+    """
+    created = not target.exists()
+    try:
+        commit(target, {SPEC_FILE: text_writer(spec_text(spec)),
+                        WEIGHTS_FILE: weights_writer(model),
+                        OPTIMIZER_FILE: optimizer_writer(optimizer_arrays),
+                        STATE_FILE: text_writer(state.to_json())})
+    except OSError:
+        recover(target)
+        if created:
+            with contextlib.suppress(OSError):
+                target.rmdir()
+        raise

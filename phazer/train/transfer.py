@@ -23,7 +23,6 @@ own order.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,15 +34,9 @@ from phazer.ir.model import ModelIR
 from phazer.model_colour import model_color_order
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.train.build import build_model
-from phazer.train.checkpoint import optimizer_writer, weights_writer
-from phazer.train.journal import commit, recover, text_writer
+from phazer.train.checkpoint import write_new_model_dir
 from phazer.train.modeldir import (
-    OPTIMIZER_FILE,
-    SPEC_FILE,
-    STATE_FILE,
-    WEIGHTS_FILE,
     TrainState,
-    spec_text,
 )
 from phazer.train.swap import SwapError, load_trained
 from phazer.train.transfer_checks import SourceModel, TransferError, require_new_folder
@@ -216,17 +209,9 @@ def transfer(source: SourceModel, spec: ModelSpec | GraphSpec, model_ir: ModelIR
     state = TrainState(transfer={**report.record(), "seed": seed},
                        color_order=report.color_order)
     require_new_folder(target, "the new model dir")      # again: building took a while
-    created = not target.exists()
     try:
-        commit(target, {SPEC_FILE: text_writer(spec_text(spec)),
-                        WEIGHTS_FILE: weights_writer(new_model),
-                        OPTIMIZER_FILE: optimizer_writer({}),
-                        STATE_FILE: text_writer(state.to_json())})
+        write_new_model_dir(target, spec, new_model, {}, state)
     except OSError as exc:
-        recover(target)     # what the failed commit left inside is discarded
-        if created:
-            with contextlib.suppress(OSError):
-                target.rmdir()
         raise TransferError(f"cannot write the new model dir {target}: {exc}",
                             "free some disk space or pass another folder; nothing of the new "
                             "model was kept") from None
