@@ -14,6 +14,7 @@ from phazer.plan.figures import model_figures
 from phazer.spec import load_spec
 from phazer.spec.models import ModelSpec
 from tests.helpers import TINY_SPEC as TINY
+from tests.keras_plan import keras_model_of_plan
 from tests.strategies import spec_data
 
 pytestmark = pytest.mark.keras
@@ -21,17 +22,7 @@ keras = pytest.importorskip("keras")
 
 
 def _assert_keras_equals_plan(spec: ModelSpec) -> None:
-    from phazer.emit import emit_model
-
-    model_ir = compile_model_ir(spec)
-    figures = model_figures(model_ir)
-    model = emit_model(model_ir)
-    assert model.count_params() == figures.total_params
-    for sub in figures.submodels:
-        layer = model.get_layer(sub.name)
-        assert layer.count_params() == sub.params, sub.name
-        outputs = layer.output if isinstance(layer.output, list) else [layer.output]
-        assert [tuple(o.shape[1:]) for o in outputs] == list(sub.output_shapes), sub.name
+    model, figures = keras_model_of_plan(spec)
     assert [tuple(i.shape[1:]) for i in model.inputs] == [figures.input_shape] * 2
 
 

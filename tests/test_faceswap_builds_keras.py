@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from phazer.compiler import compile_model_ir
-from phazer.plan.figures import model_figures
 from phazer.spec.models import ModelSpec
+from tests.keras_plan import keras_model_of_plan
 from tests.test_faceswap_builds_rules import SMALL
 
 pytestmark = pytest.mark.keras
@@ -42,18 +41,7 @@ SPECS = {
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_keras_model_is_the_plan_and_runs(name: str) -> None:
-    from phazer.emit import emit_model
-
-    spec = ModelSpec.model_validate(SPECS[name])
-    model_ir = compile_model_ir(spec)
-    figures = model_figures(model_ir)
-    model = emit_model(model_ir)
-    assert model.count_params() == figures.total_params
-    for sub in figures.submodels:
-        layer = model.get_layer(sub.name)
-        assert layer.count_params() == sub.params, sub.name
-        outputs = layer.output if isinstance(layer.output, list) else [layer.output]
-        assert [tuple(o.shape[1:]) for o in outputs] == list(sub.output_shapes), sub.name
+    model, figures = keras_model_of_plan(ModelSpec.model_validate(SPECS[name]))
     faces = [np.random.default_rng(0).random((1, *figures.input_shape), dtype=np.float32)] * 2
     outs = model(faces, training=False)
     outs = outs if isinstance(outs, list | tuple) else [outs]
