@@ -191,6 +191,11 @@ class TrainingSpec(StrictModel):
         "float16 (faceswap's; loss scaling is added), or bfloat16 (no loss scaling; fast on "
         "GPUs from NVIDIA's Ampere on and on CPUs with bfloat16 instructions: AVX512_BF16 or "
         "AMX); false computes in float32 (faceswap: mixed_precision, float16 only).")
+    backend: Literal["tensorflow", "torch", "jax"] | None = Field(
+        None, description="The Keras backend that trains the model: tensorflow, torch "
+        "(PyTorch) or jax; unset: --backend, else KERAS_BACKEND, else tensorflow (naming two "
+        "different ones is an error). May change on resume: the weights and the optimizer "
+        "state are the same on every backend (faceswap 3 trains on PyTorch).")
     xla: Literal["auto", "on", "off"] = Field(
         "auto", description="Compile the train step with XLA: on, off, or auto: measure both "
         "on the device and keep the faster (YAML's true / false mean on / off).",
