@@ -29,27 +29,24 @@ Images are decoded by :class:`phazer.data.facereader.FaceReader` (Pillow, throug
 after the scan is skipped with a warning and another face of its side takes its place, so the
 batches keep their shape and training goes on.
 
-:func:`load_faces` reads a few faces with the same crop and no augmentation, for previews and
-``phazer swap``.
+:func:`load_faces` (:mod:`phazer.data.face_loading`, TensorFlow-free) reads a few faces with
+the same crop and no augmentation, for previews and ``phazer swap``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from phazer.data.augment import augment_batch
-from phazer.data.decoding import Decoding, decoding_for, view_settings
+from phazer.data.decoding import Decoding, decoding_for
+from phazer.data.face_loading import load_faces  # noqa: F401  (its old home: re-exported)
 from phazer.data.facereader import FaceReader, SkipLog
-from phazer.data.faceswap_header import read_faceswap_header
-from phazer.data.faceswap_sample import make_sample
 from phazer.data.folders import FaceFolder
-from phazer.data.images import read_face
 from phazer.data.landmark_match import LandmarkPairs, landmark_pairs
 from phazer.data.mask_plan import EYE, FACE, MOUTH, MaskPlan, plan_masks
 from phazer.data.warp_stop import NEVER, WarpStop, warped
@@ -280,55 +277,3 @@ def _carried(plan: MaskPlan, folder: FaceFolder, include_masks: bool | None
     if include_masks is None or folder.faceswap:
         return plan.channels
     return (FACE,) if include_masks else ()
-
-
-def load_faces(files: Sequence[str | Path], size: int, coverage: float = 100.0,
-               with_alpha: bool = False, *, training: TrainingSpec | None = None
-               ) -> np.ndarray:
-    """Read faces as the model sees them, without augmentation.
-
-    Args:
-        files: image files (png / jpg).
-        size: side (px) to resize the coverage crop to: the encoder's input size for the
-            model's input, the output size for comparing with its output.
-        coverage: the spec's ``training.coverage``: the centred crop the model was trained on.
-        with_alpha: also return the face mask as a 4th channel: a plain face's alpha channel
-            (ones without one), a faceswap face's ``training.mask_type`` mask.
-        training: the spec's training section: how a faceswap face (a file with faceswap's
-            header) is cropped (``centering``, ``vertical_offset``) and masked; None: the
-            defaults. Plain faces only use ``coverage``.
-
-    Returns:
-        float32 [N, size, size, 3] (or 4 with ``with_alpha``) in [0, 1].
-
-    Raises:
-        phazer.data.images.FaceFileError: a file cannot be read (its reason says why).
-    """
-    channels = 4 if with_alpha else 3
-    faces = [_load_face(Path(path), size, coverage, training)[..., :channels]
-             for path in files]
-    if not faces:
-        return np.zeros((0, size, size, channels), np.float32)
-    return np.stack(faces)
-
-
-def _load_face(path: Path, size: int, coverage: float, training: TrainingSpec | None
-               ) -> np.ndarray:
-    """One face as float32 [size, size, 4] in [0, 1]: R, G, B and its face mask."""
-    pixels, info = read_face(path)
-    if info.faceswap:
-        settings = view_settings(training, size, coverage)
-        sample = make_sample(pixels, read_faceswap_header(path), settings, path)
-        if sample.shape[-1] == 3:
-            sample = np.concatenate([sample, np.full((size, size, 1), 255, np.uint8)], -1)
-        return sample.astype(np.float32) / 255.0
-    rgba = Image.fromarray(pixels, "RGBA")
-    side = min(rgba.size) * coverage / 100
-    left = (rgba.size[0] - side) / 2
-    top = (rgba.size[1] - side) / 2
-    box = (left, top, left + side, top + side)
-    # colour and alpha apart: Pillow premultiplies RGBA, which blackens transparent pixels
-    planes = [plane.resize((size, size), Image.Resampling.BILINEAR, box=box)
-              for plane in (rgba.convert("RGB"), rgba.getchannel("A"))]
-    return np.concatenate([np.asarray(planes[0]), np.asarray(planes[1])[..., None]],
-                          axis=-1).astype(np.float32) / 255.0

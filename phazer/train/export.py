@@ -125,7 +125,7 @@ def sample_faces(size: int, coverage: float, folder: Path | None,
     """
     if folder is not None:
         from phazer.data.folders import DataError, scan_faces
-        from phazer.data.pipeline import load_faces
+        from phazer.data.face_loading import load_faces
 
         try:
             files = scan_faces(folder, min_images=1).files[:count]
