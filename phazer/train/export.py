@@ -124,8 +124,8 @@ def sample_faces(size: int, coverage: float, folder: Path | None,
         float32 ``[N, size, size, 3]`` in [0, 1], and where they come from.
     """
     if folder is not None:
-        from phazer.data.folders import DataError, scan_faces
         from phazer.data.face_loading import load_faces
+        from phazer.data.folders import DataError, scan_faces
 
         try:
             files = scan_faces(folder, min_images=1).files[:count]

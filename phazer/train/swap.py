@@ -26,9 +26,9 @@ import keras
 import numpy as np
 
 from phazer.compiler import compile_model_ir
+from phazer.data.face_loading import load_faces
 from phazer.data.folders import SkippedFile
 from phazer.data.images import FaceFileError
-from phazer.data.face_loading import load_faces
 from phazer.sides import face_out, mask_out
 from phazer.spec import ModelSpec
 from phazer.spec.training import TrainingSpec
