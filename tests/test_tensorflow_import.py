@@ -32,9 +32,15 @@ def test_loading_noise_is_dropped_and_other_lines_kept(tmp_path):
         "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are "
         "written to STDERR\\n')\n"
         "os.write(2, b'I0000 00:00:1.0 1 port.cc:153] oneDNN custom operations are on.\\n')\n"
+        # the full wheel's CUDA probe on a machine without an NVIDIA driver or GPU
+        "os.write(2, b'I0000 00:00:1.0 1 cudart_stub.cc:31] Could not find cuda drivers on "
+        "your machine, GPU will not be used.\\n')\n"
+        "os.write(2, b'E0000 00:00:1.0 1 cuda_executor.cc:1309] failed call to cuInit: "
+        "INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)\\n')\n"
         "os.write(2, b'E0000 something the user must see\\n')\n")
     done = _run(tmp_path)
     assert "absl::InitializeLog" not in done.stderr and "oneDNN" not in done.stderr
+    assert "cuda" not in done.stderr.lower()
     assert done.stderr.splitlines() == ["E0000 something the user must see", "after the import"]
 
 

@@ -2,8 +2,10 @@
 
 TensorFlow's native libraries write a few lines straight to the process's standard error while
 they load ("All log messages before absl::InitializeLog() ...", "oneDNN custom operations are
-on ..."), before ``TF_CPP_MIN_LOG_LEVEL`` is read, so the variable cannot silence them. They say
-nothing about the user's model. :func:`quiet_tensorflow` imports TensorFlow with file
+on ...", and, from the full wheel on a machine without an NVIDIA driver, "Could not find cuda
+drivers on your machine, GPU will not be used"), before ``TF_CPP_MIN_LOG_LEVEL`` is read, so
+the variable cannot silence them. They say nothing about the user's model; why a GPU is not
+used is ``phazer doctor``'s to explain. :func:`quiet_tensorflow` imports TensorFlow with file
 descriptor 2 sent to a temporary file and writes back every line that is not one of those, so
 a real warning or error of the import still shows.
 """
@@ -20,7 +22,11 @@ LOADING_NOISE = re.compile(
     r"|oneDNN custom operations are on"
     r"|This TensorFlow binary is optimized to use available CPU instructions"
     r"|To enable the following instructions:"
-    r"|cpu_feature_guard\.cc")
+    r"|cpu_feature_guard\.cc"
+    # the full tensorflow wheel looks for CUDA when it loads; on a machine without an NVIDIA
+    # driver (or without a GPU) it says so, although the CPU is all the user has
+    r"|Could not find cuda drivers on your machine"
+    r"|failed call to cuInit")
 
 
 def quiet_tensorflow() -> None:
