@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "import-faceswap": "import_faceswap",
     "schema": "schema",
     "demo": "demo",
+    "doctor": "doctor",
 }
 
 # Command name -> its one-line help in ``phazer --help``; must equal the help its module's
@@ -66,6 +67,7 @@ COMMAND_HELP: dict[str, str] = {
                         "folder to a model dir"),
     "schema": "write the JSON Schema of spec files",
     "demo": "train a small model on synthetic faces and measure its swap",
+    "doctor": "which backends, devices and GPU phazer sees, and why a GPU is not used",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
