@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -172,7 +173,7 @@ def render_text(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Probe, print the report, exit 1 only for an unusable KERAS_BACKEND."""
-    if not args.timeout > 0:
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
         print(f"phazer doctor: error: --timeout must be a positive number of seconds, not "
               f"{args.timeout:g}", file=sys.stderr)
         return EXIT_INVALID
