@@ -16,3 +16,10 @@ EXPORT_SUFFIXES: dict[str, str] = {
 
 EXPORT_FORMATS: tuple[str, ...] = tuple(EXPORT_SUFFIXES)
 """Every export format, in the order ``phazer export --format`` lists them."""
+
+EXPORT_BACKENDS: dict[str, tuple[str, ...]] = {
+    "keras": ("tensorflow", "torch", "jax"),
+    "saved_model": ("tensorflow",),   # Keras' ExportArchive traces the model with TensorFlow
+    "onnx": ("tensorflow",),          # tf2onnx converts TensorFlow's graph
+}
+"""Export format -> the Keras backends that write it (the weights are the same on all)."""

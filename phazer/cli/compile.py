@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from phazer.cli.backend_option import add_backend_option, start_backend
 from phazer.cli.common import add_set_option, print_issues, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.pipeline.summary import summarize
 
 
@@ -15,14 +15,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the command."""
     parser = subparsers.add_parser(
         "compile", help="emit the Keras model of a spec and save it as .keras",
-        description="Validate a spec, build its Keras 3 model (TensorFlow backend) and save "
-                    "it. The file loads back with keras.saving.load_model(path, "
+        description="Validate a spec, build its Keras 3 model and save it. The model is "
+                    "built on the Keras backend of --backend, training.backend or "
+                    "KERAS_BACKEND (default tensorflow); the file is the same on every "
+                    "backend and loads back on any with keras.saving.load_model(path, "
                     "safe_mode=True) after `import phazer.emit`.")
     parser.add_argument("spec", metavar="SPEC", help="spec file or built-in preset name")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.keras",
                         help="the model file to write (must end in .keras)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     add_set_option(parser)
+    add_backend_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -56,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
     print_issues(console, [i for i in summary.issues if i.severity != "info"])
     if not summary.ok:
         return EXIT_INVALID
-
-    quiet_tensorflow()
+    backend = start_backend(args.backend, summary.report.loaded.spec.training.backend,
+                            "compile", errors, spec_name=args.spec,
+                            needs_tensorflow=True)   # Keras' .keras writer imports it
+    if backend is None:
+        return EXIT_INVALID
     from phazer.emit import EmitError, WeightsUnavailableError, emit_model
 
     try:
@@ -74,5 +80,6 @@ def run(args: argparse.Namespace) -> int:
     params = int(model.count_params())
     verdict = "matches the plan" if params == summary.figures.total_params else (
         f"DIFFERS from the plan's {summary.figures.total_params:,}")
-    console.print(f"wrote {out}: {params:,} parameters ({verdict})")
+    console.print(f"wrote {out}: {params:,} parameters ({verdict}), built on "
+                  f"{backend.describe()}", markup=False, highlight=False)
     return EXIT_OK

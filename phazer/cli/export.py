@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from phazer.catalog.export_formats import EXPORT_FORMATS
+from phazer.catalog.export_formats import EXPORT_BACKENDS, EXPORT_FORMATS
+from phazer.cli.backend_option import add_backend_option
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.tensorflow_import import quiet_tensorflow
+from phazer.cli.model_dir_backend import start_model_dir_backend
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,7 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "plus export.json describing them. Each export is loaded back from disk "
                     "and run next to phazer's own swap on a few faces; the largest absolute "
                     "difference is printed. --format onnx needs the optional extra "
-                    "phazer[onnx] (tf2onnx, onnxruntime).")
+                    "phazer[onnx] (tf2onnx, onnxruntime). keras is written on every "
+                    "backend, saved_model and onnx on TensorFlow only. The backend is the "
+                    "one the model was trained on (training.backend of its spec.yaml) unless "
+                    "--backend or KERAS_BACKEND names another (the weights are the same on "
+                    "every backend), or tensorflow for saved_model and onnx.")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="the model dir of a `phazer train` run")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
@@ -50,12 +55,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="check the exports on the first faces of this folder (default: "
                              "synthetic faces)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_backend_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the model dir and output (no TensorFlow yet), then export and check each side."""
+    """Check the model dir and output (no Keras yet), then export and check each side."""
     console, errors = stdout_console(), stderr_console()
+    from phazer.train.modeldir import SPEC_FILE
     from phazer.train.transfer_checks import (
         TransferError,
         check_onnx_tools,
@@ -72,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
             raise TransferError(f"the faces folder {args.faces} does not exist",
                                 "pass a folder of aligned faces, or leave --faces out to "
                                 "check on synthetic faces")
-        quiet_tensorflow()
+        if start_model_dir_backend(args.backend, source.spec.training.backend, "export",
+                                   errors, source.folder.file(SPEC_FILE),
+                                   EXPORT_BACKENDS[args.format],
+                                   f"--format {args.format}",
+                                   needs_tensorflow=True) is None:  # .keras writer imports it
+            return EXIT_INVALID
         from phazer.train.export import export
 
         report = export(source, target, args.format, args.side, args.faces)

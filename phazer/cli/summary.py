@@ -1,7 +1,8 @@
 """``phazer summary SPEC``: parameters, shapes, FLOPs and memory, before anything is built.
 
 Without ``--keras`` or ``--measure`` this never imports TensorFlow: the figures come from the
-analytic plan (``--measure`` runs TensorFlow in a child process).
+analytic plan (``--measure`` runs TensorFlow in a child process). ``--keras`` builds the model
+on the backend of ``--backend``, ``training.backend`` or ``KERAS_BACKEND``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from phazer.catalog.encoders import ENCODERS
+from phazer.cli.backend_option import add_backend_option, start_backend
 from phazer.cli.common import (
     add_set_option,
     positive_int,
@@ -27,7 +29,6 @@ from phazer.cli.summary_memory import (
     build_memory_report,
     memory_table,
 )
-from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.pipeline import Pipeline
 from phazer.pipeline.summary import Summary, summarize, summary_color_order, summary_json
 from phazer.plan.figures import ModelFigures
@@ -48,12 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--layers", action="store_true", help="also print every layer")
     parser.add_argument("--keras", action="store_true",
-                        help="also build the Keras model and report its parameter count")
+                        help="also build the Keras model and report its parameter count (on "
+                             "the backend of --backend)")
     parser.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
                         help="batch size per side for the memory figures (default: the "
                              "spec's training.batch_size)")
     add_set_option(parser)
     add_memory_options(parser)
+    add_backend_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -178,13 +181,12 @@ def layer_tables(figures: ModelFigures) -> list[Table]:
 
 
 def _keras_params(summary: Summary) -> tuple[int, float]:
-    """Build the Keras model and count its parameters.
+    """Build the Keras model and count its parameters (the backend already started).
 
     Pre-trained weights are not loaded: they do not change the count and may not be
     available offline.
     """
-    quiet_tensorflow()
-    from phazer.emit import emit_model  # imports TensorFlow: only on request
+    from phazer.emit import emit_model  # imports Keras and its backend: only on request
 
     model_ir = summary.model.without_pretrained()
     start = time.perf_counter()
@@ -201,8 +203,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_issues(stdout_console(), summary.issues)
         return EXIT_INVALID
-    keras_params = None
+    keras_params, backend = None, None
     if args.keras:
+        backend = start_backend(args.backend, summary.report.loaded.spec.training.backend,
+                                "summary", stderr_console(), spec_name=args.spec)
+        if backend is None:
+            return EXIT_INVALID
         keras_params, seconds = _keras_params(summary)
     training = summary.report.loaded.spec.training
     problem = batch_split_problem(args, training)
@@ -232,7 +238,8 @@ def run(args: argparse.Namespace) -> int:
     if args.layers:
         for table in layer_tables(figures):
             console.print(table)
-    if args.keras:
-        console.print(f"Keras model built in {seconds:.1f} s")
+    if backend is not None:
+        console.print(f"Keras model built on {backend.describe()} in {seconds:.1f} s",
+                      markup=False, highlight=False)
     print_issues(console, summary.issues)
     return EXIT_OK

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from phazer.cli.backend_option import add_backend_option
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.tensorflow_import import quiet_tensorflow
+from phazer.cli.model_dir_backend import start_model_dir_backend
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +22,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "sides, faces of any side go to the side --to names). Each face goes "
                     "through its own side's path (--from) until the routes join, then side "
                     "--to's. One PNG per input, same name with a .png suffix, at side --to's "
-                    "output size (with the learnt mask as alpha when the model has one).")
+                    "output size (with the learnt mask as alpha when the model has one). "
+                    "It runs on the backend the model was trained on (training.backend of "
+                    "its spec.yaml) unless --backend or KERAS_BACKEND names another: the "
+                    "weights are the same on every backend.")
     parser.add_argument("--model-dir", required=True, type=Path, metavar="DIR",
                         help="the model dir of a `phazer train` run")
     parser.add_argument("--input", required=True, type=Path, metavar="DIR",
@@ -35,20 +39,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="the side the faces are of: read at its input size, through its "
                              "path up to where the routes join (default: the side before "
                              "--to, the other one for sides a and b)")
+    add_backend_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Swap one folder: check everything first (no TensorFlow), then build and swap."""
+    """Swap one folder: check everything first (no Keras), then build and swap.
+
+    The backend is ``--backend``, else ``KERAS_BACKEND``, else the one the model was trained
+    on (its ``training.backend``), else TensorFlow.
+    """
     console, errors = stdout_console(), stderr_console()
-    from phazer.train.swap_files import SwapError, plan_swap
+    from phazer.train.modeldir import SPEC_FILE
+    from phazer.train.swap_files import SwapError, discard_output, plan_swap
 
     try:
         plan = plan_swap(args.model_dir, args.input, args.output, args.to, args.source)
         for item in plan.faces.skipped:
             errors.print(f"warning: skipped {escape(str(item.path))}: {escape(item.reason)}",
                          highlight=False)
-        quiet_tensorflow()
+        backend = start_model_dir_backend(args.backend, plan.spec.training.backend, "swap",
+                                          errors, plan.model_dir.file(SPEC_FILE))
+        if backend is None:
+            if plan.created:
+                discard_output(plan.target)
+            return EXIT_INVALID
         from phazer.train.swap import swap_folder
 
         result = swap_folder(args.model_dir, args.input, args.output, args.to, plan=plan)
@@ -64,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{escape(item.reason)}", highlight=False)
     console.print(f"wrote {len(result.written)} swapped face"
                   f"{'' if len(result.written) == 1 else 's'} to {escape(str(args.output))}"
-                  + (f" ({len(result.skipped)} skipped)" if result.skipped else ""),
+                  + (f" ({len(result.skipped)} skipped)" if result.skipped else "")
+                  + f" with the {backend.name} backend ({escape(backend.source)})",
                   highlight=False)
     return EXIT_OK

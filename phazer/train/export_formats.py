@@ -1,11 +1,15 @@
 """Write a one-side swap model in each export format, and load it back to run it.
 
-``keras``: a ``.keras`` file (Keras 3's own format), written with Keras' own layers in place of
-``PixelShuffle`` and phazer's initializers (:mod:`phazer.train.plain_keras`), so most models
-load with plain Keras (``safe_mode=True``). phazer's other layers (``AdaIN``,
+``keras``: a ``.keras`` file (Keras 3's own format, on any backend), written with Keras' own
+layers in place of ``PixelShuffle`` and phazer's initializers (:mod:`phazer.train.plain_keras`),
+so most models load with plain Keras (``safe_mode=True``). phazer's other layers (``AdaIN``,
 ``InstanceNormalization``...) are registered under the package ``phazer``: a model that uses
 them loads once ``phazer.emit`` is imported. :func:`custom_objects` lists which ones a file
 needs (none: plain Keras loads it).
+
+``saved_model`` and ``onnx`` are written from TensorFlow's trace of the model: on the TensorFlow
+backend only (:data:`phazer.catalog.export_formats.EXPORT_BACKENDS`; ``phazer export`` says
+so before building anything). TensorFlow is imported by their writers and loaders alone.
 
 ``saved_model``: a TensorFlow SavedModel folder whose ``serving_default`` signature takes
 ``face`` and returns the outputs by name (``face_out_b``...): TensorFlow Serving, TF.js and
@@ -23,13 +27,14 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from phazer.catalog.export_formats import EXPORT_FORMATS, EXPORT_SUFFIXES
 from phazer.train.plain_keras import plain_keras
+from phazer.train.swap_models import inference, outputs_numpy
 from phazer.train.transfer_checks import ONNX_INSTALL, TransferError
 
 FORMATS = EXPORT_FORMATS
@@ -45,7 +50,10 @@ def file_name(side: str, fmt: str) -> str:
     return f"swap_to_{side}{SUFFIXES[fmt]}"
 
 
-def _input_spec(model: keras.Model) -> tf.TensorSpec:
+def _input_spec(model: keras.Model) -> Any:
+    """The model's input as a ``tf.TensorSpec`` named ``face`` (any batch size)."""
+    import tensorflow as tf
+
     shape = (None, *(int(d) for d in model.inputs[0].shape[1:]))
     return tf.TensorSpec(shape, tf.float32, name=INPUT_NAME)
 
@@ -74,7 +82,7 @@ def write_saved_model(model: keras.Model, path: Path) -> list[str]:
     """Save as a SavedModel folder with a ``serving_default`` signature of named outputs."""
     names = _output_names(model)
 
-    def serve(face: tf.Tensor) -> dict[str, tf.Tensor]:
+    def serve(face: Any) -> dict[str, Any]:
         outputs = model(face, training=False)
         outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
         return dict(zip(names, outputs, strict=True))
@@ -142,14 +150,16 @@ def load_keras(path: Path) -> Runner:
     names = _output_names(model)
 
     def run(faces: np.ndarray) -> dict[str, np.ndarray]:
-        outputs = model(faces, training=False)
-        outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
-        return {name: np.asarray(value) for name, value in zip(names, outputs, strict=True)}
+        with inference():
+            outputs = outputs_numpy(model(faces, training=False))
+        return dict(zip(names, outputs, strict=True))
     return run
 
 
 def load_saved_model(path: Path) -> Runner:
     """Load a SavedModel export and return a function that runs its serving signature."""
+    import tensorflow as tf
+
     signature = tf.saved_model.load(str(path)).signatures["serving_default"]
 
     def run(faces: np.ndarray) -> dict[str, np.ndarray]:
@@ -189,8 +199,10 @@ def converter(fmt: str) -> str:
 
         return f"tf2onnx {tf2onnx.__version__} (opset {ONNX_OPSET})"
     if fmt == "saved_model":
+        import tensorflow as tf
+
         return f"keras {keras.__version__} ExportArchive, tensorflow {tf.__version__}"
-    return f"keras {keras.__version__}"
+    return f"keras {keras.__version__} ({keras.backend.backend()} backend)"
 
 
 def custom_objects(path: Path) -> list[str]:

@@ -13,6 +13,8 @@ and give RGB faces, swapping the channels around the model for a BGR one.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import keras
@@ -58,6 +60,29 @@ def route_model(model: keras.Model, route: ModelIR, input_name: str | None = Non
     return keras.Model(face, outputs, name=name or route.name)
 
 
+@contextlib.contextmanager
+def inference() -> Iterator[None]:
+    """Run a model forward only, on any backend.
+
+    On PyTorch no gradients are recorded (no autograd graph is kept, and the outputs convert
+    to numpy); TensorFlow and JAX record nothing outside a training step.
+    """
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    with torch.no_grad():
+        yield
+
+
+def outputs_numpy(outputs: Any) -> list[np.ndarray]:
+    """A Keras model's output(s) on any backend as float32 numpy arrays, one per output."""
+    if not isinstance(outputs, list | tuple):
+        outputs = [outputs]
+    return [np.asarray(keras.ops.convert_to_numpy(value), np.float32) for value in outputs]
+
+
 def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDICT_BATCH,
                  color_order: str = "rgb") -> dict[str, np.ndarray]:
     """Every output of the model with ``faces`` fed to every side's input.
@@ -82,11 +107,10 @@ def predict_both(model: keras.Model, faces: np.ndarray, batch_size: int = PREDIC
         chunk = np.ascontiguousarray(to_model_order(
             np.asarray(faces[start:start + batch_size], np.float32), color_order))
         feed = chunk if len(input_names) == 1 else {name: chunk for name in input_names}
-        outputs = model(feed, training=False)
-        if not isinstance(outputs, list | tuple):
-            outputs = [outputs]
+        with inference():
+            outputs = outputs_numpy(model(feed, training=False))
         for name, value in zip(names, outputs, strict=True):
-            results[name].append(np.asarray(value, np.float32))
+            results[name].append(value)
     return outputs_from_model_order(
         {name: np.concatenate(parts) if parts else np.zeros((0,))
          for name, parts in results.items()}, color_order)
