@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 
 from phazer.catalog.export_formats import EXPORT_BACKENDS, EXPORT_FORMATS
-from phazer.cli.backend_option import add_backend_option
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.model_dir_backend import start_model_dir_backend
+from phazer.cli.model_dir_backend import (
+    add_model_dir_backend_option,
+    start_model_dir_backend,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="check the exports on the first faces of this folder (default: "
                              "synthetic faces)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    add_backend_option(parser)
+    add_model_dir_backend_option(parser)
     parser.set_defaults(func=run)
 
 

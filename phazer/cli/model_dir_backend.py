@@ -13,6 +13,7 @@ Nothing heavy is imported: this runs before Keras loads.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from phazer.backend import (
     choose_backend,
 )
 from phazer.backend import is_installed as backend_installed
-from phazer.cli.backend_option import start_backend
+from phazer.cli.backend_option import add_backend_option, start_backend
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,6 +39,15 @@ SAME_WEIGHTS = "the weights are the same on every backend"
 
 def _print(errors: Console, text: str) -> None:
     errors.print(text, markup=False, highlight=False)
+
+
+def add_model_dir_backend_option(parser: argparse.ArgumentParser) -> None:
+    """Register ``--backend``, its help saying what it means for a trained model."""
+    add_backend_option(parser)
+    action = next(a for a in parser._actions if "--backend" in a.option_strings)
+    action.help = ("the Keras backend: tensorflow, torch (PyTorch) or jax (default: "
+                   "KERAS_BACKEND, else the one the model was trained on, training.backend of "
+                   "its spec.yaml, else tensorflow; the weights are the same on every backend)")
 
 
 def start_model_dir_backend(flag: str | None, saved: str | None, command: str,

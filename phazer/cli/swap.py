@@ -7,10 +7,12 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from phazer.cli.backend_option import add_backend_option
 from phazer.cli.common import stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.model_dir_backend import start_model_dir_backend
+from phazer.cli.model_dir_backend import (
+    add_model_dir_backend_option,
+    start_model_dir_backend,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="the side the faces are of: read at its input size, through its "
                              "path up to where the routes join (default: the side before "
                              "--to, the other one for sides a and b)")
-    add_backend_option(parser)
+    add_model_dir_backend_option(parser)
     parser.set_defaults(func=run)
 
 

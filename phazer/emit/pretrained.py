@@ -9,7 +9,8 @@ order, as Keras' own loader of that format does, and every shape must agree, wit
 exception: a positional embedding made for another patch grid (the weights are trained at the
 native input size; phazer's encoder may be built at another ``encoder.scaling``). It is
 resampled as open_clip and timm do: the class token's row is kept, the grid rows are resized
-bicubically to the new grid. faceswap instead leaves that embedding at its random start.
+bicubically to the new grid (in numpy, as TensorFlow resizes: the same numbers on every
+backend, :mod:`phazer.emit.bicubic`). faceswap instead leaves that embedding at its random start.
 
 Nothing is ever downloaded; a missing or mismatched file is a clear error, never random weights.
 """
@@ -25,6 +26,7 @@ import numpy as np
 
 from phazer.catalog.encoders import CLIP_LAYER_PREFIX, ENCODERS
 from phazer.emit.applications import keras_cache_dirs
+from phazer.emit.bicubic import resize_bicubic
 from phazer.emit.errors import EmitError, WeightsUnavailableError
 from phazer.ir.graph import PretrainedWeights
 
@@ -79,9 +81,8 @@ def resample_positions(table: np.ndarray, tokens: int) -> np.ndarray:
             f"a positional embedding of {table.shape[0]} rows cannot be resampled to {tokens}: "
             "both must be 1 + a square patch grid")
     grid = table[1:].reshape(1, old_grid, old_grid, table.shape[1])
-    resized = keras.ops.image.resize(grid.astype("float32"), (new_grid, new_grid),
-                                     interpolation="bicubic")
-    rows = keras.ops.convert_to_numpy(resized).reshape(new_grid * new_grid, table.shape[1])
+    resized = resize_bicubic(grid, new_grid, new_grid)
+    rows = resized.reshape(new_grid * new_grid, table.shape[1])
     return np.concatenate([table[:1], rows.astype(table.dtype)], axis=0)
 
 
