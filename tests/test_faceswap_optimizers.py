@@ -377,7 +377,7 @@ def test_the_compiled_train_step_updates_as_faceswap(name, xla):
     """Through phazer's TrainStep (a tf.function, with XLA too; gradients from a loss whose
     gradient is the recorded one, Keras' accumulation and the optimizer's clipping inside
     it). XLA fuses operations: within 1e-5 relative (5e-7 measured), not ulps."""
-    from phazer.train.step import TrainStep
+    from phazer.train.step_tensorflow import TrainStep
 
     record = case(name)
     run = Run(record, eager=False)

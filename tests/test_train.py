@@ -249,6 +249,7 @@ def test_data_errors_come_before_any_model(faces, tmp_path):
 
 class _StubStep:
     strategy = None
+    fixed_xla = None
 
     def function(self, jit_compile=False):
         return "xla" if jit_compile else "plain"
@@ -277,3 +278,9 @@ def test_xla_auto_measures_both_ways_then_keeps_the_faster():
         function, _ = slower.next_function()
         slower.record(5.8 if function == "xla" else 1.0)
     assert slower.decision["xla"] is False
+    # a backend whose step has one way (torch: eager, jax: always XLA) is settled at once
+    fixed = _StubStep()
+    fixed.fixed_xla = (True, "the jax backend compiles every step with XLA")
+    chooser = XlaChooser(fixed, "off", None, "cpu-x")
+    assert chooser.settled and chooser.next_function() == ("xla", False)
+    assert chooser.decision["reason"] == "the jax backend compiles every step with XLA"

@@ -8,9 +8,9 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from phazer.cli.backend_option import add_backend_option, start_backend
 from phazer.cli.common import positive_int, stderr_console, stdout_console
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.cli.train import report_input_error
 
 
@@ -37,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "~1M-parameter 64 px model)")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
                         help="seed of the identities, poses and training data (default: 7)")
+    add_backend_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -69,14 +70,22 @@ def quality_table(quality: dict) -> Table:
 def run(args: argparse.Namespace) -> int:
     """Run the demo."""
     console, errors = stdout_console(), stderr_console()
-    quiet_tensorflow()
-    from phazer.cli.main import main as phazer_main
-    from phazer.train.demo import DemoSettings, run_demo
-    from phazer.train.session import TrainInputError
+    from phazer.train.demo_settings import DemoSettings, load_demo_spec
 
     defaults = DemoSettings()
+    preset = args.preset or defaults.preset
+    spec = load_demo_spec(preset)
+    # the data pipeline is tf.data whatever the backend: TensorFlow loads too
+    backend = start_backend(args.backend, None if spec is None else spec.training.backend,
+                            "demo", errors, spec_name=preset, needs_tensorflow=True)
+    if backend is None:
+        return EXIT_INVALID
+    from phazer.cli.main import main as phazer_main
+    from phazer.train.demo import run_demo
+    from phazer.train.session import TrainInputError
+
     settings = DemoSettings(
-        preset=args.preset or defaults.preset,
+        preset=preset,
         minutes=defaults.minutes if args.minutes is None else args.minutes,
         iterations=args.iterations or defaults.iterations,
         seed=defaults.seed if args.seed is None else args.seed)
@@ -86,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     console.rule(f"the model: phazer summary {escape(settings.preset)}")
     if phazer_main(["summary", settings.preset]) != EXIT_OK:
         return EXIT_INVALID
-    console.rule("training on synthetic faces")
+    console.rule(f"training on synthetic faces ({backend.name} backend)")
     try:
         report = run_demo(args.out, settings, console)
     except TrainInputError as exc:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
+from phazer.cli.backend_option import add_backend_option, start_backend
 from phazer.cli.common import (
     add_set_option,
     positive_int,
@@ -16,7 +17,6 @@ from phazer.cli.common import (
     stdout_console,
 )
 from phazer.cli.main import EXIT_INVALID, EXIT_OK
-from phazer.cli.tensorflow_import import quiet_tensorflow
 from phazer.train.distribution import STRATEGIES
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="a new model first finds its learning rate (faceswap's "
                              "--use-lr-finder; the same as --set training.lr_finder.enabled="
                              "true); a model with a rate found trains at it")
+    add_backend_option(parser)
     parser.add_argument("--no-preview", dest="preview", action="store_false",
                         help="do not write preview.png at each save")
     parser.add_argument("--seed", type=int, metavar="N",
@@ -118,7 +119,10 @@ def run(args: argparse.Namespace) -> int:
         report_input_error(errors, "train", exc)
         return EXIT_INVALID
     try:
-        quiet_tensorflow()
+        # the data pipeline is tf.data whatever the backend: TensorFlow loads too
+        if start_backend(args.backend, checked.report.loaded.spec.training.backend, "train",
+                         errors, spec_name=args.spec, needs_tensorflow=True) is None:
+            return EXIT_INVALID
         from phazer.train.modeldir import SaveError
         from phazer.train.session import TrainOptions, train
 

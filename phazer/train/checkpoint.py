@@ -16,7 +16,6 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from phazer.train.journal import Writer, commit, recover, text_writer
 from phazer.train.modeldir import (
@@ -102,7 +101,7 @@ def _split_slot(name: str, prefixes: Mapping[str, Any]) -> tuple[str | None, str
 
 
 def optimizer_arrays(optimizer: keras.optimizers.Optimizer, model: keras.Model,
-                     extra: Mapping[str, tf.Variable] | None = None) -> dict[str, np.ndarray]:
+                     extra: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
     """The optimizer's state (and any extra state) as arrays keyed by the weight they serve.
 
     Keys come from :func:`optimizer_variable_keys`, so a later session matches each slot to
@@ -142,7 +141,7 @@ def read_optimizer_arrays(path: Path) -> dict[str, np.ndarray]:
 
 def restore_optimizer(optimizer: keras.optimizers.Optimizer, model: keras.Model,
                       arrays: Mapping[str, np.ndarray],
-                      extra: Mapping[str, tf.Variable] | None = None,
+                      extra: Mapping[str, Any] | None = None,
                       skip: Iterable[str] = ("learning_rate",)) -> tuple[list[str], list[str]]:
     """Assign saved arrays to an optimizer built for the current trainable weights.
 

@@ -110,10 +110,12 @@ class AutoClipState:
         """Record the gradients' global norm and return them clipped to the percentile."""
         norm = global_norm(grads)
         finite = ops.isfinite(norm)
-        slot = ops.mod(self.count, self.size)
+        # the variables' values (JAX's stateless step cannot trace a variable object itself)
+        norms, count = self.norms.value, self.count.value
+        slot = ops.mod(count, self.size)
         recorded = ops.where(ops.logical_and(ops.arange(self.size) == slot, finite),
-                             norm, self.norms)
-        count = self.count + ops.cast(finite, "int32")
+                             norm, norms)
+        count = count + ops.cast(finite, "int32")
         self.norms.assign(recorded)
         self.count.assign(count)
         limit = percentile(recorded, ops.minimum(count, self.size), self.percent)

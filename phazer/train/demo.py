@@ -21,7 +21,7 @@ import json
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,40 +36,15 @@ from phazer.data.synthetic import make_identities, sample_poses, write_identity
 from phazer.fileio import atomic_write_text
 from phazer.sides import DEFAULT_SIDES, face_out, face_sides, other_side
 from phazer.spec.schedule import MAX_SCHEDULE_ITERATIONS
+from phazer.train.demo_settings import DemoSettings, load_demo_spec
 from phazer.train.loop import SessionResult
 from phazer.train.precision import precision_warnings
 from phazer.train.previews import predict_both
 from phazer.train.session import TrainInputError, TrainOptions, prepare
 from phazer.train.stopping import StopRequest
 
-DEMO_PRESET = "demo"
 MARKER = ".phazer-demo"
 _OWNED = ("faces", "model", "swap.png", "quality.json", MARKER)
-
-
-@dataclass(frozen=True)
-class DemoSettings:
-    """What the demo draws and how long it trains.
-
-    Attributes:
-        preset: the spec (preset name or file) to train.
-        minutes: the training time limit.
-        iterations: the most iterations to train; None: until the time limit. A decaying
-            learning rate (the preset's ``training.optimizer.schedule``) spans the run:
-            it ends at these iterations or at the time limit, whichever comes first.
-        faces: training faces per side.
-        test_faces: held-out A faces scored against the truth.
-        size: side of the face images written (px).
-        seed: everything random (identities, poses, data order) follows from it.
-    """
-
-    preset: str = DEMO_PRESET
-    minutes: float = 3.5
-    iterations: int | None = None
-    faces: int = 1000
-    test_faces: int = 32
-    size: int = 64
-    seed: int = 7
 
 
 def prepare_folder(out: Path) -> None:
@@ -91,17 +66,6 @@ def prepare_folder(out: Path) -> None:
         elif path.exists():
             path.unlink()
     (out / MARKER).write_text("written by phazer demo; rerunning the demo replaces it\n")
-
-
-def load_demo_spec(reference: str) -> Any:
-    """The spec to train, or None when it does not load (training reports its problems)."""
-    from phazer.issues import SpecError
-    from phazer.spec import load_spec
-
-    try:
-        return load_spec(reference).spec
-    except (SpecError, OSError):
-        return None
 
 
 def spec_sides(spec: Any) -> tuple[str, ...]:
@@ -298,6 +262,7 @@ def run_demo(out: str | Path, settings: DemoSettings, console: Console,
     write_swap_image(rows, folder / "swap.png")
     report = {"preset": settings.preset, "iterations": result.iterations,
               "stopped_by": result.stop, "precision": prepared.spec.training.dtype_policy,
+              "backend": prepared.record.get("backend"),
               "train_examples_per_second": result.examples_per_second,
               "seconds": round(time.perf_counter() - started, 1),
               "settings": asdict(settings), **quality}

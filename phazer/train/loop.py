@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import keras
-import tensorflow as tf
 
 from phazer.data.warp_stop import WarpStop
 from phazer.sides import is_face_out
@@ -44,7 +43,7 @@ from phazer.train.modeldir import (
 from phazer.train.previews import PreviewFaces, write_preview
 from phazer.train.progress import Reporter, side_losses
 from phazer.train.schedule import LearningRateSchedule
-from phazer.train.step import TrainStep, XlaChooser, device_signature
+from phazer.train.step import XlaChooser, device_signature, make_train_step
 from phazer.train.stopping import NonFiniteLossError, StopRequest
 
 RATE_WINDOW = 20   # iterations averaged for the examples/s shown
@@ -99,7 +98,7 @@ class Trainer:
         optimizer: its optimizer, built and restored.
         loss: the per-output loss.
         batch_size: faces per side per iteration.
-        strategy: the ``tf.distribute`` strategy, or None.
+        strategy: the ``tf.distribute`` strategy (TensorFlow only), or None.
         reporter: the progress bar / log / TensorBoard channel.
         settings: save interval, snapshots, backups, preview faces.
         chief: this process writes the model dir; a multi-worker cluster's other workers
@@ -113,7 +112,7 @@ class Trainer:
     def __init__(self, *, model_dir: ModelDir, spec: ModelSpec, state: TrainState,
                  model: keras.Model, optimizer: keras.optimizers.Optimizer, loss: ModelLoss,
                  batch_size: int, reporter: Reporter,
-                 strategy: tf.distribute.Strategy | None = None,
+                 strategy: Any = None,
                  settings: SaveSettings | None = None, chief: bool = True,
                  stop_vote: Callable[[bool], bool] | None = None,
                  warp_stop: WarpStop | None = None) -> None:
@@ -128,7 +127,7 @@ class Trainer:
         self.settings = settings or SaveSettings()
         self.chief = chief
         self.stop_vote = stop_vote
-        self.step = TrainStep(model, optimizer, loss, strategy)
+        self.step = make_train_step(model, optimizer, loss, strategy)
         # the learning rate finder's rate (state.json) replaces learning_rate when enabled
         self.schedule = LearningRateSchedule(session_learning_rate(spec.training,
                                                                    state.lr_finder),
@@ -161,7 +160,7 @@ class Trainer:
         started = time.perf_counter()
         try:
             terms = function(inputs, targets)
-        except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as exc:
+        except self.step.compile_errors as exc:
             if not (trial and use_xla):
                 raise
             self.chooser.failed(exc)

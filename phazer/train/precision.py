@@ -2,7 +2,7 @@
 
 bfloat16 keeps float32's exponent range, so it trains without loss scaling; it is fast where
 the hardware multiplies bfloat16 natively: NVIDIA GPUs from Ampere on, and CPUs with the
-AVX512_BF16 or AMX instructions (TensorFlow's oneDNN kernels use them). Elsewhere TensorFlow
+AVX512_BF16 or AMX instructions (TensorFlow's oneDNN kernels use them). Elsewhere the backend
 converts to float32 and back around every product, which is slower than float32 alone: a
 trainer on such a CPU is told so, and ``phazer demo`` computes in float32 there.
 
@@ -45,7 +45,7 @@ def bfloat16_is_slow_here(dtype_policy: str, gpus: int,
 
     Args:
         dtype_policy: the Keras dtype policy of the layers.
-        gpus: how many GPUs TensorFlow sees (their bfloat16 support is not judged here).
+        gpus: how many GPUs the backend sees (their bfloat16 support is not judged here).
         flags: the CPU's flags (:func:`cpu_flags`).
     """
     return (dtype_policy == "mixed_bfloat16" and gpus == 0
@@ -56,15 +56,17 @@ def slow_bfloat16_warning() -> str:
     """What a trainer is told when bfloat16 would be emulated on the CPU."""
     names = " or ".join(flag.upper() for flag in BFLOAT16_FLAGS)
     return ("training.mixed_precision is bfloat16, but this CPU has no bfloat16 instructions "
-            f"({names}): TensorFlow emulates them, which is slower than float32; set "
+            f"({names}): they are emulated, which is slower than float32; set "
             "training.mixed_precision: false here")
 
 
 def precision_warnings(dtype_policy: str) -> list[str]:
     """What to tell a trainer about ``dtype_policy`` on this machine (empty: nothing)."""
-    import tensorflow as tf  # the devices TensorFlow sees; a trainer has imported it already
+    import keras
 
-    gpus = len(tf.config.list_physical_devices("GPU"))
+    from phazer.train.step import accelerators  # the devices the running backend sees
+
+    gpus = len(accelerators(keras.backend.backend()))
     if bfloat16_is_slow_here(dtype_policy, gpus, cpu_flags()):
         return [slow_bfloat16_warning()]
     return []

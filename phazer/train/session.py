@@ -29,6 +29,12 @@ from phazer.plan.figures import ModelFigures
 from phazer.sides import is_mask_out
 from phazer.spec import GraphSpec, ModelSpec
 from phazer.spec.training import TrainingSpec
+from phazer.train.backend_session import (
+    NumpyBatches,
+    check_backend_placement,
+    jax_data_parallel,
+    keep_tensorflow_off_gpus,
+)
 from phazer.train.build import (
     LoadWeightsError,
     build_model,
@@ -64,6 +70,7 @@ from phazer.train.precheck import TrainInputError, check_placement, check_resume
 from phazer.train.precision import precision_warnings
 from phazer.train.previews import load_preview_faces
 from phazer.train.progress import Reporter
+from phazer.train.step import device_signature
 from phazer.train.weight_format import LAYERS_VERSION, upgrade_weights
 
 
@@ -241,13 +248,23 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
     state, resumed = check_resume(model_dir, spec)
     seed, start = _data_seed(options.seed, state, resumed)
     batch_field = "--batch-size" if options.batch_size is not None else "training.batch_size"
+    backend = keras.backend.backend()
+    strategy = None
     try:
-        strategy = setup_strategy(placement, batch_size, batch_field)
-        if placement.cluster is not None:
-            require_same_save(strategy, placement, model_dir.path,
-                              [state.iterations, *start, int(resumed)])
+        check_backend_placement(placement, backend)
+        if backend == "tensorflow":
+            strategy = setup_strategy(placement, batch_size, batch_field)
+            replica_count = replicas(strategy)
+            if placement.cluster is not None:
+                require_same_save(strategy, placement, model_dir.path,
+                                  [state.iterations, *start, int(resumed)])
+        else:
+            keep_tensorflow_off_gpus()      # the data pipeline's TensorFlow stays on the CPU
+            replica_count = (jax_data_parallel(placement, batch_size, batch_field)
+                             if backend == "jax" else 1)
     except DistributionError as exc:
         raise TrainInputError(exc.message, exc.hint) from None
+    _say(console, f"backend: {backend} on {device_signature()}")
 
     for line in precision_warnings(training.dtype_policy):
         _say(console, f"warning: {line}")
@@ -328,6 +345,8 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                            color_order=order)
     if strategy is not None:
         dataset = distribute_dataset(strategy, dataset)
+    if backend != "tensorflow":
+        dataset = NumpyBatches(dataset)
     previews = None
     if options.preview:
         previews = load_preview_faces({side: folder.files for side, folder in folders.items()},
@@ -347,11 +366,11 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
                       warp_stop=warp_stop)
     record = {"images": [len(folder) for folder in folders.values()],
               "skipped": [len(folder.skipped) for folder in folders.values()],
-              "strategy": placement.strategy, "replicas": replicas(strategy),
+              "strategy": placement.strategy, "replicas": replica_count, "backend": backend,
               "frozen": list(freeze) if options.freeze_weights else []}
     counts = ", ".join(f"{len(folder)} {side.upper()} faces" for side, folder in folders.items())
-    spread = (f"; {replicas(strategy)} replicas, {placement.describe(replicas(strategy))}, "
-              f"{batch_size // replicas(strategy)} per replica" if strategy else "")
+    spread = (f"; {replica_count} replicas, {placement.describe(replica_count)}, "
+              f"{batch_size // replica_count} per replica" if placement.distributed else "")
     _say(console, f"data: {counts}; batch {batch_size} per side; input "
                   f"{_sizes_text(input_size)}, output {_sizes_text(output_size)}{spread}")
     return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log)

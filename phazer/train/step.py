@@ -1,12 +1,21 @@
-"""The compiled train step, optionally under ``tf.distribute``, and the XLA choice.
+"""The train step of the running Keras backend, and the XLA choice.
 
-:class:`TrainStep` makes the ``tf.function`` that runs one iteration: the forward pass of both
-sides, every loss term, the gradients (loss-scaled for float16), the optimizer update (which
-accumulates, clips and decays as faceswap does: :mod:`phazer.train.optimizer_base`). It
-returns the loss terms so the loop can show them and stop on NaN.
+:func:`make_train_step` returns the step object of the backend Keras runs on, each computing
+the same iteration (the forward pass of every side, every loss term, the gradients of their sum,
+loss-scaled for float16, and the optimizer update, which accumulates, clips and decays as
+faceswap does: :mod:`phazer.train.optimizer_base`):
 
-Whether XLA (``jit_compile``) helps depends on the model and the device: on a 2-core CPU it
-made faceswap's Original 5.8x *slower*. :class:`XlaChooser` therefore measures when
+- TensorFlow (:mod:`phazer.train.step_tensorflow`): ``tf.GradientTape`` in a ``tf.function``,
+  optionally under ``tf.distribute``, with XLA or without;
+- PyTorch (:mod:`phazer.train.step_torch`): autograd, run eagerly;
+- JAX (:mod:`phazer.train.step_jax`): Keras' stateless calls under ``jax.jit`` (always XLA).
+
+Each step object has ``function(jit_compile)`` (the callable of one iteration: ``(inputs,
+targets) -> loss terms``), ``fixed_xla`` (None when XLA is a choice, else ``(use, reason)``),
+``compile_errors`` (what an XLA compile failure raises) and ``strategy``.
+
+Whether XLA (``jit_compile``) helps TensorFlow depends on the model and the device: on a 2-core
+CPU it made faceswap's Original 5.8x *slower*. :class:`XlaChooser` therefore measures when
 ``training.xla`` is ``auto``: the first iterations run without XLA, the next ones with it, and
 the faster one is kept (and remembered in ``state.json`` for this device). The trial steps
 are real training steps; nothing is thrown away.
@@ -18,118 +27,79 @@ import os
 import platform
 import statistics
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import keras
-import tensorflow as tf
 
-from phazer.train.distribute import (
-    Accumulation,
-    all_reduce_gradients,
-    apply_reduced_gradients,
-)
 from phazer.train.losses import ModelLoss
 
-StepFunction = Callable[[Mapping[str, tf.Tensor], Mapping[str, tf.Tensor]],
-                        dict[str, tf.Tensor]]
+StepFunction = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 TRIAL_STEPS = 3   # timed steps per setting when measuring XLA (after one compile step)
 
 
-class TrainStep:
-    """Builds the train-step function of one model, optimizer and loss.
+class TrainStepLike(Protocol):
+    """What the trainer and :class:`XlaChooser` use of a backend's train step."""
+
+    strategy: Any
+    fixed_xla: tuple[bool, str] | None
+    compile_errors: tuple[type[Exception], ...]
+
+    def function(self, jit_compile: bool = False) -> StepFunction:
+        """The callable of one iteration."""
+
+
+def make_train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                    loss: ModelLoss, strategy: Any = None) -> TrainStepLike:
+    """The train step of the backend Keras runs on.
 
     Args:
         model: the Keras model (inputs ``face_in_<side>``, outputs as ``loss.output_names``).
         optimizer: a built optimizer.
         loss: the per-output loss.
-        strategy: a ``tf.distribute`` strategy, or None for one device.
+        strategy: a ``tf.distribute`` strategy (TensorFlow only), or None.
     """
-
-    def __init__(self, model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                 loss: ModelLoss, strategy: tf.distribute.Strategy | None = None) -> None:
-        self.model = model
-        self.optimizer = optimizer
-        self.loss = loss
-        self.strategy = strategy
-        self.accumulation: Accumulation | None = None
-        if strategy is not None:
-            apply_reduced_gradients(optimizer)
-            accumulation = Accumulation(optimizer)
-            self.accumulation = accumulation if accumulation.steps > 1 else None
-        self.variables = list(model.trainable_variables)
-        self._functions: dict[tuple[bool, bool | None], StepFunction] = {}
-
-    def _replica_step(self, inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor],
-                      update: bool | None = None) -> dict[str, tf.Tensor]:
-        replicas = self.strategy.num_replicas_in_sync if self.strategy else 1
-        with tf.GradientTape() as tape:
-            outputs = self.model(dict(inputs), training=True)
-            if not isinstance(outputs, list | tuple):
-                outputs = [outputs]
-            predictions = dict(zip(self.model.output_names, outputs, strict=True))
-            terms = self.loss.terms(targets, predictions)
-            total = tf.add_n(list(terms.values()))
-            # each replica's loss is a mean over its (equal) share of the batch; the sum of
-            # the replicas' gradients of loss / replicas is the gradient of the global mean
-            scaled = self.optimizer.scale_loss(total / replicas)
-        grads = tape.gradient(scaled, self.variables)
-        if self.strategy is not None:
-            # the global batch's gradient, before clipping: as on one device
-            grads = all_reduce_gradients(grads)
-        if update is None:
-            self.optimizer.apply(grads, self.variables)
-        elif update:
-            self.accumulation.apply(grads, self.variables)
-        else:
-            self.accumulation.accumulate(grads, self.variables)
-        return terms
-
-    def function(self, jit_compile: bool = False) -> StepFunction:
-        """The step as a ``tf.function`` (built once per XLA setting).
-
-        With gradient accumulation under a strategy, each call picks the accumulating or the
-        updating function (:class:`phazer.train.distribute.Accumulation`).
-        """
-        accumulation = self.accumulation
-        if accumulation is None:
-            return self._compiled(jit_compile, None)
-
-        def step(inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
-                 ) -> dict[str, tf.Tensor]:
-            return self._compiled(jit_compile, accumulation.is_update())(inputs, targets)
-
-        return step
-
-    def _compiled(self, jit_compile: bool, update: bool | None) -> StepFunction:
-        key = (jit_compile, update)
-        if key not in self._functions:
-            if self.strategy is None:
-                body = self._replica_step
-            else:
-                strategy = self.strategy
-
-                def body(inputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
-                         ) -> dict[str, tf.Tensor]:
-                    per_replica = strategy.run(self._replica_step,
-                                               args=(inputs, targets, update))
-                    return {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-                            for name, value in per_replica.items()}
-
-            self._functions[key] = tf.function(body, jit_compile=jit_compile,
-                                               reduce_retracing=True)
-        return self._functions[key]
+    backend = keras.backend.backend()
+    if backend == "torch":
+        from phazer.train.step_torch import TorchTrainStep
+        return TorchTrainStep(model, optimizer, loss)
+    if backend == "jax":
+        from phazer.train.step_jax import JaxTrainStep
+        return JaxTrainStep(model, optimizer, loss)
+    from phazer.train.step_tensorflow import TrainStep
+    return TrainStep(model, optimizer, loss, strategy)
 
 
 def device_signature() -> str:
-    """What the XLA decision depends on: the accelerators, or the CPU and its core count."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        names = []
-        for gpu in gpus:
-            details = tf.config.experimental.get_device_details(gpu)
-            names.append(details.get("device_name", gpu.name))
-        return "GPU: " + ", ".join(names)
-    return f"CPU: {_cpu_name()} x{os.cpu_count()}"
+    """What the XLA decision depends on: the backend's accelerators, or the CPU and its cores.
+
+    TensorFlow's signature has no backend prefix (``GPU: ...`` / ``CPU: ...``), as state.json
+    files written before the other backends hold it.
+    """
+    backend = keras.backend.backend()
+    names = accelerators(backend)
+    prefix = "" if backend == "tensorflow" else f"{backend} "
+    if names:
+        return f"{prefix}GPU: " + ", ".join(names)
+    return f"{prefix}CPU: {_cpu_name()} x{os.cpu_count()}"
+
+
+def accelerators(backend: str) -> list[str]:
+    """The names of the accelerators a backend computes on (empty: the CPU)."""
+    if backend == "torch":
+        import torch
+        if torch.cuda.is_available():
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        mps = getattr(torch.backends, "mps", None)
+        return ["Apple MPS"] if mps is not None and mps.is_available() else []
+    if backend == "jax":
+        import jax
+        return [str(d.device_kind) for d in jax.devices() if d.platform != "cpu"]
+    import tensorflow as tf
+    names = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+    return names
 
 
 def _cpu_name() -> str:
@@ -154,7 +124,7 @@ class XlaChooser:
         trial_steps: timed steps per setting when measuring.
     """
 
-    def __init__(self, step: TrainStep, setting: str, cached: dict[str, Any] | None,
+    def __init__(self, step: TrainStepLike, setting: str, cached: dict[str, Any] | None,
                  device: str, trial_steps: int = TRIAL_STEPS) -> None:
         self.step = step
         self.device = device
@@ -162,7 +132,10 @@ class XlaChooser:
         self.decision: dict[str, Any] | None = None
         self._times: dict[bool, list[float]] = {False: [], True: []}
         self._calls: dict[bool, int] = {False: 0, True: 0}
-        if setting in ("on", "off"):
+        fixed = step.fixed_xla
+        if fixed is not None:
+            self._settle(*fixed)
+        elif setting in ("on", "off"):
             self._settle(setting == "on", f"training.xla is {setting}")
         elif step.strategy is not None:
             self._settle(False, "auto: not measured under tf.distribute; XLA off")
