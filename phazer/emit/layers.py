@@ -125,6 +125,11 @@ class ReflectionPadding2D(keras.layers.Layer):
         return {**super().get_config(), "padding": [list(pair) for pair in self.padding]}
 
 
+def statistics_dtype(dtype: Any) -> str:
+    """The dtype normalisation statistics are computed in: float32, or float64 for float64."""
+    return "float64" if keras.backend.standardize_dtype(dtype) == "float64" else "float32"
+
+
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class AdaIN(keras.layers.Layer):
     """Adaptive instance normalization (Huang & Belongie, 2017); no weights of its own.
@@ -135,7 +140,7 @@ class AdaIN(keras.layers.Layer):
     not to the variance), then scaled by ``gamma`` and shifted by ``beta``. ``gamma``/``beta``
     have one value per channel (shape ``(batch, C)`` or already broadcastable) and are
     broadcast over the spatial axes. The statistics are computed in float32 whatever the
-    compute dtype, and the result cast back.
+    compute dtype (float64 for float64), and the result cast back.
 
     Args:
         epsilon: added to the standard deviation.
@@ -149,13 +154,14 @@ class AdaIN(keras.layers.Layer):
     def call(self, inputs: Any) -> Any:
         """Apply the layer."""
         features, beta, gamma = inputs
-        x = ops.cast(features, "float32")
+        wide = statistics_dtype(features.dtype)
+        x = ops.cast(features, wide)
         axes = tuple(range(1, len(features.shape) - 1))
         mean = ops.mean(x, axis=axes, keepdims=True)
         std = ops.sqrt(ops.var(x, axis=axes, keepdims=True))
         normed = (x - mean) / (std + self.epsilon)
-        gamma = self._broadcastable(ops.cast(gamma, "float32"), len(features.shape))
-        beta = self._broadcastable(ops.cast(beta, "float32"), len(features.shape))
+        gamma = self._broadcastable(ops.cast(gamma, wide), len(features.shape))
+        beta = self._broadcastable(ops.cast(beta, wide), len(features.shape))
         return ops.cast(normed * gamma + beta, features.dtype)
 
     @staticmethod
@@ -182,7 +188,7 @@ class InstanceNormalization(keras.layers.Layer):
     uses for ``dec_norm`` and ``bottleneck_norm`` = ``instance``): the mean and standard
     deviation are taken over every non-batch axis of one example, the result is
     ``(x - mean) / (std + epsilon)``, then scaled and shifted by a single learned ``gamma``
-    and ``beta`` (two weights in all). Statistics are computed in float32.
+    and ``beta`` (two weights in all). Statistics are computed in float32 (float64 for float64).
 
     Args:
         epsilon: added to the standard deviation.
@@ -200,13 +206,14 @@ class InstanceNormalization(keras.layers.Layer):
 
     def call(self, inputs: Any) -> Any:
         """Apply the layer."""
-        x = ops.cast(inputs, "float32")
+        wide = statistics_dtype(inputs.dtype)
+        x = ops.cast(inputs, wide)
         axes = tuple(range(1, len(inputs.shape)))
         mean = ops.mean(x, axis=axes, keepdims=True)
         std = ops.sqrt(ops.var(x, axis=axes, keepdims=True))
         normed = (x - mean) / (std + self.epsilon)
-        gamma = ops.cast(self.gamma, "float32")
-        beta = ops.cast(self.beta, "float32")
+        gamma = ops.cast(self.gamma, wide)
+        beta = ops.cast(self.beta, wide)
         return ops.cast(normed * gamma + beta, inputs.dtype)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
