@@ -25,10 +25,16 @@ and its examples/s is reported next to the one-device run's (``distributed``). O
 without GPUs the devices are logical CPU devices sharing the same cores, so the figure shows
 the strategy's overhead, not a speed-up.
 
+With ``--backend B`` (repeatable: tensorflow, torch, jax), only ``phazer train --backend B``
+runs, once per backend, same preset, batch, seed and data: examples/s, faces/s, the ratio to
+the first backend named, and the loss of the last saved iteration (the mean face loss of the two
+sides), next to faceswap's own figure for ``original`` (:data:`FACESWAP_ORIGINAL_FACES_PER_SECOND`).
+
     python bench/train_throughput.py [--presets lightweight original] [--iterations 40]
                                      [--fit-steps 30] [--no-demo]
                                      [--strategy mirrored --devices 2]
                                      [--precision bfloat16]
+                                     [--backend tensorflow --backend torch --backend jax]
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ import time
 from pathlib import Path
 
 BATCH = 16
+# faceswap's `original`, batch 16, on the issue's 2-core reference CPU, as quoted (docs/training.md)
+FACESWAP_ORIGINAL_FACES_PER_SECOND = 20.2
 FIT_LOSS_SET = ("--set", "training.losses=[{function: mae}]",
                 "--set", "training.penalized_mask_loss=false")
 
@@ -150,9 +158,30 @@ def phazer_train(preset: str, data: Path, model_dir: Path, iterations: int,
           *(("--set", f"training.mixed_precision={precision}") if precision else ())])
     state = json.loads((model_dir / "state.json").read_text())
     session = state["sessions"][-1]
+    last = state["loss_history"][-1] if state.get("loss_history") else {}
+    face_losses = [value for key, value in last.items() if key.startswith("face_out_")]
     return {"examples_per_second": session["examples_per_second"],
             "iterations": iterations, "xla": state.get("xla"),
-            "strategy": session.get("strategy"), "replicas": session.get("replicas")}
+            "strategy": session.get("strategy"), "replicas": session.get("replicas"),
+            "backend": session.get("backend"),
+            "last_face_loss": (round(sum(face_losses) / len(face_losses), 5)
+                               if face_losses else None)}
+
+
+def backend_figures(preset: str, data: Path, folder: Path, iterations: int,
+                    backends: list[str]) -> dict:
+    """``phazer train --backend B`` for each backend, side by side (same preset, batch, seed)."""
+    runs = {backend: phazer_train(preset, data, folder / f"model-{preset}-{backend}",
+                                  iterations, ("--backend", backend)) for backend in backends}
+    base = runs[backends[0]]["examples_per_second"] or 0.0
+    figures = {}
+    for backend, run in runs.items():
+        rate = run["examples_per_second"] or 0.0
+        figures[backend] = {
+            "examples_per_second": rate, "faces_per_second": round(2 * rate, 3),
+            "ratio_to_" + backends[0]: round(rate / base, 3) if base else None,
+            "xla": run["xla"], "last_face_loss": run["last_face_loss"]}
+    return figures
 
 
 def distributed_figures(one: dict, other: dict) -> dict:
@@ -172,6 +201,27 @@ def make_faces(folder: Path, count: int) -> None:
     write_identity(folder / "b", second, sample_poses(count, seed=13), 64)
 
 
+def backends_report(args: argparse.Namespace) -> dict:
+    """The ``--backend`` run: phazer train on each backend named, per preset."""
+    import os
+    import platform
+
+    report: dict = {"batch_size_per_side": BATCH, "iterations": args.iterations,
+                    "example": "one face per side; faces/s = 2 x examples/s",
+                    "loss": "mae on both face outputs, Adam, seed 1",
+                    "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+                    "faceswap_original_faces_per_second": FACESWAP_ORIGINAL_FACES_PER_SECOND,
+                    "presets": {}}
+    report.update(json.loads(_worker(["gemm"])))
+    with tempfile.TemporaryDirectory(prefix="phazer-bench-") as tmp:
+        data = Path(tmp) / "faces"
+        make_faces(data, args.faces)
+        for preset in args.presets:
+            report["presets"][preset] = backend_figures(preset, data, Path(tmp),
+                                                        args.iterations, args.backend)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["lightweight", "original"])
@@ -187,6 +237,9 @@ def main() -> None:
     parser.add_argument("--precision", action="append", default=[],
                         choices=["float16", "bfloat16"],
                         help="also train in this training.mixed_precision (repeatable)")
+    parser.add_argument("--backend", action="append", default=[],
+                        choices=["tensorflow", "torch", "jax"],
+                        help="only phazer train, on this Keras backend (repeatable)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -200,6 +253,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if args.backend:
+        print(json.dumps(backends_report(args), indent=2))
+        return
     from phazer.pipeline.summary import summarize
 
     report: dict = {"batch_size_per_side": BATCH,
