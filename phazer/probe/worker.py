@@ -70,6 +70,9 @@ def run(request: dict) -> dict:
 def main() -> None:
     """Entry point: one JSON request as the argument, one JSON result line on stdout."""
     os.environ["KERAS_BACKEND"] = "tensorflow"  # XLA's dump is TensorFlow's
+    # the full tensorflow wheel keeps no memory statistics on the CPU unless its CPU allocator
+    # is the BFC one (tensorflow-cpu's default): set before TensorFlow loads
+    os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
     print(json.dumps(run(json.loads(sys.argv[1]))))
 
 
