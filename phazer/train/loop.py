@@ -40,6 +40,7 @@ from phazer.train.modeldir import (
     TrainState,
     spec_text,
 )
+from phazer.train.out_of_memory import OutOfMemory, is_out_of_memory
 from phazer.train.previews import PreviewFaces, write_preview
 from phazer.train.progress import Reporter, side_losses
 from phazer.train.schedule import LearningRateSchedule
@@ -55,19 +56,21 @@ class SessionResult:
 
     Attributes:
         stop: ``iterations`` (done), ``interrupted`` (Ctrl-C), ``time`` (the time limit),
-            ``nan`` or ``lr_finder`` (ended after the learning rate finder: graph_and_exit).
+            ``nan``, ``out_of_memory`` or ``lr_finder`` (ended after the learning rate
+            finder: graph_and_exit).
         iterations: the model's iteration count at the end.
         saved_iteration: the iteration of the last save in the model dir.
         examples_per_second: the steady training rate (examples = one face per side),
             without compile / trial steps and saves; None when too few steps ran.
-        error: the NaN / Inf failure, when ``stop`` is ``nan``.
+        error: the NaN / Inf failure, when ``stop`` is ``nan``; what ran out of memory, when
+            ``stop`` is ``out_of_memory`` (nothing saved: the model dir is as it was).
     """
 
     stop: str
     iterations: int
     saved_iteration: int
     examples_per_second: float | None = None
-    error: NonFiniteLossError | None = None
+    error: NonFiniteLossError | OutOfMemory | None = None
 
 
 @dataclass
@@ -346,9 +349,14 @@ class Trainer:
             self.state.sessions.remove(self._session)
             return SessionResult("nan", self.state.iterations, self.saved_iteration,
                                  self.examples_per_second(), error)
-        except BaseException:
+        except BaseException as error:
             self.reporter.stop()
-            raise
+            if not is_out_of_memory(error):
+                raise
+            self.state.sessions.remove(self._session)     # the model dir stays as saved
+            return SessionResult("out_of_memory", self.state.iterations, self.saved_iteration,
+                                 self.examples_per_second(),
+                                 OutOfMemory(self.state.iterations + 1, self.batch_size, error))
         if self.state.iterations > self.saved_iteration:
             self.save()
         self.reporter.stop()

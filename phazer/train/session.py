@@ -66,6 +66,7 @@ from phazer.train.modeldir import (
     spec_text,
 )
 from phazer.train.optimizers import build_optimizer
+from phazer.train.out_of_memory import device_memory_bytes, out_of_memory_text
 from phazer.train.precheck import TrainInputError, check_placement, check_resume, load_spec
 from phazer.train.precision import precision_warnings
 from phazer.train.previews import load_preview_faces
@@ -116,6 +117,7 @@ class Prepared:
     folders: dict[str, FaceFolder]
     record: dict[str, Any]
     skip_log: SkipLog = field(default_factory=SkipLog)
+    model_ir: Any = None
 
 
 def _say(console: Console, text: str) -> None:
@@ -373,7 +375,7 @@ def prepare(options: TrainOptions, console: Console) -> Prepared:
               f"{batch_size // replica_count} per replica" if placement.distributed else "")
     _say(console, f"data: {counts}; batch {batch_size} per side; input "
                   f"{_sizes_text(input_size)}, output {_sizes_text(output_size)}{spread}")
-    return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log)
+    return Prepared(trainer, dataset, spec, resumed, folders, record, skip_log, model_ir)
 
 
 def train(options: TrainOptions, console: Console) -> SessionResult:
@@ -397,6 +399,11 @@ def train(options: TrainOptions, console: Console) -> SessionResult:
             raise TrainInputError(exc.message, exc.hint) from None
     for line in prepared.skip_log.summary():
         _say(console, f"warning: {line}")
+    if result.stop == "out_of_memory":
+        device, device_bytes = device_memory_bytes(str(prepared.record.get("backend")))
+        raise TrainInputError(*out_of_memory_text(result.error, prepared.model_ir,
+                                                  prepared.spec.training, device, device_bytes,
+                                                  result.saved_iteration))
     if result.stop == "data":
         raise TrainInputError(f"training stopped: {batches.failure}; "
                               f"{options.model_dir} is saved at iteration "
