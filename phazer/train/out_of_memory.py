@@ -20,9 +20,14 @@ from phazer.plan.memory import estimate_memory
 from phazer.plan.memory_settings import training_settings
 
 # (exception class name, text its message starts with: "" for any)
-_OUT_OF_MEMORY = (("ResourceExhaustedError", ""), ("OutOfMemoryError", ""),
-                  ("XlaRuntimeError", "RESOURCE_EXHAUSTED"), ("JaxRuntimeError",
-                                                              "RESOURCE_EXHAUSTED"))
+_OUT_OF_MEMORY = (("ResourceExhaustedError", ""),
+                  ("OutOfMemoryError", ""),
+                  ("XlaRuntimeError", "RESOURCE_EXHAUSTED"),
+                  ("JaxRuntimeError", "RESOURCE_EXHAUSTED"))
+
+
+HOST = "the CPU (host memory)"
+"""The device name :func:`device_memory_bytes` gives when a backend trains on the CPU."""
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -70,7 +75,7 @@ def device_memory_bytes(backend: str) -> tuple[str, int | None]:
         if gpus:        # TensorFlow does not say a GPU's total memory
             details = tf.config.experimental.get_device_details(gpus[0])
             return str(details.get("device_name", "GPU:0")), None
-    return "the CPU (host memory)", _host_memory()
+    return HOST, _host_memory()
 
 
 def _host_memory() -> int | None:
@@ -93,12 +98,12 @@ def out_of_memory_text(stop: OutOfMemory, model_ir: Any, training: Any, device: 
         saved_iteration: the iteration the model dir holds.
     """
     settings = training_settings(training, batch_size=stop.batch_size,
-                                 device="cpu" if device.startswith("the CPU") else "gpu")
+                                 device="cpu" if device == HOST else "gpu")
     on_gpu = settings.device == "gpu"
     overhead = gpu_overhead_bytes(model_ir, settings) if on_gpu else 0
     estimate = estimate_memory(model_ir, settings).total + overhead
     fixed = f" with {format_bytes(overhead)} of fixed GPU terms" if on_gpu else ""
-    memory = "unknown memory" if device_bytes is None else f"{format_bytes(device_bytes)}"
+    memory = "unknown memory" if device_bytes is None else format_bytes(device_bytes)
     largest = (None if device_bytes is None
                else max_batch_size(model_ir, replace(settings, batch_size=1), device_bytes))
     message = (f"out of memory at iteration {stop.iteration}: batch size {stop.batch_size} "
